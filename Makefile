@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# egate - top-level build.  `make help` lists the targets.
+
+TOP		:= $(abspath .)
+BUILD		:= $(TOP)/build
+
+# Kernels to build the modules for: Debian 12's 6.1 and 6.12 by default
+# (KERNELS=6.12 for one), or one kernel tree given as KDIR=.
+KERNELS		?= 6.1 6.12
+ifdef KDIR
+KRELEASES	:= $(notdir $(patsubst %/build,%,$(abspath $(KDIR))))
+kdir_of		= $(KDIR)
+else
+KRELEASES	:= $(foreach k,$(KERNELS),$(shell scripts/kernel-version $(k)))
+kdir_of		= /lib/modules/$(1)/build
+endif
+
+CC		?= cc
+TEST_CFLAGS	:= -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+		   -I$(TOP)/include -isystem $(BUILD)/kselftest -pthread
+
+# Programs that run inside the VM: tests/vm/*.c (the runner's own checks)
+# and tests/kernel/*.c (the driver's), each linked with its common/ helpers.
+VM_TESTS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/vm/*.c))
+KERNEL_COMMON	:= $(wildcard tests/kernel/common/*.c)
+KERNEL_TESTS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/kernel/*.c))
+
+.PHONY: all deps modules tests agent agent-asan check bench demo vm-shell \
+	clean help
+
+all: modules tests agent
+
+help:
+	@echo 'make [all]       modules for each kernel, test programs, agent'
+	@echo 'make deps        install packages, kselftest headers, face models'
+	@echo 'make modules     kmod/ for KERNELS="$(KERNELS)" (or KDIR=tree)'
+	@echo 'make check       everything, then all tests: host, VM per kernel'
+	@echo 'make bench       benchmarks (numbers printed)'
+	@echo 'make demo        the simulated lane in a VM'
+	@echo 'make vm-shell    a shell in the VM (KERNELS=6.12 for the other)'
+	@echo 'make clean       remove build/'
+
+deps:
+	@scripts/install-deps
+
+modules:
+	@$(foreach r,$(KRELEASES),scripts/build-kmod $(call kdir_of,$(r)) \
+		$(BUILD)/kmod/$(r) &&) true
+
+tests: $(VM_TESTS) $(KERNEL_TESTS)
+
+$(BUILD)/tests/vm/%: tests/vm/%.c $(wildcard include/uapi/linux/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/tests/kernel/%: tests/kernel/%.c $(KERNEL_COMMON) \
+		$(wildcard tests/kernel/common/*.h include/uapi/linux/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Itests/kernel/common -o $@ $< $(KERNEL_COMMON) \
+		$(LDLIBS)
+
+# Userspace: a normal build and an ASan+UBSan build of the same tree.
+agent:
+	@if [ -f agent/Makefile ]; then \
+		$(MAKE) -C agent BUILD=$(BUILD)/host; fi
+agent-asan:
+	@if [ -f agent/Makefile ]; then \
+		$(MAKE) -C agent BUILD=$(BUILD)/asan SANITIZE=1; fi
+
+# The test command: installs what is missing, builds, runs everything.
+check: deps
+	@$(MAKE) --no-print-directory all agent-asan
+	@scripts/run-checks $(KERNELS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@if [ -f agent/Makefile ]; then \
+		$(MAKE) -C agent BUILD=$(BUILD)/host bench; fi
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo
+
+vm-shell: modules
+	@scripts/vm-run --kernel $(firstword $(KERNELS))
+
+clean:
+	rm -rf $(BUILD)
