@@ -61,12 +61,16 @@ $(BUILD)/tests/kernel/%: tests/kernel/%.c $(KERNEL_COMMON) \
 		$(LDLIBS)
 
 # Userspace: a normal build and an ASan+UBSan build of the same tree.
+# agent/Makefile builds the face engine, agent/kiosk.mk the kiosk agent's
+# capture, store and configuration pieces.
+AGENT_MAKEFILES	:= $(wildcard agent/Makefile agent/kiosk.mk)
+agent_make	= $(foreach f,$(AGENT_MAKEFILES),\
+		  $(MAKE) -C agent -f $(notdir $(f)) $(1) &&) true
+
 agent:
-	@if [ -f agent/Makefile ]; then \
-		$(MAKE) -C agent BUILD=$(BUILD)/host; fi
+	@$(call agent_make,BUILD=$(BUILD)/host)
 agent-asan:
-	@if [ -f agent/Makefile ]; then \
-		$(MAKE) -C agent BUILD=$(BUILD)/asan SANITIZE=1; fi
+	@$(call agent_make,BUILD=$(BUILD)/asan SANITIZE=1)
 
 # The test command: installs what is missing, builds, runs everything.
 check: deps
@@ -75,8 +79,7 @@ check: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@if [ -f agent/Makefile ]; then \
-		$(MAKE) -C agent BUILD=$(BUILD)/host bench; fi
+	@$(call agent_make,BUILD=$(BUILD)/host bench)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
