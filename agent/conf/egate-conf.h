@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * egate-conf.h - the kiosk agent's configuration: /etc/egate/egate.conf,
+ * an INI-like file of "key = value" lines in [sections], validated on load,
+ * with command-line overrides (--set section.key=value).  Every key, its
+ * default and its range is in Documentation/agent-config.md.
+ *
+ * Usage: egate_conf_new() (all defaults), egate_conf_load_file(), then
+ * egate_conf_set() once per override, then read egate_conf_settings().
+ * Functions return 0 or a negative errno; on failure they write one line
+ * saying what is wrong, and where, into the caller's message buffer.
+ */
+#ifndef EGATE_CONF_H
+#define EGATE_CONF_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EGATE_CONF_DEFAULT_PATH "/etc/egate/egate.conf"
+
+#define EGATE_CONF_LANE_NAME_MAX 63	/* bytes, without the NUL */
+#define EGATE_CONF_SELECTOR_MAX 255	/* bytes, without the NUL */
+#define EGATE_CONF_LANE_DEVICE_MAX 31	/* "egateN", without the NUL */
+#define EGATE_CONF_CAMERAS_MAX 16	/* lane -> camera mappings */
+
+enum egate_match_mode {
+	EGATE_MATCH_IDENTIFY,	/* 1:N against the gallery */
+	EGATE_MATCH_VERIFY,	/* 1:1 against a reference for the session */
+};
+
+struct egate_settings {
+	struct {
+		char name[EGATE_CONF_LANE_NAME_MAX + 1];
+	} lane;
+	struct {
+		unsigned int width;
+		unsigned int height;
+		unsigned int fps;
+		unsigned int buffers;
+		uint32_t pixel_format;	/* V4L2 fourcc the camera sends, 0 = auto */
+	} camera;
+	struct {
+		enum egate_match_mode mode;
+		double threshold;
+		double margin;
+		unsigned int frames;
+		unsigned int min_face_px;
+		double min_quality;
+		unsigned int unknown_timeout_s;
+	} decision;
+	struct {
+		char path[PATH_MAX];
+		unsigned int audit_retention_days;
+		unsigned int busy_timeout_ms;
+	} store;
+};
+
+struct egate_conf;
+
+int egate_conf_new(struct egate_conf **ret);
+void egate_conf_free(struct egate_conf *conf);
+
+/* Read a file over the current values: -ENOENT, -EINVAL (with "path:line:"). */
+int egate_conf_load_file(struct egate_conf *conf, const char *path,
+			 char *err, size_t err_size);
+
+/* One override, "section.key=value", applied over whatever was loaded. */
+int egate_conf_set(struct egate_conf *conf, const char *assignment,
+		   char *err, size_t err_size);
+
+const struct egate_settings *egate_conf_settings(const struct egate_conf *conf);
+
+/*
+ * The camera selector (see egate-capture.h) for a lane device such as
+ * "egate0": its entry in [cameras], else "auto" (the one camera there is).
+ */
+const char *egate_conf_camera_for_lane(const struct egate_conf *conf,
+				       const char *lane_device);
+
+#endif
