@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * egate-face.h - face engine of the egate lane controller.
+ *
+ * A plain C port of the pretrained models of the npm package
+ * @vladmandic/face-api (MIT): tiny face detector, 68-point landmarks, the
+ * dlib ResNet-29 128-D descriptor; plus matching (1:1, 1:N over a gallery,
+ * quantised galleries with exact re-ranking) and quality measures.
+ *
+ * Conventions (those of libgpiod v2 and systemd):
+ *  - every object is opaque, made by egate_face_*_new() and released by the
+ *    matching egate_face_*_free(), which accepts NULL;
+ *  - functions that can fail return 0 (or a non-negative count) on success
+ *    and a negative errno on failure: -EINVAL bad argument, -ENOMEM, -EIO /
+ *    -errno of a failed read, -EBADMSG malformed model or image data,
+ *    -E2BIG a size over a documented limit, -ENOENT missing file;
+ *  - functions that read files take an optional error buffer (errbuf,
+ *    errlen; may be NULL/0) that receives a one-line message naming the file
+ *    and the problem.
+ *
+ * Coordinates are in pixels of the image passed in, x to the right, y down,
+ * as doubles (the reference pipeline computes them in double precision).
+ *
+ * Threads: an engine is immutable after egate_face_engine_new() except for
+ * its scratch memory; use one engine per thread, or egate_face_engine_clone()
+ * which shares the (read-only) weights.
+ */
+#ifndef EGATE_FACE_H
+#define EGATE_FACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Limits on user-controlled sizes. */
+#define EGATE_FACE_MAX_IMAGE_DIM	8192	/* width or height, pixels */
+#define EGATE_FACE_MAX_IMAGE_PIXELS	(40u * 1000 * 1000)
+#define EGATE_FACE_MAX_FACES		256	/* per detect call */
+#define EGATE_FACE_MIN_INPUT_SIZE	32
+#define EGATE_FACE_MAX_INPUT_SIZE	1024	/* detector input, multiple of 32 */
+#define EGATE_FACE_MAX_GALLERY		(64u * 1024 * 1024) /* templates */
+#define EGATE_FACE_MAX_TOPK		1024
+
+#define EGATE_FACE_DESCRIPTOR_DIM	128
+#define EGATE_FACE_NUM_LANDMARKS	68
+
+/* Reference matcher threshold (face-api FaceMatcher, dlib): same person
+ * when the Euclidean distance is below it. */
+#define EGATE_FACE_DEFAULT_THRESHOLD	0.6f
+
+/* ---------------------------------------------------------------- images */
+
+/* An RGB image (8 bits per channel, R,G,B order, rows of stride bytes). */
+struct egate_face_image {
+	const uint8_t *rgb;
+	uint32_t width;
+	uint32_t height;
+	uint32_t stride;	/* bytes per row, >= 3 * width */
+};
+
+/* A decoded image that owns its pixels. */
+struct egate_face_picture;
+
+/* Decodes a JPEG or PNG file (libjpeg-turbo / libpng); grayscale and
+ * palette images are expanded to RGB, alpha is dropped. */
+int egate_face_picture_load(const char *path, struct egate_face_picture **out,
+			    char *errbuf, size_t errlen);
+/* Same from memory (fuzzed). */
+int egate_face_picture_decode(const void *data, size_t len,
+			      struct egate_face_picture **out,
+			      char *errbuf, size_t errlen);
+/* Copies an RGB buffer. */
+int egate_face_picture_new_rgb(const struct egate_face_image *img,
+			       struct egate_face_picture **out);
+void egate_face_picture_free(struct egate_face_picture *pic);
+/* View of the pixels, valid while the picture lives. */
+struct egate_face_image egate_face_picture_image(const struct egate_face_picture *pic);
+
+/* ---------------------------------------------------------------- engine */
+
+struct egate_face_engine;
+
+/* Loads tiny_face_detector, face_landmark_68 and face_recognition from
+ * MODEL_DIR/<name>-weights_manifest.json + .bin.  MODEL_DIR NULL means
+ * $EGATE_MODELS. */
+int egate_face_engine_new(const char *model_dir, struct egate_face_engine **out,
+			  char *errbuf, size_t errlen);
+/* A second engine sharing the weights of E (for another thread). */
+int egate_face_engine_clone(const struct egate_face_engine *e,
+			    struct egate_face_engine **out);
+void egate_face_engine_free(struct egate_face_engine *e);
+
+/* Name of the kernel set chosen at run time: "avx2" or "generic". */
+const char *egate_face_engine_isa(const struct egate_face_engine *e);
+
+struct egate_face_box {
+	double x, y, width, height;
+};
+
+struct egate_face_detection {
+	struct egate_face_box box;	/* image pixels */
+	double score;			/* 0..1 */
+};
+
+struct egate_face_detect_opts {
+	uint32_t input_size;		/* multiple of 32; 0 = 320 */
+	double score_threshold;		/* 0 = 0.5 */
+	double iou_threshold;		/* 0 = 0.4 */
+};
+
+/* Detects faces; fills up to MAX detections, best score first; returns the
+ * number found (never more than MAX) or a negative errno.  OPTS may be NULL. */
+int egate_face_detect(struct egate_face_engine *e, const struct egate_face_image *img,
+		      const struct egate_face_detect_opts *opts,
+		      struct egate_face_detection *out, size_t max);
+
+struct egate_face_landmarks {
+	double x[EGATE_FACE_NUM_LANDMARKS];
+	double y[EGATE_FACE_NUM_LANDMARKS];
+};
+
+/* 68 landmarks (dlib/iBUG order) inside detection box BOX. -ERANGE if the
+ * box lies outside the image. */
+int egate_face_landmarks(struct egate_face_engine *e, const struct egate_face_image *img,
+			 const struct egate_face_box *box, struct egate_face_landmarks *out);
+
+/* The recognition crop of face-api (axis-aligned square from eyes/mouth). */
+int egate_face_align_box(const struct egate_face_landmarks *lm, uint32_t img_width,
+			 uint32_t img_height, struct egate_face_box *out);
+
+/* 128-D descriptor of the face with landmarks LM. */
+int egate_face_descriptor(struct egate_face_engine *e, const struct egate_face_image *img,
+			  const struct egate_face_landmarks *lm,
+			  float *out);
+
+/* 128-D descriptor of an already cropped face (the whole image). */
+int egate_face_descriptor_crop(struct egate_face_engine *e,
+			       const struct egate_face_image *img,
+			       float *out);
+
+struct egate_face_quality {
+	double inter_eye;	/* pixels between the eye centres */
+	double yaw, pitch, roll; /* degrees, rough estimate from landmarks */
+	double sharpness;	/* variance of the Laplacian on the face crop */
+	double brightness;	/* mean luma of the face crop, 0..255 */
+	double contrast;	/* standard deviation of luma */
+};
+
+int egate_face_quality(const struct egate_face_image *img,
+		       const struct egate_face_landmarks *lm,
+		       struct egate_face_quality *out);
+
+/* ---------------------------------------------------------------- matching */
+
+/* Euclidean distance between two descriptors. */
+float egate_face_distance(const float *a, const float *b);
+
+/* 1:1 verification: 1 match, 0 no match (distance >= threshold). */
+int egate_face_verify(const float *a, const float *b, float threshold, float *distance);
+
+struct egate_face_gallery;
+
+enum egate_face_gallery_kind {
+	EGATE_FACE_GALLERY_F32 = 0,	/* exact float32 only */
+	EGATE_FACE_GALLERY_INT8 = 1,	/* + int8 codes, per-template scale */
+};
+
+int egate_face_gallery_new(enum egate_face_gallery_kind kind, size_t capacity,
+			   struct egate_face_gallery **out);
+void egate_face_gallery_free(struct egate_face_gallery *g);
+/* Appends a template; returns its index. */
+int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const float *desc);
+size_t egate_face_gallery_size(const struct egate_face_gallery *g);
+/* The stored template at INDEX (the float copy). */
+const float *egate_face_gallery_template(const struct egate_face_gallery *g, size_t index);
+uint64_t egate_face_gallery_id(const struct egate_face_gallery *g, size_t index);
+
+struct egate_face_match {
+	uint64_t id;
+	size_t index;
+	float distance;
+};
+
+struct egate_face_search_opts {
+	size_t k;		/* results wanted; 0 = 1 */
+	int exact;		/* 1: brute force in float even on an INT8 gallery */
+	size_t shortlist;	/* quantised candidates re-ranked exactly; 0 = auto */
+};
+
+/* 1:N identification: the K nearest templates, nearest first.  Returns the
+ * number filled.  Quantised galleries scan the int8 codes, then re-rank a
+ * short list with exact float distances, so results are exact distances
+ * and the top-1 equals the exact search's unless the true nearest falls out
+ * of the short list. */
+int egate_face_gallery_search(const struct egate_face_gallery *g, const float *query,
+			      const struct egate_face_search_opts *opts,
+			      struct egate_face_match *out, size_t max);
+
+/* Saves / loads a gallery (little-endian binary, magic "EGFG1"). */
+int egate_face_gallery_save(const struct egate_face_gallery *g, const char *path,
+			    char *errbuf, size_t errlen);
+int egate_face_gallery_load(const char *path, struct egate_face_gallery **out,
+			    char *errbuf, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

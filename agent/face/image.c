@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Images: JPEG (libjpeg-turbo) and PNG (libpng) decoding into RGB, and the
+ * preprocessing of face-api's NetInput.toBatchTensor(): crop, zero padding
+ * to a square, tf.image.resizeBilinear(alignCorners=false,
+ * halfPixelCenters=false) as the tfjs WASM backend computes it (XNNPACK,
+ * TensorFlow legacy mode, float arithmetic), mean subtraction, /255.
+ */
+#include <limits.h>
+#include <math.h>
+#include <setjmp.h>
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <jpeglib.h>
+#include <png.h>
+
+#include "internal.h"
+
+#define MAX_FILE (64u << 20)
+
+struct egate_face_picture {
+	uint32_t width, height;
+	uint8_t *rgb;
+};
+
+void egate_face_picture_free(struct egate_face_picture *pic)
+{
+	if (!pic)
+		return;
+	free(pic->rgb);
+	free(pic);
+}
+
+static void picture_freep(struct egate_face_picture **p) { egate_face_picture_free(*p); }
+
+struct egate_face_image egate_face_picture_image(const struct egate_face_picture *pic)
+{
+	struct egate_face_image img = { 0 };
+
+	if (pic) {
+		img.rgb = pic->rgb;
+		img.width = pic->width;
+		img.height = pic->height;
+		img.stride = pic->width * 3;
+	}
+	return img;
+}
+
+static int picture_alloc(uint64_t w, uint64_t h, struct egate_face_picture **out,
+			 char *errbuf, size_t errlen)
+{
+	struct egate_face_picture *p;
+
+	if (!w || !h || w > EGATE_FACE_MAX_IMAGE_DIM || h > EGATE_FACE_MAX_IMAGE_DIM ||
+	    w * h > EGATE_FACE_MAX_IMAGE_PIXELS) {
+		seterr(errbuf, errlen, "image size %llux%llu outside 1..%d per side, %u pixels",
+		       (unsigned long long)w, (unsigned long long)h, EGATE_FACE_MAX_IMAGE_DIM,
+		       EGATE_FACE_MAX_IMAGE_PIXELS);
+		return -E2BIG;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->width = (uint32_t)w;
+	p->height = (uint32_t)h;
+	p->rgb = malloc(w * h * 3);
+	if (!p->rgb) {
+		free(p);
+		return -ENOMEM;
+	}
+	*out = p;
+	return 0;
+}
+
+int egate_face_picture_new_rgb(const struct egate_face_image *img,
+			       struct egate_face_picture **out)
+{
+	struct egate_face_picture *p = NULL;
+	int r;
+
+	if (!img || !img->rgb || !out || img->stride < img->width * 3ull)
+		return -EINVAL;
+	r = picture_alloc(img->width, img->height, &p, NULL, 0);
+	if (r < 0)
+		return r;
+	for (uint32_t y = 0; y < img->height; y++)
+		memcpy(p->rgb + (size_t)y * img->width * 3, img->rgb + (size_t)y * img->stride,
+		       (size_t)img->width * 3);
+	*out = p;
+	return 0;
+}
+
+/* ------------------------------------------------------------ JPEG */
+
+struct jerr {
+	struct jpeg_error_mgr mgr;
+	jmp_buf jmp;
+	char msg[JMSG_LENGTH_MAX];
+};
+
+static void jerr_exit(j_common_ptr cinfo)
+{
+	struct jerr *e = (struct jerr *)cinfo->err;
+
+	(*cinfo->err->format_message)(cinfo, e->msg);
+	longjmp(e->jmp, 1);
+}
+
+static void jerr_silent(j_common_ptr cinfo, int level)
+{
+	/* warnings (corrupt data) are tolerated like browsers do, but bounded */
+	if (level < 0 && cinfo->err->num_warnings++ > 1000)
+		jerr_exit(cinfo);
+}
+
+static int decode_jpeg(const uint8_t *data, size_t len, struct egate_face_picture **out,
+		       char *errbuf, size_t errlen)
+{
+	struct jpeg_decompress_struct cinfo;
+	struct egate_face_picture *volatile pic = NULL;
+	struct jerr err;
+	int r;
+
+	memset(&cinfo, 0, sizeof(cinfo));
+	cinfo.err = jpeg_std_error(&err.mgr);
+	err.mgr.error_exit = jerr_exit;
+	err.mgr.emit_message = jerr_silent;
+	if (setjmp(err.jmp)) {
+		jpeg_destroy_decompress(&cinfo);
+		egate_face_picture_free(pic);
+		seterr(errbuf, errlen, "JPEG does not decode: %s", err.msg);
+		return -EBADMSG;
+	}
+	jpeg_create_decompress(&cinfo);
+	jpeg_mem_src(&cinfo, data, (unsigned long)len);
+	jpeg_read_header(&cinfo, TRUE);
+	cinfo.out_color_space = JCS_RGB;
+	/* the reference decoders use the accurate integer IDCT, fancy upsampling */
+	cinfo.dct_method = JDCT_ISLOW;
+	cinfo.do_fancy_upsampling = TRUE;
+	if (cinfo.image_width > EGATE_FACE_MAX_IMAGE_DIM ||
+	    cinfo.image_height > EGATE_FACE_MAX_IMAGE_DIM) {
+		jpeg_destroy_decompress(&cinfo);
+		seterr(errbuf, errlen, "JPEG %ux%u is larger than %d pixels per side",
+		       cinfo.image_width, cinfo.image_height, EGATE_FACE_MAX_IMAGE_DIM);
+		return -E2BIG;
+	}
+	jpeg_start_decompress(&cinfo);
+	if (cinfo.output_components != 3) {
+		jpeg_destroy_decompress(&cinfo);
+		seterr(errbuf, errlen, "JPEG has %d components after conversion",
+		       cinfo.output_components);
+		return -EBADMSG;
+	}
+	{
+		struct egate_face_picture *p = NULL;
+
+		r = picture_alloc(cinfo.output_width, cinfo.output_height, &p, errbuf, errlen);
+		if (r < 0) {
+			jpeg_destroy_decompress(&cinfo);
+			return r;
+		}
+		pic = p;
+	}
+	while (cinfo.output_scanline < cinfo.output_height) {
+		JSAMPROW row = pic->rgb + (size_t)cinfo.output_scanline * pic->width * 3;
+
+		jpeg_read_scanlines(&cinfo, &row, 1);
+	}
+	jpeg_finish_decompress(&cinfo);
+	jpeg_destroy_decompress(&cinfo);
+	*out = pic;
+	return 0;
+}
+
+/* ------------------------------------------------------------ PNG */
+
+struct pngsrc {
+	const uint8_t *data;
+	size_t len, off;
+	char *errbuf;
+	size_t errlen;
+};
+
+static void png_read_mem(png_structp png, png_bytep dst, png_size_t n)
+{
+	struct pngsrc *s = png_get_io_ptr(png);
+
+	if (n > s->len - s->off)
+		png_error(png, "truncated PNG");
+	memcpy(dst, s->data + s->off, n);
+	s->off += n;
+}
+
+static void png_err(png_structp png, png_const_charp msg)
+{
+	struct pngsrc *s = png_get_io_ptr(png);
+
+	seterr(s->errbuf, s->errlen, "PNG does not decode: %s", msg);
+	png_longjmp(png, 1);
+}
+
+static void png_warn(png_structp png _unused_, png_const_charp msg _unused_) { }
+
+static int decode_png(const uint8_t *data, size_t len, struct egate_face_picture **out,
+		      char *errbuf, size_t errlen)
+{
+	struct pngsrc src = { data, len, 0, errbuf, errlen };
+	struct egate_face_picture *volatile pic = NULL;
+	png_bytep *volatile rows = NULL;
+	png_structp png;
+	png_infop info;
+	png_uint_32 w, h;
+	int depth, ctype, r;
+
+	png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_err, png_warn);
+	if (!png)
+		return -ENOMEM;
+	info = png_create_info_struct(png);
+	if (!info) {
+		png_destroy_read_struct(&png, NULL, NULL);
+		return -ENOMEM;
+	}
+	if (setjmp(png_jmpbuf(png))) {
+		png_destroy_read_struct(&png, &info, NULL);
+		egate_face_picture_free(pic);
+		free(rows);
+		return -EBADMSG;
+	}
+	png_set_read_fn(png, &src, png_read_mem);
+	png_set_user_limits(png, EGATE_FACE_MAX_IMAGE_DIM, EGATE_FACE_MAX_IMAGE_DIM);
+	png_set_chunk_malloc_max(png, 8u << 20);
+	png_read_info(png, info);
+	png_get_IHDR(png, info, &w, &h, &depth, &ctype, NULL, NULL, NULL);
+	if (depth == 16)
+		png_set_strip_16(png);
+	if (ctype == PNG_COLOR_TYPE_PALETTE)
+		png_set_palette_to_rgb(png);
+	if ((ctype == PNG_COLOR_TYPE_GRAY || ctype == PNG_COLOR_TYPE_GRAY_ALPHA) && depth < 8)
+		png_set_expand_gray_1_2_4_to_8(png);
+	if (png_get_valid(png, info, PNG_INFO_tRNS))
+		png_set_tRNS_to_alpha(png);
+	if (ctype == PNG_COLOR_TYPE_GRAY || ctype == PNG_COLOR_TYPE_GRAY_ALPHA)
+		png_set_gray_to_rgb(png);
+	png_set_strip_alpha(png);
+	png_set_interlace_handling(png);
+	png_read_update_info(png, info);
+	if (png_get_rowbytes(png, info) != (size_t)w * 3)
+		png_error(png, "unexpected row layout");
+	{
+		struct egate_face_picture *p = NULL;
+
+		r = picture_alloc(w, h, &p, errbuf, errlen);
+		if (r < 0) {
+			png_destroy_read_struct(&png, &info, NULL);
+			return r;
+		}
+		pic = p;
+	}
+	rows = malloc(sizeof(png_bytep) * h);
+	if (!rows)
+		png_error(png, "out of memory");
+	for (png_uint_32 y = 0; y < h; y++)
+		rows[y] = pic->rgb + (size_t)y * w * 3;
+	png_read_image(png, rows);
+	png_read_end(png, NULL);
+	png_destroy_read_struct(&png, &info, NULL);
+	free(rows);
+	*out = pic;
+	return 0;
+}
+
+int egate_face_picture_decode(const void *data, size_t len, struct egate_face_picture **out,
+			      char *errbuf, size_t errlen)
+{
+	const uint8_t *d = data;
+
+	if (!data || !out)
+		return -EINVAL;
+	if (len > MAX_FILE) {
+		seterr(errbuf, errlen, "image larger than %u bytes", MAX_FILE);
+		return -E2BIG;
+	}
+	if (len >= 3 && d[0] == 0xff && d[1] == 0xd8 && d[2] == 0xff)
+		return decode_jpeg(d, len, out, errbuf, errlen);
+	if (len >= 8 && !png_sig_cmp((png_const_bytep)d, 0, 8))
+		return decode_png(d, len, out, errbuf, errlen);
+	seterr(errbuf, errlen, "not a JPEG or PNG image");
+	return -EBADMSG;
+}
+
+int egate_face_picture_load(const char *path, struct egate_face_picture **out, char *errbuf,
+			    size_t errlen)
+{
+	_cleanup_(fclosep) FILE *f = NULL;
+	_cleanup_(freep) uint8_t *buf = NULL;
+	_cleanup_(picture_freep) struct egate_face_picture *pic = NULL;
+	char msg[256] = "";
+	struct stat st;
+	size_t n;
+	int r;
+
+	if (!path || !out)
+		return -EINVAL;
+	f = fopen(path, "rbe");
+	if (!f) {
+		r = -errno;
+		seterr(errbuf, errlen, "%s: %s", path, strerror(errno));
+		return r;
+	}
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		seterr(errbuf, errlen, "%s: not a regular file", path);
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size > MAX_FILE) {
+		seterr(errbuf, errlen, "%s: larger than %u bytes", path, MAX_FILE);
+		return -E2BIG;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf)
+		return -ENOMEM;
+	n = fread(buf, 1, (size_t)st.st_size, f);
+	if (n != (size_t)st.st_size) {
+		seterr(errbuf, errlen, "%s: short read", path);
+		return -EIO;
+	}
+	r = egate_face_picture_decode(buf, n, &pic, msg, sizeof(msg));
+	if (r < 0) {
+		seterr(errbuf, errlen, "%s: %s", path, msg);
+		return r;
+	}
+	*out = pic;
+	pic = NULL;
+	return 0;
+}
+
+/* ------------------------------------------------------------ preprocessing */
+
+int preprocess(struct arena *a, const struct egate_face_image *img, int x, int y, int w,
+	       int h, bool center, int size, const float mean[3], float **out)
+{
+	int d = w > h ? w : h, padx = 0, pady = 0;
+	float *dst, scale;
+
+	if (w <= 0 || h <= 0 || x < 0 || y < 0 || (uint32_t)(x + w) > img->width ||
+	    (uint32_t)(y + h) > img->height || size <= 0)
+		return -ERANGE;
+	if (center) {
+		/* padToSquare: round(diff/2) appended, the rest prepended */
+		if (w < h)
+			padx = (d - w) - (d - w + 1) / 2;
+		else
+			pady = (d - h) - (d - h + 1) / 2;
+	}
+	dst = arena_get(a, (size_t)size * size * 3);
+	if (!dst)
+		return -ENOMEM;
+	*out = dst;
+	scale = (float)d / (float)size;
+	for (int oy = 0; oy < size; oy++) {
+		int top, bot;
+		float fy, ay;
+
+		if (d == size) {
+			top = bot = oy;
+			ay = 0;
+		} else {
+			fy = (float)oy * scale;
+			top = (int)fy;
+			bot = top + 1 < d - 1 ? top + 1 : d - 1;
+			ay = fy - (float)top;
+		}
+		for (int ox = 0; ox < size; ox++) {
+			int left, right;
+			float fx, ax;
+			const uint8_t *p[4];
+			static const uint8_t zero[3];
+			int ys[2] = { top - pady, bot - pady }, xs[2];
+
+			if (d == size) {
+				left = right = ox;
+				ax = 0;
+			} else {
+				fx = (float)ox * scale;
+				left = (int)fx;
+				right = left + 1 < d - 1 ? left + 1 : d - 1;
+				ax = fx - (float)left;
+			}
+			xs[0] = left - padx;
+			xs[1] = right - padx;
+			for (int i = 0; i < 4; i++) {
+				int yy = ys[i / 2], xx = xs[i % 2];
+
+				p[i] = (yy < 0 || xx < 0 || yy >= h || xx >= w) ? zero :
+				       img->rgb + (size_t)(y + yy) * img->stride + (size_t)(x + xx) * 3;
+			}
+			for (int c = 0; c < 3; c++) {
+				float v;
+
+				if (d == size) {
+					v = (float)p[0][c];
+				} else {
+					float tl = p[0][c], tr = p[1][c], bl = p[2][c], br = p[3][c];
+					float t = tl + (tr - tl) * ax;
+					float b = bl + (br - bl) * ax;
+
+					v = t + (b - t) * ay;
+				}
+				*dst++ = (v - mean[c]) / 255.0f;
+			}
+		}
+	}
+	return 0;
+}

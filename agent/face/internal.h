@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal interfaces of the face engine; not installed. */
+#ifndef EGATE_FACE_INTERNAL_H
+#define EGATE_FACE_INTERNAL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "egate-face.h"
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _unused_ __attribute__((unused))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void fclosep(FILE **f) { if (*f) fclose(*f); }
+static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
+
+void seterr(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Aligned float buffers (64 bytes). */
+float *falloc(size_t n);
+
+/* ------------------------------------------------------------ models */
+
+#define MODEL_MAX_TENSORS 512
+#define MODEL_MAX_RANK 4
+#define MODEL_MAX_NAME 128
+#define MODEL_MAX_MANIFEST (4u << 20)
+#define MODEL_MAX_BIN (256u << 20)
+
+struct tensor {
+	char name[MODEL_MAX_NAME];
+	int rank;
+	int shape[MODEL_MAX_RANK];
+	size_t count;
+	float *data;
+};
+
+struct model {
+	int n;
+	struct tensor t[MODEL_MAX_TENSORS];
+};
+
+/* Parses a manifest and its .bin (in memory); WHAT names them in errors. */
+int model_parse(const char *json, size_t json_len, const uint8_t *bin, size_t bin_len,
+		const char *what, struct model **out, char *errbuf, size_t errlen);
+/* Loads DIR/NAME-weights_manifest.json and the .bin it names. */
+int model_load(const char *dir, const char *name, struct model **out, char *errbuf,
+	       size_t errlen);
+void model_free(struct model *m);
+/* Tensor by name with the given shape (-1 = any); NULL with a message. */
+const struct tensor *model_get(const struct model *m, const char *name, int rank,
+			       const int *shape, const char *what, char *errbuf, size_t errlen);
+
+/* ------------------------------------------------------------ tensors, layers */
+
+/* An activation map, NHWC batch 1. */
+struct fmap {
+	int h, w, c;
+	float *d;
+};
+
+/* Conv weights packed for the kernels: [cout/16][kh][kw][cin][16]. */
+struct conv {
+	int kh, kw, cin, cout, coutp;
+	float *w;	/* packed */
+	float *b;	/* coutp */
+};
+
+struct dwconv {
+	int c;
+	float *w;	/* [9][c] */
+	float *b;	/* c, may be NULL (= 0) */
+};
+
+enum act { ACT_NONE, ACT_RELU, ACT_LEAKY };
+
+/* Packs HWIO weights (scale s[cout] and bias shift beta folded when given). */
+int conv_pack(struct conv *cv, const float *hwio, const float *bias, const float *scale,
+	      const float *beta, int kh, int kw, int cin, int cout);
+void conv_release(struct conv *cv);
+
+struct kernels {
+	const char *name;
+	/* out[oh][ow][cout] = act(sum in[oy*s+ky][ox*s+kx][ci] * w + b), input
+	 * already padded as needed (VALID). */
+	void (*conv)(const float *in, int ih, int iw, int cin, const struct conv *cv,
+		     int stride, float *out, int oh, int ow, enum act act);
+	/* depthwise 3x3, VALID on padded input */
+	void (*dw3)(const float *in, int ih, int iw, int c, const float *w, const float *b,
+		    int stride, float *out, int oh, int ow);
+};
+
+const struct kernels *kernels_pick(void);
+extern const struct kernels kernels_generic;
+#if defined(__x86_64__)
+extern const struct kernels kernels_avx2;
+#endif
+
+/* Scratch arena: bump allocator reset per forward pass. */
+struct arena {
+	float *base;
+	size_t cap, used;
+};
+float *arena_get(struct arena *a, size_t n);
+int arena_reserve(struct arena *a, size_t n);
+void arena_release(struct arena *a);
+
+/* ops on fmaps; the arena provides outputs */
+int fm_pad(struct arena *a, const struct fmap *x, int top, int bottom, int left, int right,
+	   struct fmap *out);
+int fm_conv(struct arena *a, const struct kernels *k, const struct fmap *x,
+	    const struct conv *cv, int stride, bool same, enum act act, struct fmap *out);
+int fm_dwconv(struct arena *a, const struct kernels *k, const struct fmap *x,
+	      const struct dwconv *dw, int stride, bool same, struct fmap *out);
+int fm_maxpool(struct arena *a, const struct fmap *x, int k, int stride, bool same,
+	       struct fmap *out);
+int fm_avgpool2(struct arena *a, const struct fmap *x, struct fmap *out);
+void fm_add(struct fmap *y, const struct fmap *x);
+void fm_relu(struct fmap *y);
+void fm_mean(const struct fmap *x, float *out);
+
+/* ------------------------------------------------------------ preprocessing */
+
+/* Crops [x,y,w,h] (integers, inside the image), pads to a square (centred or
+ * bottom/right), resizes to SIZE (tf resizeBilinear, legacy), subtracts
+ * MEAN and divides by 255.  Output size*size*3. */
+int preprocess(struct arena *a, const struct egate_face_image *img, int x, int y, int w,
+	       int h, bool center, int size, const float mean[3], float **out);
+
+/* ------------------------------------------------------------ nets */
+
+struct detector;
+struct landmarker;
+struct recognizer;
+
+int detector_new(const struct model *m, struct detector **out, char *errbuf, size_t errlen);
+void detector_free(struct detector *d);
+/* Runs the net on a size x size input; out = grid x grid x 25. */
+int detector_run(struct detector *d, struct arena *a, const struct kernels *k,
+		 const float *input, int size, float **out);
+
+int landmarker_new(const struct model *m, struct landmarker **out, char *errbuf, size_t errlen);
+void landmarker_free(struct landmarker *l);
+int landmarker_run(struct landmarker *l, struct arena *a, const struct kernels *k,
+		   const float *input112, float out[136]);
+
+int recognizer_new(const struct model *m, struct recognizer **out, char *errbuf, size_t errlen);
+void recognizer_free(struct recognizer *r);
+int recognizer_run(struct recognizer *r, struct arena *a, const struct kernels *k,
+		   const float *input150, float out[128]);
+
+/* Descriptor via im2col + OpenBLAS sgemm (benchmark anchor). */
+int recognizer_run_blas(struct recognizer *r, struct arena *a, const float *input150,
+			float out[128]);
+
+#endif

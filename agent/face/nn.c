@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Layers of the face nets on NHWC float maps, batch 1.
+ *
+ * The convolution kernel is a direct ("implicit GEMM") convolution: an
+ * output tile of 6 pixels x 16 output channels lives in 12 AVX2 registers
+ * while the loop walks kh x kw x cin, broadcasting one input value and
+ * loading 16 packed weights per step.  No im2col copy, weights packed once at
+ * load time as [cout/16][kh][kw][cin][16] with the folded batch norm.  A
+ * portable version of the same loop serves CPUs without AVX2+FMA; the choice
+ * is made at run time (kernels_pick()).
+ */
+#include <math.h>
+
+#include "internal.h"
+
+#define MR 6
+#define NR 16
+
+/* ------------------------------------------------------------ arena */
+
+int arena_reserve(struct arena *a, size_t n)
+{
+	if (a->cap >= n)
+		return 0;
+	free(a->base);
+	a->base = falloc(n);
+	a->cap = a->base ? n : 0;
+	a->used = 0;
+	return a->base ? 0 : -ENOMEM;
+}
+
+float *arena_get(struct arena *a, size_t n)
+{
+	float *p;
+
+	n = (n + 15) & ~(size_t)15;	/* keep 64-byte alignment */
+	if (!a->base || n > a->cap - a->used)
+		return NULL;
+	p = a->base + a->used;
+	a->used += n;
+	return p;
+}
+
+void arena_release(struct arena *a)
+{
+	free(a->base);
+	a->base = NULL;
+	a->cap = a->used = 0;
+}
+
+/* ------------------------------------------------------------ packing */
+
+int conv_pack(struct conv *cv, const float *hwio, const float *bias, const float *scale,
+	      const float *beta, int kh, int kw, int cin, int cout)
+{
+	int coutp = (cout + NR - 1) / NR * NR;
+	size_t K = (size_t)kh * kw * cin;
+
+	cv->kh = kh;
+	cv->kw = kw;
+	cv->cin = cin;
+	cv->cout = cout;
+	cv->coutp = coutp;
+	cv->w = falloc(K * coutp);
+	cv->b = falloc(coutp);
+	if (!cv->w || !cv->b) {
+		conv_release(cv);
+		return -ENOMEM;
+	}
+	memset(cv->w, 0, K * coutp * sizeof(float));
+	memset(cv->b, 0, coutp * sizeof(float));
+	for (int o = 0; o < cout; o++) {
+		float s = scale ? scale[o] : 1.0f;
+
+		for (size_t k = 0; k < K; k++)
+			cv->w[(size_t)(o / NR) * K * NR + k * NR + o % NR] = hwio[k * cout + o] * s;
+		cv->b[o] = (bias ? bias[o] : 0.0f) * s + (beta ? beta[o] : 0.0f);
+	}
+	return 0;
+}
+
+void conv_release(struct conv *cv)
+{
+	free(cv->w);
+	free(cv->b);
+	cv->w = cv->b = NULL;
+}
+
+/* ------------------------------------------------------------ generic kernels */
+
+static inline float act_apply(float v, enum act act)
+{
+	if (act == ACT_RELU)
+		return v > 0 ? v : 0;
+	if (act == ACT_LEAKY) {
+		/* face-api's leaky(): relu(x - 0.1x) + 0.1x, rounded the same way */
+		float m = v * 0.1f, d = v - m;
+
+		return (d > 0 ? d : 0) + m;
+	}
+	return v;
+}
+
+static void tile_bases(const float *in, int iw, int cin, int ow, int stride, int p0, int nt,
+		       const float **base)
+{
+	for (int j = 0; j < MR; j++) {
+		int p = p0 + (j < nt ? j : nt - 1);
+		int oy = p / ow, ox = p % ow;
+
+		base[j] = in + ((size_t)oy * stride * iw + (size_t)ox * stride) * cin;
+	}
+}
+
+static void conv_generic(const float *in, _unused_ int ih, int iw, int cin,
+			 const struct conv *cv, int stride, float *out, int oh, int ow,
+			 enum act act)
+{
+	int np = oh * ow, K = cv->kh * cv->kw;
+
+	for (int cb = 0; cb < cv->coutp / NR; cb++) {
+		const float *wb = cv->w + (size_t)cb * K * cin * NR;
+		int nc = cv->cout - cb * NR < NR ? cv->cout - cb * NR : NR;
+
+		for (int p0 = 0; p0 < np; p0 += MR) {
+			int nt = np - p0 < MR ? np - p0 : MR;
+			const float *base[MR];
+			float acc[MR][NR] = { { 0 } };
+
+			tile_bases(in, iw, cin, ow, stride, p0, nt, base);
+			for (int ky = 0; ky < cv->kh; ky++)
+				for (int kx = 0; kx < cv->kw; kx++) {
+					const float *w = wb + (size_t)(ky * cv->kw + kx) * cin * NR;
+					size_t off = ((size_t)ky * iw + kx) * cin;
+
+					for (int ci = 0; ci < cin; ci++, w += NR)
+						for (int j = 0; j < MR; j++) {
+							float a = base[j][off + ci];
+
+							for (int o = 0; o < NR; o++)
+								acc[j][o] += a * w[o];
+						}
+				}
+			for (int j = 0; j < nt; j++) {
+				float *dst = out + (size_t)(p0 + j) * cv->cout + cb * NR;
+
+				for (int o = 0; o < nc; o++)
+					dst[o] = act_apply(acc[j][o] + cv->b[cb * NR + o], act);
+			}
+		}
+	}
+}
+
+static void dw3_generic(const float *in, _unused_ int ih, int iw, int c, const float *w,
+			const float *b, int stride, float *out, int oh, int ow)
+{
+	for (int oy = 0; oy < oh; oy++)
+		for (int ox = 0; ox < ow; ox++) {
+			float *dst = out + ((size_t)oy * ow + ox) * c;
+
+			for (int ch = 0; ch < c; ch++)
+				dst[ch] = b ? b[ch] : 0.0f;
+			for (int ky = 0; ky < 3; ky++)
+				for (int kx = 0; kx < 3; kx++) {
+					const float *src = in + (((size_t)oy * stride + ky) * iw +
+								 (size_t)ox * stride + kx) * c;
+					const float *wk = w + (ky * 3 + kx) * c;
+
+					for (int ch = 0; ch < c; ch++)
+						dst[ch] += src[ch] * wk[ch];
+				}
+		}
+}
+
+const struct kernels kernels_generic = {
+	.name = "generic",
+	.conv = conv_generic,
+	.dw3 = dw3_generic,
+};
+
+/* ------------------------------------------------------------ AVX2 + FMA */
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2,fma")))
+
+AVX2 static inline __m256 act8(__m256 v, enum act act)
+{
+	if (act == ACT_RELU)
+		return _mm256_max_ps(v, _mm256_setzero_ps());
+	if (act == ACT_LEAKY) {
+		__m256 m = _mm256_mul_ps(v, _mm256_set1_ps(0.1f));
+
+		return _mm256_add_ps(_mm256_max_ps(_mm256_sub_ps(v, m), _mm256_setzero_ps()), m);
+	}
+	return v;
+}
+
+AVX2 static void conv_avx2(const float *in, _unused_ int ih, int iw, int cin,
+			   const struct conv *cv, int stride, float *out, int oh, int ow,
+			   enum act act)
+{
+	int np = oh * ow, K = cv->kh * cv->kw;
+
+	for (int cb = 0; cb < cv->coutp / NR; cb++) {
+		const float *wb = cv->w + (size_t)cb * K * cin * NR;
+		int nc = cv->cout - cb * NR < NR ? cv->cout - cb * NR : NR;
+		__m256 b0 = _mm256_load_ps(cv->b + cb * NR), b1 = _mm256_load_ps(cv->b + cb * NR + 8);
+
+		for (int p0 = 0; p0 < np; p0 += MR) {
+			int nt = np - p0 < MR ? np - p0 : MR;
+			const float *base[MR];
+			__m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00,
+			       c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00,
+			       c51 = c00;
+
+			tile_bases(in, iw, cin, ow, stride, p0, nt, base);
+			for (int ky = 0; ky < cv->kh; ky++)
+				for (int kx = 0; kx < cv->kw; kx++) {
+					const float *w = wb + (size_t)(ky * cv->kw + kx) * cin * NR;
+					size_t off = ((size_t)ky * iw + kx) * cin;
+					const float *i0 = base[0] + off, *i1 = base[1] + off,
+						    *i2 = base[2] + off, *i3 = base[3] + off,
+						    *i4 = base[4] + off, *i5 = base[5] + off;
+
+					for (int ci = 0; ci < cin; ci++, w += NR) {
+						__m256 w0 = _mm256_load_ps(w), w1 = _mm256_load_ps(w + 8);
+						__m256 a;
+
+						a = _mm256_broadcast_ss(i0 + ci);
+						c00 = _mm256_fmadd_ps(a, w0, c00);
+						c01 = _mm256_fmadd_ps(a, w1, c01);
+						a = _mm256_broadcast_ss(i1 + ci);
+						c10 = _mm256_fmadd_ps(a, w0, c10);
+						c11 = _mm256_fmadd_ps(a, w1, c11);
+						a = _mm256_broadcast_ss(i2 + ci);
+						c20 = _mm256_fmadd_ps(a, w0, c20);
+						c21 = _mm256_fmadd_ps(a, w1, c21);
+						a = _mm256_broadcast_ss(i3 + ci);
+						c30 = _mm256_fmadd_ps(a, w0, c30);
+						c31 = _mm256_fmadd_ps(a, w1, c31);
+						a = _mm256_broadcast_ss(i4 + ci);
+						c40 = _mm256_fmadd_ps(a, w0, c40);
+						c41 = _mm256_fmadd_ps(a, w1, c41);
+						a = _mm256_broadcast_ss(i5 + ci);
+						c50 = _mm256_fmadd_ps(a, w0, c50);
+						c51 = _mm256_fmadd_ps(a, w1, c51);
+					}
+				}
+			{
+				__m256 r[MR][2] = { { c00, c01 }, { c10, c11 }, { c20, c21 },
+						    { c30, c31 }, { c40, c41 }, { c50, c51 } };
+
+				for (int j = 0; j < nt; j++) {
+					float *dst = out + (size_t)(p0 + j) * cv->cout + cb * NR;
+					__m256 v0 = act8(_mm256_add_ps(r[j][0], b0), act);
+					__m256 v1 = act8(_mm256_add_ps(r[j][1], b1), act);
+
+					if (nc == NR) {
+						_mm256_storeu_ps(dst, v0);
+						_mm256_storeu_ps(dst + 8, v1);
+					} else {
+						float tmp[NR];
+
+						_mm256_storeu_ps(tmp, v0);
+						_mm256_storeu_ps(tmp + 8, v1);
+						memcpy(dst, tmp, nc * sizeof(float));
+					}
+				}
+			}
+		}
+	}
+}
+
+AVX2 static void dw3_avx2(const float *in, int ih, int iw, int c, const float *w,
+			  const float *b, int stride, float *out, int oh, int ow)
+{
+	if (c % 8) {
+		dw3_generic(in, ih, iw, c, w, b, stride, out, oh, ow);
+		return;
+	}
+	for (int oy = 0; oy < oh; oy++)
+		for (int ox = 0; ox < ow; ox++) {
+			float *dst = out + ((size_t)oy * ow + ox) * c;
+			const float *src = in + ((size_t)oy * stride * iw + (size_t)ox * stride) * c;
+
+			for (int ch = 0; ch < c; ch += 8) {
+				__m256 acc = b ? _mm256_loadu_ps(b + ch) : _mm256_setzero_ps();
+
+				for (int ky = 0; ky < 3; ky++)
+					for (int kx = 0; kx < 3; kx++)
+						acc = _mm256_fmadd_ps(
+							_mm256_loadu_ps(src + ((size_t)ky * iw + kx) * c + ch),
+							_mm256_loadu_ps(w + (ky * 3 + kx) * c + ch), acc);
+				_mm256_storeu_ps(dst + ch, acc);
+			}
+		}
+}
+
+const struct kernels kernels_avx2 = {
+	.name = "avx2",
+	.conv = conv_avx2,
+	.dw3 = dw3_avx2,
+};
+#endif
+
+const struct kernels *kernels_pick(void)
+{
+	const char *force = getenv("EGATE_FACE_ISA");
+
+	if (force && !strcmp(force, "generic"))
+		return &kernels_generic;
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		return &kernels_avx2;
+#endif
+	return &kernels_generic;
+}
+
+/* ------------------------------------------------------------ map ops */
+
+static int fm_alloc(struct arena *a, int h, int w, int c, struct fmap *out)
+{
+	out->h = h;
+	out->w = w;
+	out->c = c;
+	out->d = arena_get(a, (size_t)h * w * c);
+	return out->d ? 0 : -ENOMEM;
+}
+
+int fm_pad(struct arena *a, const struct fmap *x, int top, int bottom, int left, int right,
+	   struct fmap *out)
+{
+	int r = fm_alloc(a, x->h + top + bottom, x->w + left + right, x->c, out);
+
+	if (r < 0)
+		return r;
+	memset(out->d, 0, (size_t)out->h * out->w * out->c * sizeof(float));
+	for (int y = 0; y < x->h; y++)
+		memcpy(out->d + ((size_t)(y + top) * out->w + left) * x->c,
+		       x->d + (size_t)y * x->w * x->c, (size_t)x->w * x->c * sizeof(float));
+	return 0;
+}
+
+/* TensorFlow SAME: odd pixel at the bottom/right. */
+static void same_pad(int in, int k, int s, int *before, int *after, int *out)
+{
+	int o = (in + s - 1) / s, total = (o - 1) * s + k - in;
+
+	if (total < 0)
+		total = 0;
+	*before = total / 2;
+	*after = total - total / 2;
+	*out = o;
+}
+
+static int pad_for(struct arena *a, const struct fmap *x, int k, int stride, bool same,
+		   struct fmap *xp, int *oh, int *ow)
+{
+	if (same) {
+		int t, b, l, r;
+
+		same_pad(x->h, k, stride, &t, &b, oh);
+		same_pad(x->w, k, stride, &l, &r, ow);
+		if (t || b || l || r)
+			return fm_pad(a, x, t, b, l, r, xp);
+		*xp = *x;
+		return 0;
+	}
+	if (x->h < k || x->w < k)
+		return -EINVAL;
+	*oh = (x->h - k) / stride + 1;
+	*ow = (x->w - k) / stride + 1;
+	*xp = *x;
+	return 0;
+}
+
+int fm_conv(struct arena *a, const struct kernels *k, const struct fmap *x,
+	    const struct conv *cv, int stride, bool same, enum act act, struct fmap *out)
+{
+	struct fmap xp;
+	int oh, ow, r;
+
+	if (x->c != cv->cin || cv->kh != cv->kw)
+		return -EINVAL;
+	r = pad_for(a, x, cv->kh, stride, same, &xp, &oh, &ow);
+	if (r < 0)
+		return r;
+	r = fm_alloc(a, oh, ow, cv->cout, out);
+	if (r < 0)
+		return r;
+	k->conv(xp.d, xp.h, xp.w, xp.c, cv, stride, out->d, oh, ow, act);
+	return 0;
+}
+
+int fm_dwconv(struct arena *a, const struct kernels *k, const struct fmap *x,
+	      const struct dwconv *dw, int stride, bool same, struct fmap *out)
+{
+	struct fmap xp;
+	int oh, ow, r;
+
+	if (x->c != dw->c)
+		return -EINVAL;
+	r = pad_for(a, x, 3, stride, same, &xp, &oh, &ow);
+	if (r < 0)
+		return r;
+	r = fm_alloc(a, oh, ow, x->c, out);
+	if (r < 0)
+		return r;
+	k->dw3(xp.d, xp.h, xp.w, xp.c, dw->w, dw->b, stride, out->d, oh, ow);
+	return 0;
+}
+
+int fm_maxpool(struct arena *a, const struct fmap *x, int k, int stride, bool same,
+	       struct fmap *out)
+{
+	int oh, ow, t = 0, l = 0, dummy, r;
+
+	if (same) {
+		same_pad(x->h, k, stride, &t, &dummy, &oh);
+		same_pad(x->w, k, stride, &l, &dummy, &ow);
+	} else {
+		if (x->h < k || x->w < k)
+			return -EINVAL;
+		oh = (x->h - k) / stride + 1;
+		ow = (x->w - k) / stride + 1;
+	}
+	r = fm_alloc(a, oh, ow, x->c, out);
+	if (r < 0)
+		return r;
+	for (int oy = 0; oy < oh; oy++)
+		for (int ox = 0; ox < ow; ox++) {
+			float *dst = out->d + ((size_t)oy * ow + ox) * x->c;
+			bool first = true;
+
+			for (int ky = 0; ky < k; ky++)
+				for (int kx = 0; kx < k; kx++) {
+					int iy = oy * stride + ky - t, ix = ox * stride + kx - l;
+					const float *src;
+
+					if (iy < 0 || ix < 0 || iy >= x->h || ix >= x->w)
+						continue;
+					src = x->d + ((size_t)iy * x->w + ix) * x->c;
+					if (first)
+						memcpy(dst, src, x->c * sizeof(float));
+					else
+						for (int c = 0; c < x->c; c++)
+							dst[c] = src[c] > dst[c] ? src[c] : dst[c];
+					first = false;
+				}
+		}
+	return 0;
+}
+
+/* 2x2 stride 2 VALID average pool. */
+int fm_avgpool2(struct arena *a, const struct fmap *x, struct fmap *out)
+{
+	int r = fm_alloc(a, x->h / 2, x->w / 2, x->c, out);
+
+	if (r < 0)
+		return r;
+	for (int oy = 0; oy < out->h; oy++)
+		for (int ox = 0; ox < out->w; ox++) {
+			const float *s0 = x->d + ((size_t)(2 * oy) * x->w + 2 * ox) * x->c;
+			const float *s1 = s0 + (size_t)x->w * x->c;
+			float *dst = out->d + ((size_t)oy * out->w + ox) * x->c;
+
+			for (int c = 0; c < x->c; c++)
+				dst[c] = (s0[c] + s0[x->c + c] + s1[c] + s1[x->c + c]) * 0.25f;
+		}
+	return 0;
+}
+
+void fm_add(struct fmap *y, const struct fmap *x)
+{
+	size_t n = (size_t)y->h * y->w * y->c;
+
+	for (size_t i = 0; i < n; i++)
+		y->d[i] += x->d[i];
+}
+
+void fm_relu(struct fmap *y)
+{
+	size_t n = (size_t)y->h * y->w * y->c;
+
+	for (size_t i = 0; i < n; i++)
+		y->d[i] = y->d[i] > 0 ? y->d[i] : 0;
+}
+
+void fm_mean(const struct fmap *x, float *out)
+{
+	size_t n = (size_t)x->h * x->w;
+
+	for (int c = 0; c < x->c; c++) {
+		float s = 0;
+
+		for (size_t i = 0; i < n; i++)
+			s += x->d[i * x->c + c];
+		out[c] = s / (float)n;
+	}
+}
