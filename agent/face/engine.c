@@ -116,11 +116,13 @@ const char *egate_face_engine_isa(const struct egate_face_engine *e)
 	return e ? e->k->name : NULL;
 }
 
-/* internal: used by the benchmark */
-struct recognizer *engine_recognizer(struct egate_face_engine *e);
-struct arena *engine_arena(struct egate_face_engine *e);
-struct recognizer *engine_recognizer(struct egate_face_engine *e) { return e->w->rec; }
-struct arena *engine_arena(struct egate_face_engine *e) { return &e->a; }
+const struct kernels *engine_set_kernels(struct egate_face_engine *e, const struct kernels *k)
+{
+	const struct kernels *old = e->k;
+
+	e->k = k;
+	return old;
+}
 
 static int check_image(const struct egate_face_image *img)
 {

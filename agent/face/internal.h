@@ -156,8 +156,8 @@ void recognizer_free(struct recognizer *r);
 int recognizer_run(struct recognizer *r, struct arena *a, const struct kernels *k,
 		   const float *input150, float out[128]);
 
-/* Descriptor via im2col + OpenBLAS sgemm (benchmark anchor). */
-int recognizer_run_blas(struct recognizer *r, struct arena *a, const float *input150,
-			float out[128]);
+/* Benchmark hooks: swap the kernel set of an engine (e.g. for the im2col +
+ * sgemm anchor) and return the previous one. */
+const struct kernels *engine_set_kernels(struct egate_face_engine *e, const struct kernels *k);
 
 #endif
