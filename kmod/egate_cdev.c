@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * egate - /dev/egateN: event stream, commands, info and state ioctls.
+ *
+ * Each open file has its own queue of struct egate_event.  A full queue
+ * drops its oldest record; the reader sees a gap in the sequence numbers
+ * and the file's drop counter.  read_iter() honours IOCB_NOWAIT and poll()
+ * reports readiness, so io_uring reads arm a poll instead of blocking a
+ * worker thread.  The first opener with write access controls the lane.
+ */
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "egate_priv.h"
+
+/* Called with the lane lock held. */
+void egate_emit(struct egate_lane *lane, u32 type, u32 arg)
+{
+	struct egate_event ev = {
+		.timestamp_ns	= ktime_get_ns(),
+		.seq		= ++lane->seq,
+		.tag		= lane->tag,
+		.type		= type,
+		.state		= lane->state,
+		.beams		= lane->in.beams,
+		.arg		= arg,
+		.doors		= egate_doors_summary(lane),
+	};
+	struct egate_reader *r;
+
+	lockdep_assert_held(&lane->lock);
+	lane->last = ev;
+	lane->cnt[EGATE_CNT_EVENTS]++;
+	list_for_each_entry(r, &lane->readers, node) {
+		spin_lock(&r->lock);
+		if (kfifo_is_full(&r->fifo)) {
+			kfifo_skip(&r->fifo);
+			r->dropped++;
+			lane->cnt[EGATE_CNT_OVERFLOWS]++;
+		}
+		kfifo_put(&r->fifo, ev);
+		spin_unlock(&r->lock);
+		wake_up_interruptible_poll(&r->wait, EPOLLIN | EPOLLRDNORM);
+	}
+}
+
+/* Called with the lane lock held, after the lane died. */
+void egate_wake_all(struct egate_lane *lane)
+{
+	struct egate_reader *r;
+
+	list_for_each_entry(r, &lane->readers, node)
+		wake_up_interruptible_poll(&r->wait, EPOLLHUP | EPOLLERR);
+}
+
+static int egate_open(struct inode *inode, struct file *file)
+{
+	struct egate_lane *lane = container_of(inode->i_cdev,
+					       struct egate_lane, cdev);
+	struct egate_reader *r;
+	int ret;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	ret = kfifo_alloc(&r->fifo, egate_fifo_size, GFP_KERNEL);
+	if (ret)
+		goto free_reader;
+	spin_lock_init(&r->lock);
+	init_waitqueue_head(&r->wait);
+	r->lane = lane;
+
+	mutex_lock(&lane->lock);
+	if (lane->dead) {
+		ret = -ENODEV;
+		goto unlock;
+	}
+	get_device(&lane->dev);
+	list_add_tail(&r->node, &lane->readers);
+	if (file->f_mode & FMODE_WRITE)
+		egate_sm_claim(lane, r);
+	mutex_unlock(&lane->lock);
+
+	file->private_data = r;
+	stream_open(inode, file);
+	file->f_mode |= FMODE_NOWAIT;
+	return 0;
+
+unlock:
+	mutex_unlock(&lane->lock);
+	kfifo_free(&r->fifo);
+free_reader:
+	kfree(r);
+	return ret;
+}
+
+static int egate_release(struct inode *inode, struct file *file)
+{
+	struct egate_reader *r = file->private_data;
+	struct egate_lane *lane = r->lane;
+
+	mutex_lock(&lane->lock);
+	list_del(&r->node);
+	egate_sm_release(lane, r);
+	mutex_unlock(&lane->lock);
+
+	kfifo_free(&r->fifo);
+	kfree(r);
+	put_device(&lane->dev);
+	return 0;
+}
+
+static bool egate_reader_ready(struct egate_reader *r)
+{
+	bool ready;
+
+	spin_lock(&r->lock);
+	ready = !kfifo_is_empty(&r->fifo);
+	spin_unlock(&r->lock);
+	return ready || READ_ONCE(r->lane->dead);
+}
+
+static ssize_t egate_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct egate_reader *r = iocb->ki_filp->private_data;
+	struct egate_event ev;
+	ssize_t done = 0;
+	bool got;
+	int ret;
+
+	if (iov_iter_count(to) < sizeof(ev))
+		return -EINVAL;
+
+	while (iov_iter_count(to) >= sizeof(ev)) {
+		spin_lock(&r->lock);
+		got = kfifo_get(&r->fifo, &ev);
+		spin_unlock(&r->lock);
+		if (!got) {
+			if (done)
+				break;
+			if (READ_ONCE(r->lane->dead))
+				return -ENODEV;
+			if ((iocb->ki_flags & IOCB_NOWAIT) ||
+			    (iocb->ki_filp->f_flags & O_NONBLOCK))
+				return -EAGAIN;
+			ret = wait_event_interruptible(r->wait,
+						       egate_reader_ready(r));
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (copy_to_iter(&ev, sizeof(ev), to) != sizeof(ev))
+			return done ? done : -EFAULT;
+		done += sizeof(ev);
+	}
+	return done;
+}
+
+static ssize_t egate_write(struct file *file, const char __user *buf,
+			   size_t count, loff_t *ppos)
+{
+	struct egate_reader *r = file->private_data;
+	struct egate_cmd cmd;
+	int ret;
+
+	if (count != sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(&cmd, buf, sizeof(cmd)))
+		return -EFAULT;
+	ret = egate_sm_command(r->lane, r, &cmd);
+	return ret ? ret : sizeof(cmd);
+}
+
+static __poll_t egate_poll(struct file *file, struct poll_table_struct *pt)
+{
+	struct egate_reader *r = file->private_data;
+	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
+
+	poll_wait(file, &r->wait, pt);
+	if (READ_ONCE(r->lane->dead))
+		return EPOLLHUP | EPOLLERR;
+	spin_lock(&r->lock);
+	if (!kfifo_is_empty(&r->fifo))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	spin_unlock(&r->lock);
+	return mask;
+}
+
+static long egate_ioctl_info(struct egate_lane *lane, void __user *arg)
+{
+	struct egate_info info = {
+		.abi_version	= EGATE_ABI_VERSION,
+		.lane_id	= lane->id,
+		.topology	= lane->topology,
+		.nbeams		= lane->nbeams,
+		.event_size	= sizeof(struct egate_event),
+		.cmd_size	= sizeof(struct egate_cmd),
+		.fifo_size	= roundup_pow_of_two(egate_fifo_size),
+		.swing_beams	= lane->swing,
+	};
+
+	if (lane->irq_mode)
+		info.caps |= EGATE_CAP_IRQ;
+	if (lane->door[EGATE_DOOR_EXIT].present)
+		info.caps |= EGATE_CAP_EXIT_DOOR;
+	if (lane->green && lane->red)
+		info.caps |= EGATE_CAP_LAMPS;
+	if (lane->buzzer)
+		info.caps |= EGATE_CAP_BUZZER;
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long egate_ioctl_state(struct egate_lane *lane, struct egate_reader *r,
+			      void __user *arg)
+{
+	struct egate_status st = { 0 };
+
+	mutex_lock(&lane->lock);
+	st.state = lane->state;
+	st.mode = lane->mode;
+	st.beams = lane->in.beams;
+	st.doors = egate_doors_summary(lane);
+	st.alarm = lane->alarm;
+	if (lane->ctl)
+		st.flags |= EGATE_STATUS_CONTROLLED;
+	if (lane->ctl == r)
+		st.flags |= EGATE_STATUS_CONTROLLER;
+	if (lane->in.emergency)
+		st.flags |= EGATE_STATUS_EMERGENCY_IN;
+	if (lane->hb_lost)
+		st.flags |= EGATE_STATUS_HB_LOST;
+	st.last_seq = lane->seq;
+	st.passages = lane->cnt[EGATE_CNT_PASSAGES];
+	mutex_unlock(&lane->lock);
+
+	spin_lock(&r->lock);
+	st.dropped = r->dropped;
+	spin_unlock(&r->lock);
+	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long egate_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct egate_reader *r = file->private_data;
+	struct egate_lane *lane = r->lane;
+	void __user *uarg = (void __user *)arg;
+
+	if (READ_ONCE(lane->dead))
+		return -ENODEV;
+	switch (cmd) {
+	case EGATE_IOC_GET_INFO:
+		return egate_ioctl_info(lane, uarg);
+	case EGATE_IOC_GET_STATE:
+		return egate_ioctl_state(lane, r, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+const struct file_operations egate_fops = {
+	.owner		= THIS_MODULE,
+	.open		= egate_open,
+	.release	= egate_release,
+	.read_iter	= egate_read_iter,
+	.write		= egate_write,
+	.poll		= egate_poll,
+	.unlocked_ioctl	= egate_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};

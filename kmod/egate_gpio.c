@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * egate - the lane's GPIO lines: getting them, sampling the inputs on
+ * interrupts or by polling (with count-based debounce), driving outputs.
+ *
+ * Interrupt mode needs an interrupt on every input; then each edge wakes a
+ * threaded handler that samples all inputs under the lane lock.  Otherwise
+ * (or with egate.poll=1) a work item samples them every poll_ms and accepts
+ * a new sample once it has been read debounce times in a row.  Both paths
+ * use the _cansleep accessors, so expanders behind I2C or USB work.
+ */
+#include <linux/bitmap.h>
+#include <linux/interrupt.h>
+#include <linux/jiffies.h>
+
+#include "egate_priv.h"
+
+void egate_gpio_set(struct gpio_desc *desc, bool on)
+{
+	if (desc)
+		gpiod_set_value_cansleep(desc, on);
+}
+
+static u8 egate_door_pos(struct egate_door *door)
+{
+	int open = gpiod_get_value_cansleep(door->sw_open);
+	int closed = gpiod_get_value_cansleep(door->sw_closed);
+
+	if (open < 0 || closed < 0)
+		return EGATE_DOOR_INVALID;
+	if (open && closed)
+		return EGATE_DOOR_INVALID;
+	if (open)
+		return EGATE_DOOR_OPEN;
+	return closed ? EGATE_DOOR_CLOSED : EGATE_DOOR_MOVING;
+}
+
+/* Called with the lane lock held and the lane alive. */
+void egate_gpio_read(struct egate_lane *lane, struct egate_inputs *in)
+{
+	DECLARE_BITMAP(values, EGATE_MAX_BEAMS) = { 0 };
+	struct gpio_descs *b = lane->beam_descs;
+	int d;
+
+	memset(in, 0, sizeof(*in));
+	if (gpiod_get_array_value_cansleep(b->ndescs, b->desc, b->info,
+					   values) == 0)
+		in->beams = (u32)values[0];
+	in->emergency = gpiod_get_value_cansleep(lane->emergency) != 0;
+	for (d = 0; d < EGATE_NDOORS; d++)
+		if (lane->door[d].present)
+			in->door_pos[d] = egate_door_pos(&lane->door[d]);
+}
+
+static irqreturn_t egate_irq_thread(int irq, void *data)
+{
+	struct egate_lane *lane = data;
+	struct egate_inputs in;
+
+	mutex_lock(&lane->lock);
+	if (!lane->dead) {
+		egate_gpio_read(lane, &in);
+		egate_sm_inputs(lane, &in);
+	}
+	mutex_unlock(&lane->lock);
+	return IRQ_HANDLED;
+}
+
+static void egate_poll_work(struct work_struct *work)
+{
+	struct egate_lane *lane = container_of(to_delayed_work(work),
+					       struct egate_lane, poll_work);
+	struct egate_inputs in;
+
+	mutex_lock(&lane->lock);
+	if (lane->dead)
+		goto unlock;
+	egate_gpio_read(lane, &in);
+	if (memcmp(&in, &lane->cand, sizeof(in))) {
+		lane->cand = in;
+		lane->cand_count = 1;
+	} else if (lane->cand_count < egate_debounce) {
+		lane->cand_count++;
+	}
+	if (lane->cand_count >= egate_debounce &&
+	    memcmp(&lane->cand, &lane->in, sizeof(in)))
+		egate_sm_inputs(lane, &lane->cand);
+	schedule_delayed_work(&lane->poll_work,
+			      msecs_to_jiffies(egate_poll_ms));
+unlock:
+	mutex_unlock(&lane->lock);
+}
+
+static int egate_get_door(struct egate_lane *lane, struct device *dev, int d)
+{
+	struct egate_door *door = &lane->door[d];
+	const char * const *con = egate_door_con[d];
+
+	door->drive = devm_gpiod_get(dev, con[EGATE_DOOR_DRIVE], GPIOD_OUT_LOW);
+	if (IS_ERR(door->drive))
+		return PTR_ERR(door->drive);
+	door->sw_open = devm_gpiod_get(dev, con[EGATE_DOOR_SW_OPEN], GPIOD_IN);
+	if (IS_ERR(door->sw_open))
+		return PTR_ERR(door->sw_open);
+	door->sw_closed = devm_gpiod_get(dev, con[EGATE_DOOR_SW_CLOSED],
+					 GPIOD_IN);
+	if (IS_ERR(door->sw_closed))
+		return PTR_ERR(door->sw_closed);
+	door->present = true;
+	return 0;
+}
+
+/* Get every line of the lane described by @w; devm on @dev. */
+int egate_gpio_get(struct egate_lane *lane, struct device *dev,
+		   const struct egate_wiring *w)
+{
+	u32 zone = GENMASK(lane->swing - 1, 0);
+	int ret;
+
+	ret = egate_get_door(lane, dev, EGATE_DOOR_ENTRY);
+	if (ret)
+		return ret;
+	lane->door[EGATE_DOOR_ENTRY].zone = zone;
+	if (w->topology == EGATE_TOPO_MANTRAP) {
+		ret = egate_get_door(lane, dev, EGATE_DOOR_EXIT);
+		if (ret)
+			return ret;
+		lane->door[EGATE_DOOR_EXIT].zone = zone <<
+						   (lane->nbeams - lane->swing);
+	}
+	lane->beam_descs = devm_gpiod_get_array(dev, "beam", GPIOD_IN);
+	if (IS_ERR(lane->beam_descs))
+		return PTR_ERR(lane->beam_descs);
+	if (lane->beam_descs->ndescs != lane->nbeams)
+		return -EINVAL;
+	lane->emergency = devm_gpiod_get(dev, "emergency", GPIOD_IN);
+	if (IS_ERR(lane->emergency))
+		return PTR_ERR(lane->emergency);
+	lane->green = devm_gpiod_get_optional(dev, "lamp-green", GPIOD_OUT_LOW);
+	if (IS_ERR(lane->green))
+		return PTR_ERR(lane->green);
+	lane->red = devm_gpiod_get_optional(dev, "lamp-red", GPIOD_OUT_LOW);
+	if (IS_ERR(lane->red))
+		return PTR_ERR(lane->red);
+	lane->buzzer = devm_gpiod_get_optional(dev, "buzzer", GPIOD_OUT_LOW);
+	return PTR_ERR_OR_ZERO(lane->buzzer);
+}
+
+static unsigned int egate_inputs_list(struct egate_lane *lane,
+				      struct gpio_desc **descs)
+{
+	unsigned int n = 0, i;
+	int d;
+
+	for (i = 0; i < lane->beam_descs->ndescs; i++)
+		descs[n++] = lane->beam_descs->desc[i];
+	descs[n++] = lane->emergency;
+	for (d = 0; d < EGATE_NDOORS; d++) {
+		if (!lane->door[d].present)
+			continue;
+		descs[n++] = lane->door[d].sw_open;
+		descs[n++] = lane->door[d].sw_closed;
+	}
+	return n;
+}
+
+static void egate_free_irqs(struct egate_lane *lane)
+{
+	while (lane->nirqs)
+		free_irq(lane->irqs[--lane->nirqs], lane);
+}
+
+/* Choose interrupts or polling and start sampling. */
+int egate_gpio_start(struct egate_lane *lane)
+{
+	struct gpio_desc *descs[EGATE_MAX_INPUTS];
+	unsigned int n, i;
+	int irq, ret;
+
+	INIT_DELAYED_WORK(&lane->poll_work, egate_poll_work);
+	n = egate_inputs_list(lane, descs);
+	lane->irq_mode = !egate_force_poll;
+	for (i = 0; i < n && lane->irq_mode; i++)
+		if (gpiod_to_irq(descs[i]) < 0)
+			lane->irq_mode = false;
+	if (!lane->irq_mode) {
+		schedule_delayed_work(&lane->poll_work, 0);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		irq = gpiod_to_irq(descs[i]);
+		ret = request_threaded_irq(irq, NULL, egate_irq_thread,
+					   IRQF_ONESHOT | IRQF_TRIGGER_RISING |
+					   IRQF_TRIGGER_FALLING,
+					   dev_name(&lane->dev), lane);
+		if (ret)
+			goto free_irqs;
+		lane->irqs[lane->nirqs++] = irq;
+	}
+	/* Catch anything that changed before the interrupts were on. */
+	egate_irq_thread(0, lane);
+	return 0;
+
+free_irqs:
+	egate_free_irqs(lane);
+	return ret;
+}
+
+/* Stop sampling; the lane must already be marked dead. */
+void egate_gpio_stop(struct egate_lane *lane)
+{
+	egate_free_irqs(lane);
+	cancel_delayed_work_sync(&lane->poll_work);
+}

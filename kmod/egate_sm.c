@@ -1,0 +1,827 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * egate - the lane state machine and its safety rules.
+ *
+ * Every entry point (inputs, timers, commands, controller claim/release)
+ * takes the lane lock, updates the logical phase, then egate_settle()
+ * drives the doors under the swing-zone rule, the lamps and the buzzer, and
+ * reports the visible state.  Nothing here trusts userspace: the doors are
+ * only ever driven closed here, and only with their swing zone clear.
+ */
+#include <linux/bitops.h>
+#include <linux/bitrev.h>
+#include <linux/jiffies.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+
+#include "egate_priv.h"
+
+static const char * const egate_state_names[EGATE_ST_COUNT] = {
+	[EGATE_ST_OUT_OF_SERVICE]	= "out_of_service",
+	[EGATE_ST_IDLE]			= "idle",
+	[EGATE_ST_AUTHORISED]		= "authorised",
+	[EGATE_ST_PASSAGE]		= "passage",
+	[EGATE_ST_EXITING]		= "exiting",
+	[EGATE_ST_CLOSING]		= "closing",
+	[EGATE_ST_ALARM]		= "alarm",
+	[EGATE_ST_OBSTRUCTED]		= "obstructed",
+	[EGATE_ST_EMERGENCY]		= "emergency",
+	[EGATE_ST_FAULT]		= "fault",
+	[EGATE_ST_LOCKED]		= "locked",
+};
+
+static const char * const egate_alarm_names[EGATE_ALARM_COUNT] = {
+	[EGATE_ALARM_NONE]		= "none",
+	[EGATE_ALARM_TAILGATING]	= "tailgating",
+	[EGATE_ALARM_WRONG_WAY]		= "wrong_way",
+	[EGATE_ALARM_INTRUSION]		= "intrusion",
+	[EGATE_ALARM_LOITERING]		= "loitering",
+	[EGATE_ALARM_FORCED_DOOR]	= "forced_door",
+	[EGATE_ALARM_OBSTRUCTION]	= "obstruction",
+	[EGATE_ALARM_EMERGENCY]		= "emergency",
+	[EGATE_ALARM_FAULT]		= "fault",
+};
+
+static const char * const egate_event_names[EGATE_EV_COUNT] = {
+	[EGATE_EV_STATE]		= "state",
+	[EGATE_EV_BEAMS]		= "beams",
+	[EGATE_EV_DOOR]			= "door",
+	[EGATE_EV_AUTHORISED]		= "authorised",
+	[EGATE_EV_PASSAGE_START]	= "passage_start",
+	[EGATE_EV_PASSAGE_DONE]		= "passage_done",
+	[EGATE_EV_EXPIRED]		= "expired",
+	[EGATE_EV_DENIED]		= "denied",
+	[EGATE_EV_ALARM]		= "alarm",
+	[EGATE_EV_RESET]		= "reset",
+	[EGATE_EV_EMERGENCY]		= "emergency",
+	[EGATE_EV_CONTROLLER]		= "controller",
+	[EGATE_EV_HEARTBEAT_LOST]	= "heartbeat_lost",
+	[EGATE_EV_MODE]			= "mode",
+	[EGATE_EV_OBSTRUCTED]		= "obstructed",
+	[EGATE_EV_ABORTED]		= "aborted",
+};
+
+const char *egate_state_name(u32 state)
+{
+	return state < EGATE_ST_COUNT ? egate_state_names[state] : "unknown";
+}
+
+const char *egate_alarm_name(u32 alarm)
+{
+	return alarm < EGATE_ALARM_COUNT ? egate_alarm_names[alarm] : "unknown";
+}
+
+const char *egate_event_name(u32 type)
+{
+	if (type < EGATE_EV_COUNT && egate_event_names[type])
+		return egate_event_names[type];
+	return "unknown";
+}
+
+u32 egate_doors_summary(struct egate_lane *lane)
+{
+	u32 doors = 0;
+	int d;
+
+	for (d = 0; d < EGATE_NDOORS; d++) {
+		if (!lane->door[d].present)
+			continue;
+		doors |= (lane->in.door_pos[d] |
+			  (lane->door[d].cmd_open ? 4 : 0)) << EGATE_DOORS_SHIFT(d);
+	}
+	return doors;
+}
+
+/* --- deadlines --------------------------------------------------------- */
+
+static void egate_dl_set(struct egate_lane *lane, int which, u32 ms)
+{
+	lane->dl[which] = jiffies + msecs_to_jiffies(ms);
+	__set_bit(which, &lane->dl_active);
+}
+
+static void egate_dl_clear(struct egate_lane *lane, int which)
+{
+	__clear_bit(which, &lane->dl_active);
+}
+
+static bool egate_dl_armed(struct egate_lane *lane, int which)
+{
+	return test_bit(which, &lane->dl_active);
+}
+
+static void egate_dl_rearm(struct egate_lane *lane)
+{
+	unsigned long next = 0, now = jiffies;
+	bool any = false;
+	int i;
+
+	if (lane->dead)
+		return;
+	for_each_set_bit(i, &lane->dl_active, EGATE_DL_COUNT) {
+		if (!any || time_before(lane->dl[i], next))
+			next = lane->dl[i];
+		any = true;
+	}
+	if (!any)
+		return;
+	mod_delayed_work(system_wq, &lane->timer_work,
+			 time_after(next, now) ? next - now : 0);
+}
+
+/* --- geometry ------------------------------------------------------------ */
+
+/* The beam bitmap as the current traveller walks: bit 0 where they enter. */
+static u32 egate_logical(struct egate_lane *lane, u32 beams)
+{
+	if (lane->dir == EGATE_DIR_FORWARD)
+		return beams;
+	return bitrev32(beams) >> (32 - lane->nbeams);
+}
+
+/* Groups of adjacent broken beams: one per person. */
+static unsigned int egate_blobs(u32 beams)
+{
+	return hweight32(beams & ~(beams << 1));
+}
+
+static u32 egate_far_bit(struct egate_lane *lane)
+{
+	return BIT(lane->nbeams - 1);
+}
+
+/* Door the current traveller walks through first / last. */
+static int egate_near_door(struct egate_lane *lane)
+{
+	if (lane->topology == EGATE_TOPO_MANTRAP &&
+	    lane->dir == EGATE_DIR_REVERSE)
+		return EGATE_DOOR_EXIT;
+	return EGATE_DOOR_ENTRY;
+}
+
+static int egate_far_door(struct egate_lane *lane)
+{
+	return egate_near_door(lane) == EGATE_DOOR_ENTRY ?
+	       EGATE_DOOR_EXIT : EGATE_DOOR_ENTRY;
+}
+
+static bool egate_door_closed(struct egate_lane *lane, int d)
+{
+	return !lane->door[d].present ||
+	       (!lane->door[d].cmd_open &&
+		lane->in.door_pos[d] == EGATE_DOOR_CLOSED);
+}
+
+static bool egate_doors_closed(struct egate_lane *lane)
+{
+	return egate_door_closed(lane, EGATE_DOOR_ENTRY) &&
+	       egate_door_closed(lane, EGATE_DOOR_EXIT);
+}
+
+/* --- phases -------------------------------------------------------------- */
+
+/* Where a lane rests when nothing is going on. */
+static u32 egate_rest_phase(struct egate_lane *lane)
+{
+	if (lane->ctl && !lane->hb_lost && lane->mode == EGATE_MODE_NORMAL)
+		return EGATE_ST_IDLE;
+	return EGATE_ST_OUT_OF_SERVICE;
+}
+
+static bool egate_in_passage(struct egate_lane *lane)
+{
+	return lane->phase == EGATE_ST_AUTHORISED ||
+	       lane->phase == EGATE_ST_PASSAGE ||
+	       lane->phase == EGATE_ST_EXITING;
+}
+
+/* Phases an alarm interrupts; elsewhere it is only counted and reported. */
+static bool egate_alarm_interrupts(struct egate_lane *lane)
+{
+	return egate_in_passage(lane) || lane->phase == EGATE_ST_IDLE ||
+	       lane->phase == EGATE_ST_CLOSING;
+}
+
+static void egate_end_authorisation(struct egate_lane *lane)
+{
+	egate_dl_clear(lane, EGATE_DL_STATE);
+	lane->tag = 0;
+}
+
+static void egate_abort_passage(struct egate_lane *lane, u32 why)
+{
+	if (!egate_in_passage(lane))
+		return;
+	egate_emit(lane, EGATE_EV_ABORTED, why);
+	egate_end_authorisation(lane);
+}
+
+static void egate_raise_alarm(struct egate_lane *lane, u32 alarm)
+{
+	lane->cnt[EGATE_CNT_ALARM_BASE + alarm]++;
+	egate_emit(lane, EGATE_EV_ALARM, alarm);
+	if (!egate_alarm_interrupts(lane))
+		return;
+	egate_abort_passage(lane, EGATE_ST_ALARM);
+	egate_end_authorisation(lane);
+	lane->alarm = alarm;
+	lane->phase = EGATE_ST_ALARM;
+}
+
+static void egate_enter_fault(struct egate_lane *lane)
+{
+	if (lane->phase == EGATE_ST_FAULT)
+		return;
+	egate_abort_passage(lane, EGATE_ST_FAULT);
+	lane->cnt[EGATE_CNT_ALARM_BASE + EGATE_ALARM_FAULT]++;
+	egate_emit(lane, EGATE_EV_ALARM, EGATE_ALARM_FAULT);
+	egate_end_authorisation(lane);
+	lane->alarm = EGATE_ALARM_FAULT;
+	lane->phase = EGATE_ST_FAULT;
+}
+
+/* Control lost (file closed, heartbeat missed): out of service, safely. */
+static void egate_lose_control(struct egate_lane *lane)
+{
+	if (lane->phase == EGATE_ST_EMERGENCY || lane->phase == EGATE_ST_FAULT)
+		return;
+	egate_abort_passage(lane, EGATE_ST_OUT_OF_SERVICE);
+	egate_end_authorisation(lane);
+	lane->phase = EGATE_ST_OUT_OF_SERVICE;
+}
+
+static void egate_passage_done(struct egate_lane *lane)
+{
+	lane->cnt[EGATE_CNT_PASSAGES]++;
+	egate_emit(lane, EGATE_EV_PASSAGE_DONE,
+		   (u32)lane->cnt[EGATE_CNT_PASSAGES]);
+	egate_end_authorisation(lane);
+	lane->done_at = jiffies;
+	lane->phase = EGATE_ST_CLOSING;
+}
+
+/* --- doors, lamps, buzzer ------------------------------------------------ */
+
+/* Which doors the phase wants open. */
+static void egate_desire(struct egate_lane *lane, bool want[EGATE_NDOORS])
+{
+	bool occupied = lane->in.beams != 0;
+	bool mantrap = lane->topology == EGATE_TOPO_MANTRAP;
+	int near = egate_near_door(lane), far = egate_far_door(lane);
+
+	want[EGATE_DOOR_ENTRY] = false;
+	want[EGATE_DOOR_EXIT] = false;
+
+	switch (lane->phase) {
+	case EGATE_ST_EMERGENCY:
+		want[EGATE_DOOR_ENTRY] = true;
+		want[EGATE_DOOR_EXIT] = true;
+		break;
+	case EGATE_ST_AUTHORISED:
+		want[near] = true;
+		break;
+	case EGATE_ST_PASSAGE:
+		/* Mantrap: the near door closes once the traveller is in. */
+		if (!mantrap)
+			want[near] = true;
+		else
+			want[near] = !(lane->entry_cleared &&
+				       !(lane->in.beams & lane->door[near].zone));
+		break;
+	case EGATE_ST_EXITING:
+		want[far] = true;
+		break;
+	case EGATE_ST_ALARM:
+		/* Nobody trapped: send an occupant back the way they came. */
+		if (mantrap && occupied)
+			want[EGATE_DOOR_ENTRY] = true;
+		break;
+	case EGATE_ST_OUT_OF_SERVICE:
+	case EGATE_ST_FAULT:
+	case EGATE_ST_LOCKED:
+		/* Nobody trapped: let an occupant out toward the exit. */
+		if (mantrap && occupied)
+			want[EGATE_DOOR_EXIT] = true;
+		break;
+	default:
+		break;
+	}
+}
+
+/* A closing attempt met a broken beam in the swing zone. */
+static void egate_door_refused(struct egate_lane *lane, int d)
+{
+	struct egate_door *door = &lane->door[d];
+
+	door->retries++;
+	lane->cnt[EGATE_CNT_OBSTRUCT_RETRIES]++;
+	egate_emit(lane, EGATE_EV_OBSTRUCTED, d | (door->retries << 8));
+	egate_dl_set(lane, EGATE_DL_RETRY0 + d, lane->t.obstruct_retry_ms);
+}
+
+static void egate_door_drive(struct egate_lane *lane, int d, bool open)
+{
+	struct egate_door *door = &lane->door[d];
+
+	if (door->cmd_open == open)
+		return;
+	door->cmd_open = open;
+	egate_gpio_set(door->drive, open);
+	egate_dl_set(lane, EGATE_DL_TRAVEL0 + d, lane->t.door_travel_ms);
+}
+
+static void egate_door_apply(struct egate_lane *lane, int d, bool want_open)
+{
+	struct egate_door *door = &lane->door[d];
+	bool blocked = lane->in.beams & door->zone;
+
+	if (!door->present)
+		return;
+	if (want_open) {
+		door->retries = 0;
+		egate_dl_clear(lane, EGATE_DL_RETRY0 + d);
+		egate_door_drive(lane, d, true);
+		return;
+	}
+	if (door->cmd_open) {
+		/* Open and must close: only with the swing zone clear. */
+		if (egate_dl_armed(lane, EGATE_DL_RETRY0 + d))
+			return;
+		if (blocked) {
+			egate_door_refused(lane, d);
+			return;
+		}
+		egate_door_drive(lane, d, false);
+		return;
+	}
+	/* Closing: a beam broken in the swing zone re-opens it. */
+	if (blocked && lane->in.door_pos[d] != EGATE_DOOR_CLOSED) {
+		egate_door_drive(lane, d, true);
+		egate_door_refused(lane, d);
+	}
+}
+
+static void egate_lamps(struct egate_lane *lane, u32 vis)
+{
+	bool green = vis == EGATE_ST_AUTHORISED || vis == EGATE_ST_PASSAGE ||
+		     vis == EGATE_ST_EXITING;
+	bool red = vis == EGATE_ST_OUT_OF_SERVICE || vis == EGATE_ST_ALARM ||
+		   vis == EGATE_ST_OBSTRUCTED || vis == EGATE_ST_EMERGENCY ||
+		   vis == EGATE_ST_FAULT || vis == EGATE_ST_LOCKED;
+	bool steady = false, intermittent = false;
+
+	if (vis == EGATE_ST_ALARM) {
+		switch (lane->alarm) {
+		case EGATE_ALARM_INTRUSION:
+		case EGATE_ALARM_FORCED_DOOR:
+			steady = true;
+			break;
+		default:
+			intermittent = true;
+			break;
+		}
+	}
+	egate_gpio_set(lane->green, green);
+	egate_gpio_set(lane->red, red);
+
+	if (intermittent) {
+		if (!egate_dl_armed(lane, EGATE_DL_BUZZER))
+			egate_dl_set(lane, EGATE_DL_BUZZER, 250);
+		egate_gpio_set(lane->buzzer, lane->buzz_on);
+	} else {
+		egate_dl_clear(lane, EGATE_DL_BUZZER);
+		lane->buzz_on = false;
+		egate_gpio_set(lane->buzzer, steady);
+	}
+}
+
+/* Bring outputs in line with the phase and report the visible state. */
+static void egate_settle(struct egate_lane *lane)
+{
+	bool want[EGATE_NDOORS], obstructed = false;
+	u32 vis, prev;
+	int d;
+
+	if (lane->dead)
+		return;
+
+	/* Progress that only depends on the doors reaching position. */
+	if (lane->phase == EGATE_ST_PASSAGE &&
+	    lane->topology == EGATE_TOPO_MANTRAP && lane->entry_cleared &&
+	    egate_door_closed(lane, egate_near_door(lane)) &&
+	    egate_blobs(lane->in.beams) == 1)
+		lane->phase = EGATE_ST_EXITING;
+	if (lane->phase == EGATE_ST_CLOSING && egate_doors_closed(lane))
+		lane->phase = egate_rest_phase(lane);
+
+	egate_desire(lane, want);
+	for (d = 0; d < EGATE_NDOORS; d++) {
+		egate_door_apply(lane, d, want[d]);
+		if (lane->door[d].retries > lane->t.obstruct_retries)
+			obstructed = true;
+	}
+	if (obstructed && !lane->obstructed) {
+		lane->cnt[EGATE_CNT_ALARM_BASE + EGATE_ALARM_OBSTRUCTION]++;
+		egate_emit(lane, EGATE_EV_ALARM, EGATE_ALARM_OBSTRUCTION);
+	}
+	lane->obstructed = obstructed;
+
+	vis = lane->phase;
+	if (obstructed && vis != EGATE_ST_EMERGENCY && vis != EGATE_ST_FAULT)
+		vis = EGATE_ST_OBSTRUCTED;
+	egate_lamps(lane, vis);
+	if (vis != lane->state) {
+		prev = lane->state;
+		lane->state = vis;
+		egate_emit(lane, EGATE_EV_STATE, prev);
+		sysfs_notify(&lane->dev.kobj, NULL, "state");
+	}
+	egate_dl_rearm(lane);
+}
+
+/* --- inputs -------------------------------------------------------------- */
+
+static void egate_beams_changed(struct egate_lane *lane, u32 old, u32 now)
+{
+	u32 fresh = now & ~old;
+	u32 l = egate_logical(lane, now);
+	u32 lfresh = egate_logical(lane, fresh);
+
+	switch (lane->phase) {
+	case EGATE_ST_IDLE:
+		if (!fresh)
+			break;
+		egate_raise_alarm(lane, (fresh & egate_far_bit(lane)) &&
+				  !(now & BIT(0)) ? EGATE_ALARM_WRONG_WAY :
+				  EGATE_ALARM_INTRUSION);
+		break;
+	case EGATE_ST_AUTHORISED:
+		if (!lfresh)
+			break;
+		if (l & BIT(0)) {
+			lane->reached = fls(l);
+			lane->entry_cleared = false;
+			lane->phase = EGATE_ST_PASSAGE;
+			egate_emit(lane, EGATE_EV_PASSAGE_START, lane->dir);
+			egate_dl_set(lane, EGATE_DL_STATE,
+				     lane->t.passage_timeout_ms);
+			break;
+		}
+		egate_raise_alarm(lane, lfresh & egate_far_bit(lane) ?
+				  EGATE_ALARM_WRONG_WAY : EGATE_ALARM_INTRUSION);
+		break;
+	case EGATE_ST_PASSAGE:
+	case EGATE_ST_EXITING:
+		if (egate_blobs(l) > 1 ||
+		    ((lfresh & BIT(0)) && lane->entry_cleared)) {
+			egate_raise_alarm(lane, EGATE_ALARM_TAILGATING);
+			break;
+		}
+		if (l && !(l & BIT(0)))
+			lane->entry_cleared = true;
+		lane->reached = max_t(u32, lane->reached, fls(l));
+		if (l)
+			break;
+		/* The lane emptied: through the far end, or back out. */
+		if (lane->reached >= lane->nbeams)
+			egate_passage_done(lane);
+		else
+			egate_raise_alarm(lane, EGATE_ALARM_WRONG_WAY);
+		break;
+	case EGATE_ST_CLOSING:
+		if (!fresh)
+			break;
+		if ((fresh & BIT(0)) &&
+		    time_before(jiffies, lane->done_at +
+				msecs_to_jiffies(lane->t.tailgate_gap_ms)))
+			egate_raise_alarm(lane, EGATE_ALARM_TAILGATING);
+		else if (fresh & egate_far_bit(lane) && !(now & BIT(0)))
+			egate_raise_alarm(lane, EGATE_ALARM_WRONG_WAY);
+		else
+			egate_raise_alarm(lane, EGATE_ALARM_INTRUSION);
+		break;
+	default:
+		break;
+	}
+}
+
+static void egate_door_changed(struct egate_lane *lane, int d, u8 old, u8 now)
+{
+	struct egate_door *door = &lane->door[d];
+	u8 target = door->cmd_open ? EGATE_DOOR_OPEN : EGATE_DOOR_CLOSED;
+	bool travelling = egate_dl_armed(lane, EGATE_DL_TRAVEL0 + d);
+
+	egate_emit(lane, EGATE_EV_DOOR, EGATE_DOOR_ARG(d, now));
+	if (now == EGATE_DOOR_INVALID) {
+		egate_enter_fault(lane);
+		return;
+	}
+	if (now == target) {
+		egate_dl_clear(lane, EGATE_DL_TRAVEL0 + d);
+		if (now == EGATE_DOOR_CLOSED)
+			door->retries = 0;
+		return;
+	}
+	/* A closed door that opens without being driven was forced. */
+	if (!door->cmd_open && !travelling && old == EGATE_DOOR_CLOSED)
+		egate_raise_alarm(lane, EGATE_ALARM_FORCED_DOOR);
+}
+
+static void egate_emergency_changed(struct egate_lane *lane, bool active)
+{
+	egate_emit(lane, EGATE_EV_EMERGENCY, active);
+	if (!active)
+		return;
+	lane->cnt[EGATE_CNT_ALARM_BASE + EGATE_ALARM_EMERGENCY]++;
+	egate_abort_passage(lane, EGATE_ST_EMERGENCY);
+	egate_end_authorisation(lane);
+	lane->emergency_latched = true;
+	lane->alarm = EGATE_ALARM_EMERGENCY;
+	lane->phase = EGATE_ST_EMERGENCY;
+}
+
+/* Called with the lane lock held, in IRQ-thread or poll-work context. */
+void egate_sm_inputs(struct egate_lane *lane, const struct egate_inputs *in)
+{
+	struct egate_inputs old = lane->in;
+	int d;
+
+	lockdep_assert_held(&lane->lock);
+	if (lane->dead)
+		return;
+	lane->in = *in;
+
+	if (in->emergency != old.emergency)
+		egate_emergency_changed(lane, in->emergency);
+	for (d = 0; d < EGATE_NDOORS; d++)
+		if (lane->door[d].present && in->door_pos[d] != old.door_pos[d])
+			egate_door_changed(lane, d, old.door_pos[d],
+					   in->door_pos[d]);
+	if (in->beams != old.beams) {
+		lane->cnt[EGATE_CNT_BEAM_EDGES] += hweight32(in->beams ^ old.beams);
+		egate_emit(lane, EGATE_EV_BEAMS, old.beams);
+		egate_beams_changed(lane, old.beams, in->beams);
+	}
+	egate_settle(lane);
+}
+
+/* --- timers -------------------------------------------------------------- */
+
+static void egate_deadline(struct egate_lane *lane, int which)
+{
+	switch (which) {
+	case EGATE_DL_STATE:
+		if (lane->phase == EGATE_ST_AUTHORISED) {
+			lane->cnt[EGATE_CNT_EXPIRED]++;
+			egate_emit(lane, EGATE_EV_EXPIRED, 0);
+			egate_end_authorisation(lane);
+			lane->phase = EGATE_ST_CLOSING;
+		} else if (egate_in_passage(lane)) {
+			egate_raise_alarm(lane, EGATE_ALARM_LOITERING);
+		}
+		break;
+	case EGATE_DL_HEARTBEAT:
+		if (!lane->ctl || lane->hb_lost)
+			break;
+		lane->hb_lost = true;
+		egate_emit(lane, EGATE_EV_HEARTBEAT_LOST, 0);
+		egate_lose_control(lane);
+		break;
+	case EGATE_DL_TRAVEL0:
+	case EGATE_DL_TRAVEL1:
+		/* Jammed: the door never reached where it was driven. */
+		egate_enter_fault(lane);
+		break;
+	case EGATE_DL_BUZZER:
+		lane->buzz_on = !lane->buzz_on;
+		egate_dl_set(lane, EGATE_DL_BUZZER, 250);
+		break;
+	default:
+		/* Obstruction retries: egate_settle() tries again. */
+		break;
+	}
+}
+
+void egate_sm_timer(struct egate_lane *lane)
+{
+	unsigned long now = jiffies;
+	int i;
+
+	mutex_lock(&lane->lock);
+	if (lane->dead)
+		goto unlock;
+	for (i = 0; i < EGATE_DL_COUNT; i++) {
+		if (!egate_dl_armed(lane, i) || time_before(now, lane->dl[i]))
+			continue;
+		egate_dl_clear(lane, i);
+		egate_deadline(lane, i);
+	}
+	egate_settle(lane);
+unlock:
+	mutex_unlock(&lane->lock);
+}
+
+/* --- commands ------------------------------------------------------------ */
+
+static int egate_cmd_authorise(struct egate_lane *lane,
+			       const struct egate_cmd *cmd)
+{
+	if (cmd->arg != EGATE_DIR_FORWARD && cmd->arg != EGATE_DIR_REVERSE)
+		return -EINVAL;
+	if (cmd->timeout_ms && (cmd->timeout_ms < 100 ||
+				cmd->timeout_ms > 600000))
+		return -EINVAL;
+	if (lane->phase != EGATE_ST_IDLE || lane->obstructed)
+		return -EBUSY;
+	lane->dir = cmd->arg;
+	lane->tag = cmd->tag;
+	lane->reached = 0;
+	lane->entry_cleared = false;
+	lane->phase = EGATE_ST_AUTHORISED;
+	egate_emit(lane, EGATE_EV_AUTHORISED, cmd->arg);
+	egate_dl_set(lane, EGATE_DL_STATE,
+		     cmd->timeout_ms ?: lane->t.auth_expiry_ms);
+	return 0;
+}
+
+static int egate_cmd_reset(struct egate_lane *lane)
+{
+	int d;
+
+	if (lane->in.emergency || lane->in.beams)
+		return -EBUSY;
+	for (d = 0; d < EGATE_NDOORS; d++)
+		if (lane->door[d].present &&
+		    lane->in.door_pos[d] == EGATE_DOOR_INVALID)
+			return -EBUSY;
+	lane->emergency_latched = false;
+	lane->hb_lost = false;
+	lane->alarm = EGATE_ALARM_NONE;
+	egate_emit(lane, EGATE_EV_RESET, lane->phase);
+	egate_abort_passage(lane, EGATE_ST_CLOSING);
+	egate_end_authorisation(lane);
+	for (d = 0; d < EGATE_NDOORS; d++)
+		egate_dl_clear(lane, EGATE_DL_TRAVEL0 + d);
+	lane->phase = EGATE_ST_CLOSING;
+	if (lane->ctl)
+		egate_dl_set(lane, EGATE_DL_HEARTBEAT, lane->t.heartbeat_ms);
+	return 0;
+}
+
+static int egate_cmd_set_mode(struct egate_lane *lane, u32 mode)
+{
+	if (mode >= EGATE_MODE_COUNT)
+		return -EINVAL;
+	if (lane->phase == EGATE_ST_PASSAGE || lane->phase == EGATE_ST_EXITING)
+		return -EBUSY;
+	if (mode != lane->mode) {
+		lane->mode = mode;
+		egate_emit(lane, EGATE_EV_MODE, mode);
+	}
+	if (mode == EGATE_MODE_OUT_OF_SERVICE &&
+	    (lane->phase == EGATE_ST_IDLE ||
+	     lane->phase == EGATE_ST_AUTHORISED)) {
+		egate_abort_passage(lane, EGATE_ST_OUT_OF_SERVICE);
+		lane->phase = EGATE_ST_OUT_OF_SERVICE;
+	} else if (mode == EGATE_MODE_NORMAL &&
+		   lane->phase == EGATE_ST_OUT_OF_SERVICE) {
+		lane->phase = egate_rest_phase(lane);
+	}
+	return 0;
+}
+
+static int egate_cmd_check(const struct egate_cmd *cmd)
+{
+	if (cmd->flags & ~EGATE_CMD_FLAGS_ALL)
+		return -EINVAL;
+	if (cmd->reserved[0] || cmd->reserved[1])
+		return -EINVAL;
+	switch (cmd->op) {
+	case EGATE_CMD_AUTHORISE:
+		return 0;
+	case EGATE_CMD_SET_MODE:
+		return cmd->timeout_ms || cmd->tag ? -EINVAL : 0;
+	case EGATE_CMD_DENY:
+	case EGATE_CMD_LOCK:
+	case EGATE_CMD_HEARTBEAT:
+	case EGATE_CMD_RESET:
+		return cmd->arg || cmd->timeout_ms || cmd->tag ? -EINVAL : 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static int egate_cmd_exec(struct egate_lane *lane, const struct egate_cmd *cmd)
+{
+	switch (cmd->op) {
+	case EGATE_CMD_AUTHORISE:
+		return egate_cmd_authorise(lane, cmd);
+	case EGATE_CMD_DENY:
+		lane->cnt[EGATE_CNT_DENIED]++;
+		egate_emit(lane, EGATE_EV_DENIED, 0);
+		if (lane->phase == EGATE_ST_AUTHORISED) {
+			egate_end_authorisation(lane);
+			lane->phase = EGATE_ST_CLOSING;
+		}
+		return 0;
+	case EGATE_CMD_LOCK:
+		if (lane->phase == EGATE_ST_EMERGENCY ||
+		    lane->phase == EGATE_ST_FAULT)
+			return -EBUSY;
+		egate_abort_passage(lane, EGATE_ST_LOCKED);
+		egate_end_authorisation(lane);
+		lane->phase = EGATE_ST_LOCKED;
+		return 0;
+	case EGATE_CMD_SET_MODE:
+		return egate_cmd_set_mode(lane, cmd->arg);
+	case EGATE_CMD_HEARTBEAT:
+		if (!lane->hb_lost)
+			egate_dl_set(lane, EGATE_DL_HEARTBEAT,
+				     lane->t.heartbeat_ms);
+		return 0;
+	case EGATE_CMD_RESET:
+		return egate_cmd_reset(lane);
+	}
+	return -EOPNOTSUPP;
+}
+
+int egate_sm_command(struct egate_lane *lane, struct egate_reader *r,
+		     const struct egate_cmd *cmd)
+{
+	int ret;
+
+	ret = egate_cmd_check(cmd);
+	if (ret)
+		return ret;
+	mutex_lock(&lane->lock);
+	if (lane->dead) {
+		ret = -ENODEV;
+		goto unlock;
+	}
+	if (lane->ctl != r) {
+		ret = -EPERM;
+		goto unlock;
+	}
+	ret = egate_cmd_exec(lane, cmd);
+	egate_settle(lane);
+unlock:
+	mutex_unlock(&lane->lock);
+	return ret;
+}
+
+/* --- controller ---------------------------------------------------------- */
+
+/* Called with the lane lock held. */
+void egate_sm_claim(struct egate_lane *lane, struct egate_reader *r)
+{
+	lockdep_assert_held(&lane->lock);
+	if (lane->ctl || lane->dead)
+		return;
+	lane->ctl = r;
+	lane->ctl_pid = get_pid(task_tgid(current));
+	lane->hb_lost = false;
+	egate_emit(lane, EGATE_EV_CONTROLLER, 1);
+	egate_dl_set(lane, EGATE_DL_HEARTBEAT, lane->t.heartbeat_ms);
+	if (lane->phase == EGATE_ST_OUT_OF_SERVICE)
+		lane->phase = egate_rest_phase(lane);
+	egate_settle(lane);
+}
+
+/* Called with the lane lock held. */
+void egate_sm_release(struct egate_lane *lane, struct egate_reader *r)
+{
+	lockdep_assert_held(&lane->lock);
+	if (lane->ctl != r)
+		return;
+	lane->ctl = NULL;
+	put_pid(lane->ctl_pid);
+	lane->ctl_pid = NULL;
+	lane->hb_lost = false;
+	egate_dl_clear(lane, EGATE_DL_HEARTBEAT);
+	if (lane->dead)
+		return;
+	egate_emit(lane, EGATE_EV_CONTROLLER, 0);
+	egate_lose_control(lane);
+	egate_settle(lane);
+}
+
+/* Called with the lane lock held, before the lane goes live. */
+void egate_sm_init(struct egate_lane *lane)
+{
+	int d;
+
+	lane->phase = EGATE_ST_OUT_OF_SERVICE;
+	lane->state = EGATE_ST_OUT_OF_SERVICE;
+	lane->mode = EGATE_MODE_NORMAL;
+	/* An emergency present at start-up is an emergency. */
+	if (lane->in.emergency) {
+		lane->emergency_latched = true;
+		lane->alarm = EGATE_ALARM_EMERGENCY;
+		lane->phase = EGATE_ST_EMERGENCY;
+	}
+	for (d = 0; d < EGATE_NDOORS; d++)
+		if (lane->door[d].present &&
+		    lane->in.door_pos[d] == EGATE_DOOR_INVALID)
+			egate_enter_fault(lane);
+	egate_settle(lane);
+}

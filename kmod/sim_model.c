@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * egate_sim - the physical model behind the simulated lane.
+ *
+ * Positions are in mm along the lane.  Beam i sits at 200 * (i + 1); the
+ * entry door's hinge line at 100, the exit door's 100 past the last beam.
+ * Each door swings into the lane over two beams.  Every tick (10 ms):
+ * doors move toward what their drive line says, taking door_ms for the
+ * full travel, and stop (never crush) while a body is in their swing
+ * zone; travellers walk at their speed, stand still where told to, and
+ * cannot pass a door that is not fully open.  The beam, switch and
+ * emergency lines follow, and edges raise interrupts.
+ */
+#include <linux/jiffies.h>
+#include <linux/minmax.h>
+
+#include "sim.h"
+
+#define SIM_TICK_MS	10
+#define SIM_ENTRY_X	100
+
+int sim_beam_x(unsigned int beam)
+{
+	return SIM_BEAM_SPACING * (beam + 1);
+}
+
+/* Where a traveller walking in @dir starts: just outside the lane. */
+int sim_lane_start(struct egate_sim *sim, int dir)
+{
+	return dir > 0 ? SIM_ENTRY_X - 200 :
+	       sim_beam_x(sim->nbeams - 1) + 300;
+}
+
+static void sim_body(const struct sim_traveller *t, int *lo, int *hi)
+{
+	if (t->dir > 0) {
+		*lo = t->front - t->length;
+		*hi = t->front;
+	} else {
+		*lo = t->front;
+		*hi = t->front + t->length;
+	}
+}
+
+/* Called with the lock held. */
+static bool sim_zone_occupied(struct egate_sim *sim, struct sim_door *door)
+{
+	int zlo = min(door->x, door->x + door->swing);
+	int zhi = max(door->x, door->x + door->swing);
+	int lo, hi, i;
+
+	for (i = 0; i < SIM_MAX_TRAVELLERS; i++) {
+		if (!sim->tr[i].active)
+			continue;
+		sim_body(&sim->tr[i], &lo, &hi);
+		if (hi >= zlo && lo <= zhi)
+			return true;
+	}
+	return false;
+}
+
+static void sim_door_step(struct egate_sim *sim, int d, unsigned int ms)
+{
+	struct sim_door *door = &sim->door[d];
+	bool drive = test_bit(d ? SIM_EXIT_DRIVE : SIM_ENTRY_DRIVE,
+			      &sim->levels);
+	int step = ms * SIM_DOOR_WIDE / max(sim->door_ms, 1u);
+
+	if (!door->present)
+		return;
+	if (door->forced) {
+		door->pos = SIM_DOOR_WIDE;
+		return;
+	}
+	if (door->jammed)
+		return;
+	if (drive)
+		door->pos = min(door->pos + step, SIM_DOOR_WIDE);
+	else if (!sim_zone_occupied(sim, door))
+		door->pos = max(door->pos - step, SIM_DOOR_SHUT);
+}
+
+static void sim_walk(struct egate_sim *sim, struct sim_traveller *t,
+		     unsigned int ms)
+{
+	int next, lo, hi, d;
+
+	if (time_before(jiffies, t->start_at))
+		return;
+	if (t->stop_until) {
+		if (time_before(jiffies, t->stop_until))
+			return;
+		t->stop_at = INT_MIN;
+	}
+	next = t->front + t->dir * (int)(t->speed * ms / 1000);
+	if (t->stop_at != INT_MIN && !t->stop_until &&
+	    (t->dir > 0 ? next >= t->stop_at : next <= t->stop_at)) {
+		next = t->stop_at;
+		t->stop_until = jiffies + msecs_to_jiffies(t->stop_ms) ?: 1;
+	}
+	/* A door not fully open stops the traveller in front of it. */
+	for (d = 0; d < 2; d++) {
+		struct sim_door *door = &sim->door[d];
+
+		if (!door->present || door->pos >= SIM_DOOR_WIDE)
+			continue;
+		if (t->dir > 0 && t->front < door->x && next >= door->x)
+			next = door->x - 1;
+		if (t->dir < 0 && t->front > door->x && next <= door->x)
+			next = door->x + 1;
+	}
+	t->front = next;
+
+	sim_body(t, &lo, &hi);
+	if (lo > sim_beam_x(sim->nbeams - 1) + 400 || hi < SIM_ENTRY_X - 300)
+		t->active = false;
+}
+
+/* Recompute the input levels; returns the lines whose level changed. */
+static unsigned long sim_inputs(struct egate_sim *sim)
+{
+	unsigned long old = sim->levels, now = old;
+	u32 beams = 0;
+	int lo, hi, i, b, d;
+
+	for (i = 0; i < SIM_MAX_TRAVELLERS; i++) {
+		if (!sim->tr[i].active)
+			continue;
+		sim_body(&sim->tr[i], &lo, &hi);
+		for (b = 0; b < sim->nbeams; b++)
+			if (sim_beam_x(b) >= lo && sim_beam_x(b) <= hi)
+				beams |= BIT(b);
+	}
+	beams = (beams & ~sim->ovr_mask) | (sim->ovr_val & sim->ovr_mask);
+	for (b = 0; b < sim->nbeams; b++)
+		__assign_bit(SIM_BEAM0 + b, &now, beams & BIT(b));
+
+	for (d = 0; d < 2; d++) {
+		struct sim_door *door = &sim->door[d];
+		unsigned int sw = d ? SIM_EXIT_OPEN : SIM_ENTRY_OPEN;
+
+		if (!door->present)
+			continue;
+		__assign_bit(sw, &now,
+			     door->fault || door->pos >= SIM_DOOR_WIDE);
+		__assign_bit(sw + 1, &now,
+			     door->fault || door->pos <= SIM_DOOR_SHUT);
+	}
+	__assign_bit(SIM_EMERGENCY, &now, !sim->emergency);
+	sim->levels = now;
+	if (old != now)
+		sim->edges += hweight_long(old ^ now);
+	return old ^ now;
+}
+
+/*
+ * Step the model (when @ms > 0) and recompute the lines; raise the
+ * interrupts of the edges.  Any context.
+ */
+static void sim_model_run(struct egate_sim *sim, unsigned int ms)
+{
+	unsigned long flags, changed, fire;
+	int i, d;
+
+	spin_lock_irqsave(&sim->lock, flags);
+	for (d = 0; d < 2 && ms; d++)
+		sim_door_step(sim, d, ms);
+	for (i = 0; i < SIM_MAX_TRAVELLERS && ms; i++)
+		if (sim->tr[i].active)
+			sim_walk(sim, &sim->tr[i], ms);
+	changed = sim_inputs(sim);
+	fire = changed & sim->irq_en &
+	       ((sim->levels & sim->irq_rise) | (~sim->levels & sim->irq_fall));
+	sim->irqs_raised += hweight_long(fire);
+	spin_unlock_irqrestore(&sim->lock, flags);
+
+	if (fire)
+		sim_chip_raise(sim, fire);
+}
+
+void sim_model_update(struct egate_sim *sim)
+{
+	sim_model_run(sim, 0);
+}
+
+static void sim_tick(struct timer_list *t)
+{
+	struct egate_sim *sim = from_timer(sim, t, tick);
+	unsigned long now = jiffies, flags;
+	unsigned int ms;
+	bool stopping;
+
+	spin_lock_irqsave(&sim->lock, flags);
+	ms = jiffies_to_msecs(now - sim->last_tick);
+	sim->last_tick = now;
+	stopping = sim->stopping;
+	spin_unlock_irqrestore(&sim->lock, flags);
+	if (stopping)
+		return;
+
+	sim_model_run(sim, ms);
+	mod_timer(&sim->tick, now + msecs_to_jiffies(SIM_TICK_MS));
+}
+
+/* Add a traveller; -ENOSPC when the lane is full of them. */
+int sim_model_add(struct egate_sim *sim, const struct sim_traveller *t)
+{
+	unsigned long flags;
+	int i, ret = -ENOSPC;
+
+	spin_lock_irqsave(&sim->lock, flags);
+	for (i = 0; i < SIM_MAX_TRAVELLERS; i++) {
+		if (sim->tr[i].active)
+			continue;
+		sim->tr[i] = *t;
+		sim->tr[i].active = true;
+		ret = 0;
+		break;
+	}
+	spin_unlock_irqrestore(&sim->lock, flags);
+	return ret;
+}
+
+void sim_model_init(struct egate_sim *sim)
+{
+	int swing = SIM_SWING_BEAMS * SIM_BEAM_SPACING;
+
+	spin_lock_init(&sim->lock);
+	sim->door[0].present = true;
+	sim->door[0].x = SIM_ENTRY_X;
+	sim->door[0].swing = swing;
+	sim->door[1].present = sim->topology == EGATE_TOPO_MANTRAP;
+	sim->door[1].x = sim_beam_x(sim->nbeams - 1) + 100;
+	sim->door[1].swing = -swing;
+	/* Levels at power-up: doors shut, emergency contact closed. */
+	sim_inputs(sim);
+	timer_setup(&sim->tick, sim_tick, 0);
+}
+
+void sim_model_start(struct egate_sim *sim)
+{
+	sim->last_tick = jiffies;
+	mod_timer(&sim->tick, jiffies + msecs_to_jiffies(SIM_TICK_MS));
+}
+
+void sim_model_stop(struct egate_sim *sim)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&sim->lock, flags);
+	sim->stopping = true;
+	spin_unlock_irqrestore(&sim->lock, flags);
+	del_timer_sync(&sim->tick);
+}
