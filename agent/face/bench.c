@@ -82,7 +82,7 @@ static const float *unpack(const struct conv *cv)
 }
 
 static void conv_blas(const float *in, int ih _unused_, int iw, int cin, const struct conv *cv,
-		      int stride, float *out, int oh, int ow, enum act act)
+		      int stride, float *out, int oh, int ow, enum act act, const struct epi *epi)
 {
 	size_t P = (size_t)oh * ow, K = (size_t)cv->kh * cv->kw * cin;
 	const float *A = in, *B = unpack(cv);
@@ -115,6 +115,10 @@ static void conv_blas(const float *in, int ih _unused_, int iw, int cin, const s
 		for (int o = 0; o < cv->cout; o++) {
 			float v = C[p * cv->coutp + o] + cv->b[o];
 
+			if (epi && epi->res)
+				v += epi->res[p * cv->cout + o];
+			if (epi && epi->raw)
+				epi->raw[p * cv->cout + o] = v;
 			if (act == ACT_RELU)
 				v = v > 0 ? v : 0;
 			else if (act == ACT_LEAKY)
@@ -347,6 +351,22 @@ int bench_main(int argc, char **argv, const char *models)
 	kernels_blas.conv = conv_blas;
 	openblas_set_num_threads(1);
 
+	if (argc > 1 && !strcmp(argv[0], "--stage")) {
+		/* profiling aid: one stage in a loop */
+		struct egate_face_detect_opts o = { .input_size = 320 };
+
+		n = egate_face_detect(e, &frame, &o, det, 16);
+		egate_face_landmarks(e, &frame, &det[0].box, &lm);
+		for (int i = 0; i < 300; i++) {
+			if (!strcmp(argv[1], "det320"))
+				egate_face_detect(e, &frame, &o, det, 16);
+			else if (!strcmp(argv[1], "lm"))
+				egate_face_landmarks(e, &frame, &det[0].box, &lm);
+			else
+				egate_face_descriptor(e, &frame, &lm, desc);
+		}
+		return 0;
+	}
 	printf("egate-face bench: kernels %s, one thread, medians of %d runs\n",
 	       egate_face_engine_isa(e), reps);
 	printf("%-34s %12s   %-22s %12s  %6s\n", "stage", "ours", "anchor", "", "ratio");

@@ -81,6 +81,13 @@ struct dwconv {
 
 enum act { ACT_NONE, ACT_RELU, ACT_LEAKY };
 
+/* Convolution epilogue: v = conv + bias; v += res[i] (if res); raw[i] = v
+ * (if raw; may equal res); out[i] = act(v).  Same layout as out. */
+struct epi {
+	const float *res;
+	float *raw;
+};
+
 /* Packs HWIO weights (scale s[cout] and bias shift beta folded when given). */
 int conv_pack(struct conv *cv, const float *hwio, const float *bias, const float *scale,
 	      const float *beta, int kh, int kw, int cin, int cout);
@@ -91,7 +98,7 @@ struct kernels {
 	/* out[oh][ow][cout] = act(sum in[oy*s+ky][ox*s+kx][ci] * w + b), input
 	 * already padded as needed (VALID). */
 	void (*conv)(const float *in, int ih, int iw, int cin, const struct conv *cv,
-		     int stride, float *out, int oh, int ow, enum act act);
+		     int stride, float *out, int oh, int ow, enum act act, const struct epi *epi);
 	/* depthwise 3x3, VALID on padded input */
 	void (*dw3)(const float *in, int ih, int iw, int c, const float *w, const float *b,
 		    int stride, float *out, int oh, int ow);
@@ -117,6 +124,9 @@ int fm_pad(struct arena *a, const struct fmap *x, int top, int bottom, int left,
 	   struct fmap *out);
 int fm_conv(struct arena *a, const struct kernels *k, const struct fmap *x,
 	    const struct conv *cv, int stride, bool same, enum act act, struct fmap *out);
+int fm_conv_epi(struct arena *a, const struct kernels *k, const struct fmap *x,
+		const struct conv *cv, int stride, bool same, enum act act,
+		const struct epi *epi, struct fmap *out);
 int fm_dwconv(struct arena *a, const struct kernels *k, const struct fmap *x,
 	      const struct dwconv *dw, int stride, bool same, struct fmap *out);
 int fm_maxpool(struct arena *a, const struct fmap *x, int k, int stride, bool same,

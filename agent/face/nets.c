@@ -83,15 +83,22 @@ static void sep_release(struct sep *s)
 	conv_release(&s->pw);
 }
 
-static int sep_run(struct arena *a, const struct kernels *k, const struct fmap *x,
-		   const struct sep *s, int stride, enum act act, struct fmap *out)
+static int sep_run_epi(struct arena *a, const struct kernels *k, const struct fmap *x,
+		       const struct sep *s, int stride, enum act act, const struct epi *epi,
+		       struct fmap *out)
 {
 	struct fmap t;
 	int r = fm_dwconv(a, k, x, &s->dw, stride, true, &t);
 
 	if (r < 0)
 		return r;
-	return fm_conv(a, k, &t, &s->pw, 1, false, act, out);
+	return fm_conv_epi(a, k, &t, &s->pw, 1, false, act, epi, out);
+}
+
+static int sep_run(struct arena *a, const struct kernels *k, const struct fmap *x,
+		   const struct sep *s, int stride, enum act act, struct fmap *out)
+{
+	return sep_run_epi(a, k, x, s, stride, act, NULL, out);
 }
 
 /* ------------------------------------------------------------ tiny face detector */
@@ -219,10 +226,14 @@ void landmarker_free(struct landmarker *lm)
 static int dense_run(struct arena *a, const struct kernels *k, const struct dense *blk,
 		     const struct fmap *x, struct fmap *out)
 {
-	struct fmap o1, o2, o3, o4, in;
+	struct fmap o1, in, sum;
+	struct epi epi;
 	size_t n;
 	int r;
 
+	/* out1 = relu(conv0(x)); then with S the running sum out1 + out2 + ...:
+	 * in_k = relu(S) feeds the next sepconv, whose epilogue adds its
+	 * output to S (in place) and writes relu(S) */
 	if (blk->first)
 		r = fm_conv(a, k, x, &blk->conv0, 2, true, ACT_RELU, &o1);
 	else
@@ -230,36 +241,23 @@ static int dense_run(struct arena *a, const struct kernels *k, const struct dens
 	if (r < 0)
 		return r;
 	n = (size_t)o1.h * o1.w * o1.c;
-	in = o1;
-	in.d = arena_get(a, n);
-	if (!in.d)
+	sum = o1;
+	sum.d = arena_get(a, n);
+	if (!sum.d)
 		return -ENOMEM;
-	r = sep_run(a, k, &o1, &blk->s[1], 1, ACT_NONE, &o2);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		float v = o1.d[i] + o2.d[i];
+	memcpy(sum.d, o1.d, n * sizeof(float));
+	epi.res = sum.d;
+	epi.raw = sum.d;
+	in = o1;
+	for (int c = 1; c < 4; c++) {
+		struct fmap nx;
 
-		in.d[i] = v > 0 ? v : 0;
+		r = sep_run_epi(a, k, &in, &blk->s[c], 1, ACT_RELU, &epi, &nx);
+		if (r < 0)
+			return r;
+		in = nx;
 	}
-	r = sep_run(a, k, &in, &blk->s[2], 1, ACT_NONE, &o3);
-	if (r < 0)
-		return r;
-	/* tf.add(out1, tf.add(out2, out3)) */
-	for (size_t i = 0; i < n; i++) {
-		float v = o1.d[i] + (o2.d[i] + o3.d[i]);
-
-		in.d[i] = v > 0 ? v : 0;
-	}
-	r = sep_run(a, k, &in, &blk->s[3], 1, ACT_NONE, &o4);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		float v = o1.d[i] + (o2.d[i] + (o3.d[i] + o4.d[i]));
-
-		o4.d[i] = v > 0 ? v : 0;
-	}
-	*out = o4;
+	*out = in;
 	return 0;
 }
 
@@ -392,13 +390,14 @@ static int res_run(struct arena *a, const struct kernels *k, const struct resblo
 	int r;
 
 	if (!b->down) {
+		struct epi epi = { .res = x->d, .raw = NULL };
+
+		/* relu(conv2(relu(conv1(x))) + x), the add fused into conv2 */
 		r = fm_conv(a, k, x, &b->c1, 1, true, ACT_RELU, &t);
 		if (r >= 0)
-			r = fm_conv(a, k, &t, &b->c2, 1, true, ACT_NONE, &y);
+			r = fm_conv_epi(a, k, &t, &b->c2, 1, true, ACT_RELU, &epi, &y);
 		if (r < 0)
 			return r;
-		fm_add(&y, x);
-		fm_relu(&y);
 		*out = y;
 		return 0;
 	}

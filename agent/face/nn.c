@@ -115,9 +115,9 @@ static void tile_bases(const float *in, int iw, int cin, int ow, int stride, int
 
 static void conv_generic(const float *in, _unused_ int ih, int iw, int cin,
 			 const struct conv *cv, int stride, float *out, int oh, int ow,
-			 enum act act)
+			 enum act act, const struct epi *epi)
 {
-	int np = oh * ow, K = cv->kh * cv->kw;
+	int np = oh * ow, K = cv->kh * cv->kw, kwc = cv->kw * cin;
 
 	for (int cb = 0; cb < cv->coutp / NR; cb++) {
 		const float *wb = cv->w + (size_t)cb * K * cin * NR;
@@ -129,24 +129,31 @@ static void conv_generic(const float *in, _unused_ int ih, int iw, int cin,
 			float acc[MR][NR] = { { 0 } };
 
 			tile_bases(in, iw, cin, ow, stride, p0, nt, base);
-			for (int ky = 0; ky < cv->kh; ky++)
-				for (int kx = 0; kx < cv->kw; kx++) {
-					const float *w = wb + (size_t)(ky * cv->kw + kx) * cin * NR;
-					size_t off = ((size_t)ky * iw + kx) * cin;
+			/* the kw x cin taps of one kernel row are contiguous */
+			for (int ky = 0; ky < cv->kh; ky++) {
+				const float *w = wb + (size_t)ky * kwc * NR;
+				size_t off = (size_t)ky * iw * cin;
 
-					for (int ci = 0; ci < cin; ci++, w += NR)
-						for (int j = 0; j < MR; j++) {
-							float a = base[j][off + ci];
+				for (int t = 0; t < kwc; t++, w += NR)
+					for (int j = 0; j < MR; j++) {
+						float a = base[j][off + t];
 
-							for (int o = 0; o < NR; o++)
-								acc[j][o] += a * w[o];
-						}
-				}
+						for (int o = 0; o < NR; o++)
+							acc[j][o] += a * w[o];
+					}
+			}
 			for (int j = 0; j < nt; j++) {
-				float *dst = out + (size_t)(p0 + j) * cv->cout + cb * NR;
+				size_t at = (size_t)(p0 + j) * cv->cout + cb * NR;
 
-				for (int o = 0; o < nc; o++)
-					dst[o] = act_apply(acc[j][o] + cv->b[cb * NR + o], act);
+				for (int o = 0; o < nc; o++) {
+					float v = acc[j][o] + cv->b[cb * NR + o];
+
+					if (epi && epi->res)
+						v += epi->res[at + o];
+					if (epi && epi->raw)
+						epi->raw[at + o] = v;
+					out[at + o] = act_apply(v, act);
+				}
 			}
 		}
 	}
@@ -199,9 +206,9 @@ AVX2 static inline __m256 act8(__m256 v, enum act act)
 
 AVX2 static void conv_avx2(const float *in, _unused_ int ih, int iw, int cin,
 			   const struct conv *cv, int stride, float *out, int oh, int ow,
-			   enum act act)
+			   enum act act, const struct epi *epi)
 {
-	int np = oh * ow, K = cv->kh * cv->kw;
+	int np = oh * ow, K = cv->kh * cv->kw, kwc = cv->kw * cin;
 
 	for (int cb = 0; cb < cv->coutp / NR; cb++) {
 		const float *wb = cv->w + (size_t)cb * K * cin * NR;
@@ -216,15 +223,15 @@ AVX2 static void conv_avx2(const float *in, _unused_ int ih, int iw, int cin,
 			       c51 = c00;
 
 			tile_bases(in, iw, cin, ow, stride, p0, nt, base);
-			for (int ky = 0; ky < cv->kh; ky++)
-				for (int kx = 0; kx < cv->kw; kx++) {
-					const float *w = wb + (size_t)(ky * cv->kw + kx) * cin * NR;
-					size_t off = ((size_t)ky * iw + kx) * cin;
+			/* the kw x cin taps of one kernel row are contiguous */
+			for (int ky = 0; ky < cv->kh; ky++) {
+					const float *w = wb + (size_t)ky * kwc * NR;
+					size_t off = (size_t)ky * iw * cin;
 					const float *i0 = base[0] + off, *i1 = base[1] + off,
 						    *i2 = base[2] + off, *i3 = base[3] + off,
 						    *i4 = base[4] + off, *i5 = base[5] + off;
 
-					for (int ci = 0; ci < cin; ci++, w += NR) {
+					for (int ci = 0; ci < kwc; ci++, w += NR) {
 						__m256 w0 = _mm256_load_ps(w), w1 = _mm256_load_ps(w + 8);
 						__m256 a;
 
@@ -247,25 +254,41 @@ AVX2 static void conv_avx2(const float *in, _unused_ int ih, int iw, int cin,
 						c50 = _mm256_fmadd_ps(a, w0, c50);
 						c51 = _mm256_fmadd_ps(a, w1, c51);
 					}
-				}
+			}
 			{
 				__m256 r[MR][2] = { { c00, c01 }, { c10, c11 }, { c20, c21 },
 						    { c30, c31 }, { c40, c41 }, { c50, c51 } };
 
 				for (int j = 0; j < nt; j++) {
-					float *dst = out + (size_t)(p0 + j) * cv->cout + cb * NR;
-					__m256 v0 = act8(_mm256_add_ps(r[j][0], b0), act);
-					__m256 v1 = act8(_mm256_add_ps(r[j][1], b1), act);
+					size_t at = (size_t)(p0 + j) * cv->cout + cb * NR;
+					__m256 v0 = _mm256_add_ps(r[j][0], b0);
+					__m256 v1 = _mm256_add_ps(r[j][1], b1);
 
 					if (nc == NR) {
-						_mm256_storeu_ps(dst, v0);
-						_mm256_storeu_ps(dst + 8, v1);
+						if (epi && epi->res) {
+							v0 = _mm256_add_ps(v0, _mm256_loadu_ps(epi->res + at));
+							v1 = _mm256_add_ps(v1, _mm256_loadu_ps(epi->res + at + 8));
+						}
+						if (epi && epi->raw) {
+							_mm256_storeu_ps(epi->raw + at, v0);
+							_mm256_storeu_ps(epi->raw + at + 8, v1);
+						}
+						_mm256_storeu_ps(out + at, act8(v0, act));
+						_mm256_storeu_ps(out + at + 8, act8(v1, act));
 					} else {
 						float tmp[NR];
 
 						_mm256_storeu_ps(tmp, v0);
 						_mm256_storeu_ps(tmp + 8, v1);
-						memcpy(dst, tmp, nc * sizeof(float));
+						for (int o = 0; o < nc; o++) {
+							float v = tmp[o];
+
+							if (epi && epi->res)
+								v += epi->res[at + o];
+							if (epi && epi->raw)
+								epi->raw[at + o] = v;
+							out[at + o] = act_apply(v, act);
+						}
 					}
 				}
 			}
@@ -380,6 +403,13 @@ static int pad_for(struct arena *a, const struct fmap *x, int k, int stride, boo
 int fm_conv(struct arena *a, const struct kernels *k, const struct fmap *x,
 	    const struct conv *cv, int stride, bool same, enum act act, struct fmap *out)
 {
+	return fm_conv_epi(a, k, x, cv, stride, same, act, NULL, out);
+}
+
+int fm_conv_epi(struct arena *a, const struct kernels *k, const struct fmap *x,
+		const struct conv *cv, int stride, bool same, enum act act,
+		const struct epi *epi, struct fmap *out)
+{
 	struct fmap xp;
 	int oh, ow, r;
 
@@ -391,7 +421,7 @@ int fm_conv(struct arena *a, const struct kernels *k, const struct fmap *x,
 	r = fm_alloc(a, oh, ow, cv->cout, out);
 	if (r < 0)
 		return r;
-	k->conv(xp.d, xp.h, xp.w, xp.c, cv, stride, out->d, oh, ow, act);
+	k->conv(xp.d, xp.h, xp.w, xp.c, cv, stride, out->d, oh, ow, act, epi);
 	return 0;
 }
 
@@ -493,11 +523,11 @@ void fm_mean(const struct fmap *x, float *out)
 {
 	size_t n = (size_t)x->h * x->w;
 
-	for (int c = 0; c < x->c; c++) {
-		float s = 0;
+	float s[1024] = { 0 };
 
-		for (size_t i = 0; i < n; i++)
-			s += x->d[i * x->c + c];
-		out[c] = s / (float)n;
-	}
+	for (size_t i = 0; i < n; i++)
+		for (int c = 0; c < x->c && c < 1024; c++)
+			s[c] += x->d[i * x->c + c];
+	for (int c = 0; c < x->c && c < 1024; c++)
+		out[c] = s[c] / (float)n;
 }
