@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * egate-store.h - the kiosk agent's SQLite database: the gallery of enrolled
+ * travellers and their face templates, and the append-only audit log.
+ * Documentation/agent-store.md has the schema and the durability choices.
+ *
+ * One struct egate_store is one connection: use it from one thread at a
+ * time.  Functions return 0 (or a count) or a negative errno: -EINVAL for
+ * arguments out of bounds, -ENOENT for a missing traveller, -EBUSY when
+ * another process held the database past the busy timeout, -EBADMSG for a
+ * corrupt database, -EIO, -ENOSPC, -ENOMEM.  egate_store_last_error()
+ * says more about the last failure.
+ */
+#ifndef EGATE_STORE_H
+#define EGATE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define EGATE_TEMPLATE_DIM 128			/* float32 values per template */
+#define EGATE_STORE_LABEL_MAX 128		/* traveller label, bytes */
+#define EGATE_STORE_LANE_MAX 63			/* lane name, bytes */
+#define EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX 32
+#define EGATE_STORE_GALLERY_MAX (4u * 1024 * 1024)	/* templates loaded */
+
+struct egate_store;
+
+enum egate_store_open_flags {
+	EGATE_STORE_CREATE = 1 << 0,	/* create the file if it is missing */
+};
+
+/*
+ * Opens (or creates) the database, checks its integrity and brings its
+ * schema up to date.  A corrupt or foreign file is refused (-EBADMSG,
+ * -EMEDIUMTYPE, -EPROTONOSUPPORT for a newer schema) and left untouched;
+ * err receives one line saying why.
+ */
+int egate_store_open(const char *path, unsigned int flags,
+		     unsigned int busy_timeout_ms, struct egate_store **ret,
+		     char *err, size_t err_size);
+void egate_store_close(struct egate_store *store);
+const char *egate_store_last_error(const struct egate_store *store);
+/* The schema version this program writes (PRAGMA user_version). */
+int egate_store_schema_version(void);
+
+/* --- gallery ------------------------------------------------------------ */
+
+struct egate_traveller {
+	int64_t id;				/* > 0 */
+	const char *label;			/* valid during the callback */
+	const char *expires;			/* "YYYY-MM-DD", NULL: never */
+	unsigned int n_templates;
+	int64_t enrolled_us;			/* CLOCK_REALTIME, microseconds */
+};
+
+/*
+ * Enrols a traveller with n_templates templates (EGATE_TEMPLATE_DIM floats
+ * each, back to back), all or nothing.  label: 1..EGATE_STORE_LABEL_MAX
+ * printable bytes; expires: "YYYY-MM-DD" (valid through that day, UTC) or
+ * NULL for no expiry.
+ */
+int egate_store_enrol(struct egate_store *store, const char *label,
+		      const char *expires, const float *templates,
+		      size_t n_templates, int64_t *ret_id);
+/* More templates for an enrolled traveller, up to the per-traveller limit. */
+int egate_store_add_templates(struct egate_store *store, int64_t traveller_id,
+			      const float *templates, size_t n_templates);
+/* Deletes the traveller and every template of theirs: -ENOENT if none. */
+int egate_store_delete_traveller(struct egate_store *store, int64_t traveller_id);
+
+/* Calls cb for each traveller by id; a negative return stops and is returned. */
+typedef int (*egate_traveller_cb)(const struct egate_traveller *t, void *userdata);
+int egate_store_list_travellers(struct egate_store *store, egate_traveller_cb cb,
+				void *userdata);
+
+/*
+ * Changes whenever a template is added or removed (by any process): reload
+ * the gallery when it differs.  Expiry is by date, so reload daily too.
+ */
+int egate_store_gallery_version(struct egate_store *store, uint64_t *ret);
+
+/*
+ * Every template of every traveller not expired at time now, in one
+ * contiguous array for the face engine: template i is
+ * templates[i * EGATE_TEMPLATE_DIM ...] and belongs to traveller_ids[i].
+ */
+struct egate_gallery;
+int egate_store_load_gallery(struct egate_store *store, time_t now,
+			     struct egate_gallery **ret);
+size_t egate_gallery_count(const struct egate_gallery *gallery);
+const float *egate_gallery_templates(const struct egate_gallery *gallery);
+const int64_t *egate_gallery_traveller_ids(const struct egate_gallery *gallery);
+void egate_gallery_free(struct egate_gallery *gallery);
+
+/* --- audit log ---------------------------------------------------------- */
+
+enum egate_audit_kind {
+	EGATE_AUDIT_DECISION,	/* the agent decided about a face */
+	EGATE_AUDIT_PASSAGE,	/* the lane driver reported how a passage ended */
+	EGATE_AUDIT_PURGE,	/* the retention purge ran (written by the store) */
+};
+
+enum egate_decision {
+	EGATE_DECISION_ADMIT,		/* identity confirmed: passage authorised */
+	EGATE_DECISION_DENY,		/* not recognised in time, or 1:1 mismatch */
+	EGATE_DECISION_ONE_AT_A_TIME,	/* several faces in view */
+	EGATE_DECISION_COUNT
+};
+
+enum egate_passage_outcome {
+	EGATE_OUTCOME_PASSED,
+	EGATE_OUTCOME_EXPIRED,		/* authorisation not used in time */
+	EGATE_OUTCOME_CANCELLED,
+	EGATE_OUTCOME_ABORTED,
+	EGATE_OUTCOME_TAILGATING,
+	EGATE_OUTCOME_WRONG_WAY,
+	EGATE_OUTCOME_INTRUSION,
+	EGATE_OUTCOME_LOITERING,
+	EGATE_OUTCOME_FORCED_DOOR,
+	EGATE_OUTCOME_OBSTRUCTION,
+	EGATE_OUTCOME_EMERGENCY,
+	EGATE_OUTCOME_FAULT,
+	EGATE_OUTCOME_COUNT
+};
+
+/*
+ * One audit record.  Decisions fill decision, score, margin and quality
+ * (NaN: not measured); passages fill outcome and decision_id (the decision
+ * that authorised it, 0: none).  traveller_id 0 means unknown (NULL).
+ * time_us 0 means now when appending.
+ */
+struct egate_audit_record {
+	int64_t id;			/* set by the store */
+	enum egate_audit_kind kind;
+	int64_t time_us;		/* CLOCK_REALTIME, microseconds */
+	const char *lane;		/* 1..EGATE_STORE_LANE_MAX bytes */
+	int64_t traveller_id;
+	double score, margin, quality;
+	enum egate_decision decision;
+	enum egate_passage_outcome outcome;
+	int64_t decision_id;
+	const char *detail;		/* purge records: what was deleted */
+};
+
+int egate_store_audit_append(struct egate_store *store,
+			     const struct egate_audit_record *record, int64_t *ret_id);
+
+/* Records with id > after_id, oldest first; a negative cb return stops. */
+typedef int (*egate_audit_cb)(const struct egate_audit_record *r, void *userdata);
+int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
+			      egate_audit_cb cb, void *userdata);
+
+/*
+ * The retention purge, the only way records leave the log: deletes the
+ * decision and passage records older than days before now_us and appends
+ * a purge record saying so, in one transaction.  Returns how many went.
+ */
+int egate_store_audit_purge(struct egate_store *store, unsigned int days,
+			    int64_t now_us, uint64_t *ret_deleted);
+
+const char *egate_decision_name(enum egate_decision decision);
+const char *egate_passage_outcome_name(enum egate_passage_outcome outcome);
+
+#endif

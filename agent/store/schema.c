@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * schema.c - the database schema and its migrations.
+ *
+ * PRAGMA user_version is the schema version: migrations[v] takes a database
+ * from version v to v + 1, all steps of one open in one transaction, so a
+ * crash mid-migration leaves the old version intact.  To change the schema,
+ * append a step (ALTER TABLE, new tables, data copies); never edit a step
+ * that has shipped.  PRAGMA application_id marks the file as egate's, so a
+ * foreign SQLite file given by mistake is refused rather than written into.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "store-internal.h"
+
+#define EGATE_APPLICATION_ID 0x45474154	/* "EGAT" */
+
+static const char *const migrations[] = {
+	/* 0 -> 1: gallery and audit log. */
+	"CREATE TABLE travellers ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  label TEXT NOT NULL CHECK (length(CAST(label AS BLOB)) BETWEEN 1 AND 128),"
+	"  expires TEXT CHECK (expires IS NULL OR date(expires) IS expires),"
+	"  enrolled_us INTEGER NOT NULL);"
+	"CREATE TABLE templates ("
+	"  id INTEGER PRIMARY KEY,"
+	"  traveller_id INTEGER NOT NULL REFERENCES travellers (id) ON DELETE CASCADE,"
+	"  descriptor BLOB NOT NULL CHECK (length(descriptor) = 512));"
+	"CREATE INDEX templates_by_traveller ON templates (traveller_id);"
+	/* Bumped on every gallery change, so the agent knows when to reload. */
+	"CREATE TABLE gallery_version (version INTEGER NOT NULL);"
+	"INSERT INTO gallery_version VALUES (0);"
+	"CREATE TRIGGER gallery_template_added AFTER INSERT ON templates BEGIN"
+	"  UPDATE gallery_version SET version = version + 1; END;"
+	"CREATE TRIGGER gallery_template_removed AFTER DELETE ON templates BEGIN"
+	"  UPDATE gallery_version SET version = version + 1; END;"
+
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"	/* ids never reused */
+	"  kind TEXT NOT NULL CHECK (kind IN ('decision', 'passage', 'purge')),"
+	"  time_us INTEGER NOT NULL,"
+	"  lane TEXT CHECK (length(CAST(lane AS BLOB)) BETWEEN 1 AND 63),"
+	"  traveller_id INTEGER,"			/* no FK: outlives the traveller */
+	"  score REAL, margin REAL, quality REAL,"
+	"  decision TEXT CHECK (decision IN ('admit', 'deny', 'one_at_a_time')),"
+	"  outcome TEXT CHECK (outcome IN ('passed', 'expired', 'cancelled',"
+	"    'aborted', 'tailgating', 'wrong_way', 'intrusion', 'loitering',"
+	"    'forced_door', 'obstruction', 'emergency', 'fault')),"
+	"  decision_id INTEGER,"
+	"  detail TEXT CHECK (length(CAST(detail AS BLOB)) <= 255),"
+	"  CHECK (CASE kind"
+	"    WHEN 'decision' THEN decision IS NOT NULL AND outcome IS NULL AND lane IS NOT NULL"
+	"    WHEN 'passage' THEN outcome IS NOT NULL AND decision IS NULL AND lane IS NOT NULL"
+	"    ELSE detail IS NOT NULL END));"
+	"CREATE INDEX audit_by_time ON audit (time_us);"
+	/*
+	 * Append-only.  The retention purge alone may delete, and only rows
+	 * older than the cutoff it writes into audit_purge_window for the
+	 * length of its transaction; purge records themselves stay.
+	 */
+	"CREATE TABLE audit_purge_window (cutoff_us INTEGER NOT NULL);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+	"  SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  WHEN old.kind = 'purge' OR old.time_us >= coalesce("
+	"    (SELECT min(cutoff_us) FROM audit_purge_window), -9223372036854775808)"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only"
+	" (records leave it only through the retention purge)'); END;",
+};
+
+int egate_store_schema_version(void)
+{
+	return (int)ELEMENTSOF(migrations);
+}
+
+static int pragma_int(struct egate_store *store, const char *sql, int64_t *ret)
+{
+	_cleanup_finalize_ sqlite3_stmt *stmt = NULL;
+	int r = store_prepare(store, sql, &stmt);
+
+	if (r >= 0)
+		r = store_step_row(store, stmt);
+	if (r < 0)
+		return r;
+	*ret = sqlite3_column_int64(stmt, 0);
+	return 0;
+}
+
+/* Refuses a file that another program made or a newer egate wrote. */
+int schema_check_owner(struct egate_store *store, char *err, size_t err_size)
+{
+	int64_t app_id, version, objects;
+	int r;
+
+	r = pragma_int(store, "PRAGMA application_id", &app_id);
+	if (r >= 0)
+		r = pragma_int(store, "PRAGMA user_version", &version);
+	if (r >= 0)
+		r = pragma_int(store, "SELECT count(*) FROM sqlite_master", &objects);
+	if (r < 0) {
+		snprintf(err, err_size, "%s", sqlite3_errmsg(store->db));
+		return r;
+	}
+	if (app_id != EGATE_APPLICATION_ID && (app_id != 0 || objects > 0)) {
+		snprintf(err, err_size, "not an egate database (application_id %#llx)",
+			 (unsigned long long)app_id);
+		return -EMEDIUMTYPE;
+	}
+	if (version > egate_store_schema_version()) {
+		snprintf(err, err_size,
+			 "schema version %lld is newer than this program's (%d): upgrade egate",
+			 (long long)version, egate_store_schema_version());
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+int schema_migrate(struct egate_store *store, char *err, size_t err_size)
+{
+	_cleanup_rollback_ struct egate_store *tx = NULL;
+	char sql[64];
+	int64_t version;
+	int r;
+
+	r = store_begin(store, &tx);
+	if (r >= 0)	/* again, under the write lock: another process may have */
+		r = pragma_int(store, "PRAGMA user_version", &version);
+	for (; r >= 0 && version < egate_store_schema_version(); version++)
+		r = store_exec(store, migrations[version]);
+	if (r >= 0) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d",
+			 egate_store_schema_version(), EGATE_APPLICATION_ID);
+		r = store_exec(store, sql);
+	}
+	if (r >= 0)
+		r = store_commit(&tx);
+	if (r < 0)
+		snprintf(err, err_size, "cannot update the schema: %s", sqlite3_errmsg(store->db));
+	return r;
+}

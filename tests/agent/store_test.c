@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * store_test - the gallery and the audit log: enrol, list, delete, expiry,
+ * loading for the engine; the audit log holding to append-only against
+ * plain SQL; the retention purge; corrupt, foreign and newer files refused
+ * and left untouched; a writer killed mid-transaction.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "egate-store.h"
+#include "test-files.h"
+#include "kselftest_harness.h"
+
+#define DAY_US (86400LL * 1000000)
+
+FIXTURE(store) {
+	char dir[PATH_MAX];
+	char path[PATH_MAX + 16];
+	char err[256];
+	struct egate_store *store;
+};
+
+FIXTURE_SETUP(store)
+{
+	ASSERT_EQ(0, test_dir_new(self->dir));
+	snprintf(self->path, sizeof(self->path), "%s/egate.db", self->dir);
+	ASSERT_EQ(0, egate_store_open(self->path, EGATE_STORE_CREATE, 1000, &self->store,
+				      self->err, sizeof(self->err))) TH_LOG("%s", self->err);
+}
+
+FIXTURE_TEARDOWN(store)
+{
+	egate_store_close(self->store);
+	test_dir_remove(self->dir);
+}
+
+/* Distinct, recognisable templates: value = seed + index / 1000. */
+static void make_templates(float *t, size_t n, float seed)
+{
+	for (size_t i = 0; i < n * EGATE_TEMPLATE_DIM; i++)
+		t[i] = seed + (float)i / 1000.0f;
+}
+
+/* Runs SQL on its own connection, as any other program could. */
+static int raw_sql(const char *path, const char *sql, char *msg, size_t msg_size)
+{
+	char *errmsg = NULL;
+	sqlite3 *db;
+	int rc;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
+		sqlite3_close(db);
+		return -1;
+	}
+	rc = sqlite3_exec(db, sql, NULL, NULL, &errmsg);
+	snprintf(msg, msg_size, "%s", errmsg ? errmsg : "");
+	sqlite3_free(errmsg);
+	sqlite3_close(db);
+	return rc;
+}
+
+static long long raw_count(const char *path, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	long long n = -1;
+	sqlite3 *db;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK) {
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			n = sqlite3_column_int64(stmt, 0);
+		sqlite3_finalize(stmt);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
+struct listed {
+	int n;
+	struct { long long id; char label[160]; char expires[16]; unsigned int n_templates; } t[8];
+};
+
+static int collect(const struct egate_traveller *t, void *userdata)
+{
+	struct listed *l = userdata;
+
+	if (l->n == 8)
+		return -E2BIG;
+	l->t[l->n].id = t->id;
+	snprintf(l->t[l->n].label, sizeof(l->t[0].label), "%s", t->label);
+	snprintf(l->t[l->n].expires, sizeof(l->t[0].expires), "%s", t->expires ?: "never");
+	l->t[l->n].n_templates = t->n_templates;
+	l->n++;
+	return 0;
+}
+
+TEST_F(store, new_database_is_wal_and_versioned)
+{
+	egate_store_close(self->store);
+	self->store = NULL;
+	EXPECT_EQ(egate_store_schema_version(), raw_count(self->path, "PRAGMA user_version"));
+	EXPECT_EQ(0x45474154, raw_count(self->path, "PRAGMA application_id"));
+	EXPECT_EQ(1, raw_count(self->path, "SELECT count(*) FROM pragma_journal_mode"
+					   " WHERE journal_mode = 'wal'"));
+	ASSERT_EQ(0, egate_store_open(self->path, 0, 1000, &self->store, NULL, 0));
+}
+
+TEST_F(store, missing_file_without_create)
+{
+	struct egate_store *s = NULL;
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/none.db", self->dir);
+	EXPECT_EQ(-ENOENT, egate_store_open(path, 0, 0, &s, self->err, sizeof(self->err)));
+	EXPECT_NE(NULL, strstr(self->err, "none.db: No such file or directory"));
+	EXPECT_EQ(-EINVAL, egate_store_open(self->dir, 0, 0, &s, NULL, 0));
+}
+
+TEST_F(store, enrol_list_delete)
+{
+	float t[3 * EGATE_TEMPLATE_DIM];
+	struct listed l = {};
+	int64_t alice, bob;
+
+	make_templates(t, 3, 1);
+	ASSERT_EQ(0, egate_store_enrol(self->store, "Alice", NULL, t, 3, &alice));
+	ASSERT_EQ(0, egate_store_enrol(self->store, "Bob", "2031-12-31", t, 2, &bob));
+	EXPECT_LT(alice, bob);
+	ASSERT_EQ(0, egate_store_add_templates(self->store, bob, t, 1));
+
+	ASSERT_EQ(0, egate_store_list_travellers(self->store, collect, &l));
+	ASSERT_EQ(2, l.n);
+	EXPECT_STREQ("Alice", l.t[0].label);
+	EXPECT_STREQ("never", l.t[0].expires);
+	EXPECT_EQ(3, l.t[0].n_templates);
+	EXPECT_STREQ("Bob", l.t[1].label);
+	EXPECT_STREQ("2031-12-31", l.t[1].expires);
+	EXPECT_EQ(3, l.t[1].n_templates);
+
+	ASSERT_EQ(0, egate_store_delete_traveller(self->store, alice));
+	EXPECT_EQ(-ENOENT, egate_store_delete_traveller(self->store, alice));
+	EXPECT_EQ(-ENOENT, egate_store_add_templates(self->store, alice, t, 1));
+	l.n = 0;
+	ASSERT_EQ(0, egate_store_list_travellers(self->store, collect, &l));
+	ASSERT_EQ(1, l.n);
+	EXPECT_STREQ("Bob", l.t[0].label);
+	/* Every template of theirs went with them. */
+	EXPECT_EQ(3, raw_count(self->path, "SELECT count(*) FROM templates"));
+	EXPECT_EQ(0, raw_count(self->path, "SELECT count(*) FROM templates WHERE traveller_id = 1"));
+}
+
+TEST_F(store, enrol_bounds)
+{
+	float t[(EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX + 1) * EGATE_TEMPLATE_DIM];
+	char label[EGATE_STORE_LABEL_MAX + 2];
+	int64_t id;
+
+	make_templates(t, EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX + 1, 0);
+	memset(label, 'x', sizeof(label) - 1);
+	label[sizeof(label) - 1] = '\0';
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, label, NULL, t, 1, &id));
+	label[EGATE_STORE_LABEL_MAX] = '\0';
+	EXPECT_EQ(0, egate_store_enrol(self->store, label, NULL, t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "", NULL, t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "tab\there", NULL, t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", "2026-02-29", t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", "2026-1-01", t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", "2026-01-01x", t, 1, &id));
+	EXPECT_EQ(0, egate_store_enrol(self->store, "x", "2028-02-29", t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", NULL, t, 0, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", NULL, t,
+					     EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX + 1, &id));
+	EXPECT_EQ(0, egate_store_enrol(self->store, "full", NULL, t,
+				       EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX, &id));
+	EXPECT_EQ(-E2BIG, egate_store_add_templates(self->store, id, t, 1));
+	t[5] = NAN;
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", NULL, t, 1, &id));
+	EXPECT_EQ(3, raw_count(self->path, "SELECT count(*) FROM travellers"));
+}
+
+TEST_F(store, load_skips_expired_travellers)
+{
+	float t[2 * EGATE_TEMPLATE_DIM], u[EGATE_TEMPLATE_DIM];
+	struct egate_gallery *g;
+	int64_t never, today, gone;
+	/* 2030-06-15 12:00 UTC */
+	time_t now = 1907755200;
+
+	make_templates(t, 2, 10);
+	make_templates(u, 1, 20);
+	ASSERT_EQ(0, egate_store_enrol(self->store, "never", NULL, t, 2, &never));
+	ASSERT_EQ(0, egate_store_enrol(self->store, "gone", "2030-06-14", u, 1, &gone));
+	ASSERT_EQ(0, egate_store_enrol(self->store, "today", "2030-06-15", u, 1, &today));
+
+	ASSERT_EQ(0, egate_store_load_gallery(self->store, now, &g));
+	ASSERT_EQ(3, egate_gallery_count(g));
+	EXPECT_EQ(never, egate_gallery_traveller_ids(g)[0]);
+	EXPECT_EQ(never, egate_gallery_traveller_ids(g)[1]);
+	EXPECT_EQ(today, egate_gallery_traveller_ids(g)[2]);
+	EXPECT_EQ(0, memcmp(t, egate_gallery_templates(g), sizeof(t)));
+	EXPECT_EQ(0, memcmp(u, egate_gallery_templates(g) + 2 * EGATE_TEMPLATE_DIM, sizeof(u)));
+	egate_gallery_free(g);
+
+	ASSERT_EQ(0, egate_store_load_gallery(self->store, now - 86400, &g));
+	EXPECT_EQ(4, egate_gallery_count(g));
+	egate_gallery_free(g);
+	ASSERT_EQ(0, egate_store_delete_traveller(self->store, never));
+	ASSERT_EQ(0, egate_store_delete_traveller(self->store, today));
+	ASSERT_EQ(0, egate_store_load_gallery(self->store, now, &g));
+	EXPECT_EQ(0, egate_gallery_count(g));
+	egate_gallery_free(g);
+}
+
+TEST_F(store, gallery_version_follows_changes)
+{
+	float t[EGATE_TEMPLATE_DIM];
+	uint64_t v0, v1, v2, v3;
+	int64_t id;
+
+	make_templates(t, 1, 0);
+	ASSERT_EQ(0, egate_store_gallery_version(self->store, &v0));
+	ASSERT_EQ(0, egate_store_enrol(self->store, "a", NULL, t, 1, &id));
+	ASSERT_EQ(0, egate_store_gallery_version(self->store, &v1));
+	EXPECT_NE(v0, v1);
+	ASSERT_EQ(0, egate_store_add_templates(self->store, id, t, 1));
+	ASSERT_EQ(0, egate_store_gallery_version(self->store, &v2));
+	EXPECT_NE(v1, v2);
+	ASSERT_EQ(0, egate_store_delete_traveller(self->store, id));
+	ASSERT_EQ(0, egate_store_gallery_version(self->store, &v3));
+	EXPECT_NE(v2, v3);
+}
+
+struct audit_seen {
+	int n;
+	struct egate_audit_record r[8];
+	char detail[8][128];
+};
+
+static int collect_audit(const struct egate_audit_record *r, void *userdata)
+{
+	struct audit_seen *s = userdata;
+
+	if (s->n == 8)
+		return -E2BIG;
+	s->r[s->n] = *r;
+	snprintf(s->detail[s->n], sizeof(s->detail[0]), "%s", r->detail ?: "");
+	s->r[s->n].lane = s->r[s->n].detail = NULL;	/* not valid after the callback */
+	s->n++;
+	return 0;
+}
+
+TEST_F(store, audit_append_and_read)
+{
+	struct egate_audit_record d = {
+		.kind = EGATE_AUDIT_DECISION, .time_us = 1000, .lane = "lane-1",
+		.traveller_id = 7, .score = 0.31, .margin = 0.12, .quality = NAN,
+		.decision = EGATE_DECISION_ADMIT,
+	};
+	struct egate_audit_record p = {
+		.kind = EGATE_AUDIT_PASSAGE, .lane = "lane-1", .traveller_id = 7,
+		.outcome = EGATE_OUTCOME_TAILGATING,
+	};
+	struct audit_seen seen = {};
+	int64_t id_d, id_p;
+
+	ASSERT_EQ(0, egate_store_audit_append(self->store, &d, &id_d));
+	p.decision_id = id_d;
+	ASSERT_EQ(0, egate_store_audit_append(self->store, &p, &id_p));
+	ASSERT_EQ(0, egate_store_audit_foreach(self->store, 0, collect_audit, &seen));
+	ASSERT_EQ(2, seen.n);
+	EXPECT_EQ(id_d, seen.r[0].id);
+	EXPECT_EQ(EGATE_AUDIT_DECISION, seen.r[0].kind);
+	EXPECT_EQ(1000, seen.r[0].time_us);
+	EXPECT_EQ(7, seen.r[0].traveller_id);
+	EXPECT_EQ(0.31, seen.r[0].score);
+	EXPECT_TRUE(isnan(seen.r[0].quality));
+	EXPECT_EQ(EGATE_DECISION_ADMIT, seen.r[0].decision);
+	EXPECT_EQ(EGATE_AUDIT_PASSAGE, seen.r[1].kind);
+	EXPECT_EQ(EGATE_OUTCOME_TAILGATING, seen.r[1].outcome);
+	EXPECT_EQ(id_d, seen.r[1].decision_id);
+	EXPECT_LT(0, seen.r[1].time_us);
+
+	seen.n = 0;
+	ASSERT_EQ(0, egate_store_audit_foreach(self->store, id_d, collect_audit, &seen));
+	EXPECT_EQ(1, seen.n);
+
+	/* Unknown traveller: stored as NULL, read back as 0. */
+	d.traveller_id = 0;
+	d.decision = EGATE_DECISION_DENY;
+	ASSERT_EQ(0, egate_store_audit_append(self->store, &d, NULL));
+	EXPECT_EQ(1, raw_count(self->path, "SELECT count(*) FROM audit WHERE traveller_id IS NULL"));
+}
+
+TEST_F(store, audit_bounds)
+{
+	struct egate_audit_record r = {
+		.kind = EGATE_AUDIT_DECISION, .lane = "0123456789012345678901234567890123456789"
+		"012345678901234567890123", .decision = EGATE_DECISION_DENY,
+	};
+
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));	/* 64 bytes */
+	r.lane = "";
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
+	r.lane = "lane";
+	r.decision = EGATE_DECISION_COUNT;
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
+	r.decision = EGATE_DECISION_DENY;
+	r.score = INFINITY;
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
+	r.score = 0;
+	r.kind = EGATE_AUDIT_PURGE;
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
+	r.kind = EGATE_AUDIT_PASSAGE;
+	r.outcome = EGATE_OUTCOME_COUNT;
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
+	EXPECT_EQ(0, raw_count(self->path, "SELECT count(*) FROM audit"));
+}
+
+/* Every name the program writes is one the schema's CHECKs accept. */
+TEST_F(store, audit_every_decision_and_outcome)
+{
+	struct egate_audit_record r = { .lane = "lane" };
+
+	r.kind = EGATE_AUDIT_DECISION;
+	for (r.decision = 0; r.decision < EGATE_DECISION_COUNT; r.decision++)
+		EXPECT_EQ(0, egate_store_audit_append(self->store, &r, NULL))
+			TH_LOG("%s", egate_decision_name(r.decision));
+	r.kind = EGATE_AUDIT_PASSAGE;
+	for (r.outcome = 0; r.outcome < EGATE_OUTCOME_COUNT; r.outcome++)
+		EXPECT_EQ(0, egate_store_audit_append(self->store, &r, NULL))
+			TH_LOG("%s", egate_passage_outcome_name(r.outcome));
+}
+
+TEST_F(store, audit_is_append_only)
+{
+	struct egate_audit_record r = {
+		.kind = EGATE_AUDIT_DECISION, .time_us = 1, .lane = "lane",
+		.decision = EGATE_DECISION_ADMIT,
+	};
+	char msg[256];
+
+	ASSERT_EQ(0, egate_store_audit_append(self->store, &r, NULL));
+	EXPECT_NE(SQLITE_OK, raw_sql(self->path, "UPDATE audit SET decision = 'deny'", msg,
+				     sizeof(msg)));
+	EXPECT_STREQ("the audit log is append-only", msg);
+	EXPECT_NE(SQLITE_OK, raw_sql(self->path, "DELETE FROM audit", msg, sizeof(msg)));
+	EXPECT_STREQ("the audit log is append-only (records leave it only through the retention purge)",
+		     msg);
+	EXPECT_NE(SQLITE_OK, raw_sql(self->path, "DELETE FROM audit WHERE time_us < 1000", msg,
+				     sizeof(msg)));
+	EXPECT_EQ(1, raw_count(self->path, "SELECT count(*) FROM audit WHERE decision = 'admit'"));
+}
+
+TEST_F(store, retention_purge_is_logged)
+{
+	int64_t now = 2000000000LL * 1000000;
+	struct egate_audit_record r = {
+		.kind = EGATE_AUDIT_PASSAGE, .lane = "lane", .outcome = EGATE_OUTCOME_PASSED,
+	};
+	struct audit_seen seen = {};
+	uint64_t deleted;
+	char msg[256];
+
+	for (int age_days = 100; age_days >= 0; age_days -= 20) {	/* 100, 80 .. 0 */
+		r.time_us = now - age_days * DAY_US;
+		ASSERT_EQ(0, egate_store_audit_append(self->store, &r, NULL));
+	}
+	ASSERT_EQ(0, egate_store_audit_purge(self->store, 50, now, &deleted));
+	EXPECT_EQ(3, deleted);	/* 100, 80 and 60 days old */
+	ASSERT_EQ(0, egate_store_audit_foreach(self->store, 0, collect_audit, &seen));
+	ASSERT_EQ(4, seen.n);
+	EXPECT_EQ(now - 40 * DAY_US, seen.r[0].time_us);
+	EXPECT_EQ(EGATE_AUDIT_PURGE, seen.r[3].kind);
+	EXPECT_EQ(now, seen.r[3].time_us);
+	EXPECT_NE(NULL, strstr(seen.detail[3], "retention 50 days: deleted 3 records"));
+
+	/* The window closed with the purge; purge records stay for good. */
+	EXPECT_EQ(0, raw_count(self->path, "SELECT count(*) FROM audit_purge_window"));
+	EXPECT_NE(SQLITE_OK, raw_sql(self->path, "DELETE FROM audit", msg, sizeof(msg)));
+	ASSERT_EQ(0, egate_store_audit_purge(self->store, 1, now + 400 * DAY_US, &deleted));
+	EXPECT_EQ(3, deleted);
+	EXPECT_EQ(2, raw_count(self->path, "SELECT count(*) FROM audit WHERE kind = 'purge'"));
+	EXPECT_EQ(-EINVAL, egate_store_audit_purge(self->store, 0, now, &deleted));
+}
+
+/* Open must refuse path and leave it byte for byte as it was. */
+static void expect_refused(struct __test_metadata *_metadata, const char *path,
+			   int expected, const char *message)
+{
+	unsigned long long before = test_file_hash(path);
+	struct egate_store *s = NULL;
+	char err[256] = "";
+
+	EXPECT_EQ(expected, egate_store_open(path, EGATE_STORE_CREATE, 100, &s, err, sizeof(err)));
+	EXPECT_EQ(NULL, s);
+	EXPECT_NE(NULL, strstr(err, message)) TH_LOG("message: %s", err);
+	EXPECT_EQ(before, test_file_hash(path));
+}
+
+TEST_F(store, garbage_file_is_refused_untouched)
+{
+	char path[PATH_MAX], text[8192];
+
+	for (size_t i = 0; i < sizeof(text) - 1; i++)
+		text[i] = (char)('a' + (i * 7919) % 26);
+	text[sizeof(text) - 1] = '\0';
+	ASSERT_EQ(0, test_file_write(self->dir, "garbage.db", text, path));
+	expect_refused(_metadata, path, -EBADMSG, "garbage.db: cannot read the database: file is not a database");
+}
+
+TEST_F(store, damaged_pages_are_refused_untouched)
+{
+	float t[4 * EGATE_TEMPLATE_DIM];
+	char junk[1024];
+	FILE *f;
+
+	make_templates(t, 4, 0);
+	for (int i = 0; i < 100; i++)
+		ASSERT_EQ(0, egate_store_enrol(self->store, "traveller", NULL, t, 4, NULL));
+	egate_store_close(self->store);	/* checkpoints: all in the main file */
+	self->store = NULL;
+
+	memset(junk, 0x5a, sizeof(junk));
+	f = fopen(self->path, "r+e");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(0, fseek(f, 40 * 4096 + 100, SEEK_SET));
+	ASSERT_EQ(1, fwrite(junk, sizeof(junk), 1, f));
+	ASSERT_EQ(0, fclose(f));
+	expect_refused(_metadata, self->path, -EBADMSG, "egate.db: the database is corrupt:");
+}
+
+TEST_F(store, foreign_database_is_refused)
+{
+	char path[PATH_MAX + 16], msg[128];
+
+	snprintf(path, sizeof(path), "%s/other.db", self->dir);
+	ASSERT_EQ(SQLITE_OK, raw_sql(path, "CREATE TABLE photos (x)", msg, sizeof(msg)));
+	expect_refused(_metadata, path, -EMEDIUMTYPE, "other.db: not an egate database");
+}
+
+TEST_F(store, newer_schema_is_refused)
+{
+	char msg[128];
+
+	egate_store_close(self->store);
+	self->store = NULL;
+	ASSERT_EQ(SQLITE_OK, raw_sql(self->path, "PRAGMA user_version = 99", msg, sizeof(msg)));
+	expect_refused(_metadata, self->path, -EPROTONOSUPPORT,
+		       "schema version 99 is newer than this program's");
+}
+
+/*
+ * A writer enrolling and auditing in a loop is killed with SIGKILL at a
+ * random moment, repeatedly; every reopen must find a sound database in
+ * which each enrolment is whole (all its templates or none).
+ */
+TEST_F(store, writer_killed_mid_transaction)
+{
+	enum { TEMPLATES = 8, ROUNDS = 12 };
+	float t[TEMPLATES * EGATE_TEMPLATE_DIM];
+	struct egate_gallery *g;
+	struct egate_audit_record r = {
+		.kind = EGATE_AUDIT_DECISION, .lane = "lane", .decision = EGATE_DECISION_ADMIT,
+	};
+
+	make_templates(t, TEMPLATES, 0);
+	egate_store_close(self->store);
+	self->store = NULL;
+	srand((unsigned int)time(NULL));
+
+	for (int round = 0; round < ROUNDS; round++) {
+		int pipefd[2], status;
+		char ready;
+		pid_t pid;
+
+		ASSERT_EQ(0, pipe(pipefd));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			struct egate_store *s;
+
+			close(pipefd[0]);
+			if (egate_store_open(self->path, 0, 1000, &s, NULL, 0) < 0)
+				_exit(1);
+			for (int i = 0;; i++) {
+				if (egate_store_enrol(s, "w", NULL, t, TEMPLATES, NULL) < 0 ||
+				    egate_store_audit_append(s, &r, NULL) < 0)
+					_exit(2);
+				if (i == 0 && write(pipefd[1], "!", 1) != 1)
+					_exit(3);
+			}
+		}
+		close(pipefd[1]);
+		ASSERT_EQ(1, read(pipefd[0], &ready, 1));
+		close(pipefd[0]);
+		usleep((useconds_t)(rand() % 20000));
+		kill(pid, SIGKILL);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFSIGNALED(status)) TH_LOG("writer exited with %d", WEXITSTATUS(status));
+
+		ASSERT_EQ(0, egate_store_open(self->path, 0, 1000, &self->store, self->err,
+					      sizeof(self->err))) TH_LOG("%s", self->err);
+		ASSERT_EQ(0, egate_store_load_gallery(self->store, time(NULL), &g));
+		EXPECT_EQ(0, egate_gallery_count(g) % TEMPLATES);
+		EXPECT_EQ(0, raw_count(self->path, "SELECT count(*) FROM (SELECT traveller_id"
+				       " FROM templates GROUP BY 1 HAVING count(*) != 8)"));
+		egate_gallery_free(g);
+		egate_store_close(self->store);
+		self->store = NULL;
+	}
+	EXPECT_LT(ROUNDS, raw_count(self->path, "SELECT count(*) FROM travellers"));
+}
+
+TEST_HARNESS_MAIN
