@@ -337,11 +337,49 @@ int egate_face_picture_load(const char *path, struct egate_face_picture **out, c
 
 /* ------------------------------------------------------------ preprocessing */
 
+/*
+ * XNNPACK's bilinear kernel computes t = tl + (tr - tl) * ax, b = bl + (br -
+ * bl) * ax, out = t + (b - t) * ay: the horizontal pass of a source row does
+ * not depend on the output row, so each source row is interpolated once
+ * (cached by index) and rows are then blended, all in float as there.
+ */
+struct hrow {
+	int src;	/* padded-image row index held, -1 none */
+	float *v;	/* size * 3 */
+};
+
+static void hinterp(const struct egate_face_image *img, int x, int y, int w, int h, int padx,
+		    int pady, int size, const int *left, const int *right, const float *ax,
+		    int d, int py, float *v)
+{
+	int sy = py - pady;
+	const uint8_t *row;
+
+	if (sy < 0 || sy >= h) {
+		memset(v, 0, (size_t)size * 3 * sizeof(float));
+		return;
+	}
+	row = img->rgb + (size_t)(y + sy) * img->stride + (size_t)x * 3;
+	for (int ox = 0; ox < size; ox++) {
+		int l = left[ox] - padx, r = right[ox] - padx;
+		bool lin = l >= 0 && l < w, rin = r >= 0 && r < w;
+
+		for (int c = 0; c < 3; c++) {
+			float tl = lin ? row[l * 3 + c] : 0.0f;
+			float tr = rin ? row[r * 3 + c] : 0.0f;
+
+			v[ox * 3 + c] = d == size ? tl : tl + (tr - tl) * ax[ox];
+		}
+	}
+}
+
 int preprocess(struct arena *a, const struct egate_face_image *img, int x, int y, int w,
 	       int h, bool center, int size, const float mean[3], float **out)
 {
 	int d = w > h ? w : h, padx = 0, pady = 0;
-	float *dst, scale;
+	struct hrow hr[2];
+	float *dst, *ax, *m3, scale;
+	int *left, *right;
 
 	if (w <= 0 || h <= 0 || x < 0 || y < 0 || (uint32_t)(x + w) > img->width ||
 	    (uint32_t)(y + h) > img->height || size <= 0)
@@ -354,61 +392,73 @@ int preprocess(struct arena *a, const struct egate_face_image *img, int x, int y
 			pady = (d - h) - (d - h + 1) / 2;
 	}
 	dst = arena_get(a, (size_t)size * size * 3);
-	if (!dst)
+	hr[0].v = arena_get(a, (size_t)size * 3);
+	hr[1].v = arena_get(a, (size_t)size * 3);
+	m3 = arena_get(a, (size_t)size * 3);
+	ax = arena_get(a, (size_t)size);
+	left = (int *)arena_get(a, (size_t)size);
+	right = (int *)arena_get(a, (size_t)size);
+	if (!dst || !hr[0].v || !hr[1].v || !m3 || !ax || !left || !right)
 		return -ENOMEM;
+	hr[0].src = hr[1].src = -1;
 	*out = dst;
 	scale = (float)d / (float)size;
+	for (int ox = 0; ox < size; ox++) {
+		float fx = (float)ox * scale;
+
+		if (d == size) {
+			left[ox] = right[ox] = ox;
+			ax[ox] = 0;
+			continue;
+		}
+		left[ox] = (int)fx;
+		right[ox] = left[ox] + 1 < d - 1 ? left[ox] + 1 : d - 1;
+		ax[ox] = fx - (float)left[ox];
+		m3[ox * 3 + 0] = mean[0];
+	}
+	for (int i = 0; i < size; i++) {
+		m3[i * 3 + 0] = mean[0];
+		m3[i * 3 + 1] = mean[1];
+		m3[i * 3 + 2] = mean[2];
+	}
 	for (int oy = 0; oy < size; oy++) {
 		int top, bot;
-		float fy, ay;
+		float ay;
+		const float *t = NULL, *b = NULL;
+		float *o = dst + (size_t)oy * size * 3;
 
 		if (d == size) {
 			top = bot = oy;
 			ay = 0;
 		} else {
-			fy = (float)oy * scale;
+			float fy = (float)oy * scale;
+
 			top = (int)fy;
 			bot = top + 1 < d - 1 ? top + 1 : d - 1;
 			ay = fy - (float)top;
 		}
-		for (int ox = 0; ox < size; ox++) {
-			int left, right;
-			float fx, ax;
-			const uint8_t *p[4];
-			static const uint8_t zero[3];
-			int ys[2] = { top - pady, bot - pady }, xs[2];
+		for (int want = 0; want < 2; want++) {
+			int src = want ? bot : top, slot = -1;
 
-			if (d == size) {
-				left = right = ox;
-				ax = 0;
-			} else {
-				fx = (float)ox * scale;
-				left = (int)fx;
-				right = left + 1 < d - 1 ? left + 1 : d - 1;
-				ax = fx - (float)left;
+			for (int s = 0; s < 2; s++)
+				if (hr[s].src == src)
+					slot = s;
+			if (slot < 0) {
+				/* evict the row that is not the other one needed */
+				slot = (hr[0].src == top || hr[0].src == bot) ? 1 : 0;
+				hinterp(img, x, y, w, h, padx, pady, size, left, right, ax, d, src,
+					hr[slot].v);
+				hr[slot].src = src;
 			}
-			xs[0] = left - padx;
-			xs[1] = right - padx;
-			for (int i = 0; i < 4; i++) {
-				int yy = ys[i / 2], xx = xs[i % 2];
+			if (want)
+				b = hr[slot].v;
+			else
+				t = hr[slot].v;
+		}
+		for (int i = 0; i < size * 3; i++) {
+			float v = d == size ? t[i] : t[i] + (b[i] - t[i]) * ay;
 
-				p[i] = (yy < 0 || xx < 0 || yy >= h || xx >= w) ? zero :
-				       img->rgb + (size_t)(y + yy) * img->stride + (size_t)(x + xx) * 3;
-			}
-			for (int c = 0; c < 3; c++) {
-				float v;
-
-				if (d == size) {
-					v = (float)p[0][c];
-				} else {
-					float tl = p[0][c], tr = p[1][c], bl = p[2][c], br = p[3][c];
-					float t = tl + (tr - tl) * ax;
-					float b = bl + (br - bl) * ax;
-
-					v = t + (b - t) * ay;
-				}
-				*dst++ = (v - mean[c]) / 255.0f;
-			}
+			o[i] = (v - m3[i]) / 255.0f;
 		}
 	}
 	return 0;

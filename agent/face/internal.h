@@ -15,7 +15,9 @@
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _unused_ __attribute__((unused))
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 
 static inline void freep(void *p) { free(*(void **)p); }
 static inline void fclosep(FILE **f) { if (*f) fclose(*f); }
@@ -102,6 +104,8 @@ struct kernels {
 	/* depthwise 3x3, VALID on padded input */
 	void (*dw3)(const float *in, int ih, int iw, int c, const float *w, const float *b,
 		    int stride, float *out, int oh, int ow);
+	/* dst[i] = max over the n rows src[t][i], i < c */
+	void (*maxn)(float *dst, const float *const *src, int n, int c);
 };
 
 const struct kernels *kernels_pick(void);
@@ -129,8 +133,8 @@ int fm_conv_epi(struct arena *a, const struct kernels *k, const struct fmap *x,
 		const struct epi *epi, struct fmap *out);
 int fm_dwconv(struct arena *a, const struct kernels *k, const struct fmap *x,
 	      const struct dwconv *dw, int stride, bool same, struct fmap *out);
-int fm_maxpool(struct arena *a, const struct fmap *x, int k, int stride, bool same,
-	       struct fmap *out);
+int fm_maxpool(struct arena *a, const struct kernels *k, const struct fmap *x, int ks,
+	       int stride, bool same, struct fmap *out);
 int fm_avgpool2(struct arena *a, const struct fmap *x, struct fmap *out);
 void fm_add(struct fmap *y, const struct fmap *x);
 void fm_relu(struct fmap *y);

@@ -151,12 +151,12 @@ int detector_run(struct detector *d, struct arena *a, const struct kernels *k,
 
 	r = fm_conv(a, k, &x, &d->conv0, 1, false, ACT_LEAKY, &y);
 	for (int i = 0; i < 5 && r >= 0; i++) {
-		r = fm_maxpool(a, &y, 2, 2, true, &x);
+		r = fm_maxpool(a, k, &y, 2, 2, true, &x);
 		if (r >= 0)
 			r = sep_run(a, k, &x, &d->sep[i], 1, ACT_LEAKY, &y);
 	}
 	if (r >= 0)
-		r = fm_maxpool(a, &y, 2, 1, true, &x);
+		r = fm_maxpool(a, k, &y, 2, 1, true, &x);
 	if (r >= 0)
 		r = fm_conv(a, k, &x, &d->conv8, 1, false, ACT_NONE, &y);
 	if (r < 0)
@@ -440,7 +440,7 @@ int recognizer_run(struct recognizer *rec, struct arena *a, const struct kernels
 
 	r = fm_conv(a, k, &x, &rec->down32, 2, false, ACT_RELU, &y);
 	if (r >= 0)
-		r = fm_maxpool(a, &y, 3, 2, false, &x);
+		r = fm_maxpool(a, k, &y, 3, 2, false, &x);
 	for (int i = 0; i < 13 && r >= 0; i++) {
 		r = res_run(a, k, &rec->res[i], &x, &y);
 		x = y;

@@ -180,10 +180,22 @@ static void dw3_generic(const float *in, _unused_ int ih, int iw, int c, const f
 		}
 }
 
+static void maxn_generic(float *dst, const float *const *src, int n, int c)
+{
+	for (int i = 0; i < c; i++) {
+		float m = src[0][i];
+
+		for (int t = 1; t < n; t++)
+			m = src[t][i] > m ? src[t][i] : m;
+		dst[i] = m;
+	}
+}
+
 const struct kernels kernels_generic = {
 	.name = "generic",
 	.conv = conv_generic,
 	.dw3 = dw3_generic,
+	.maxn = maxn_generic,
 };
 
 /* ------------------------------------------------------------ AVX2 + FMA */
@@ -321,10 +333,31 @@ AVX2 static void dw3_avx2(const float *in, int ih, int iw, int c, const float *w
 		}
 }
 
+AVX2 static void maxn_avx2(float *dst, const float *const *src, int n, int c)
+{
+	int i = 0;
+
+	for (; i + 8 <= c; i += 8) {
+		__m256 m = _mm256_loadu_ps(src[0] + i);
+
+		for (int t = 1; t < n; t++)
+			m = _mm256_max_ps(_mm256_loadu_ps(src[t] + i), m);
+		_mm256_storeu_ps(dst + i, m);
+	}
+	for (; i < c; i++) {
+		float m = src[0][i];
+
+		for (int t = 1; t < n; t++)
+			m = src[t][i] > m ? src[t][i] : m;
+		dst[i] = m;
+	}
+}
+
 const struct kernels kernels_avx2 = {
 	.name = "avx2",
 	.conv = conv_avx2,
 	.dw3 = dw3_avx2,
+	.maxn = maxn_avx2,
 };
 #endif
 
@@ -443,43 +476,39 @@ int fm_dwconv(struct arena *a, const struct kernels *k, const struct fmap *x,
 	return 0;
 }
 
-int fm_maxpool(struct arena *a, const struct fmap *x, int k, int stride, bool same,
-	       struct fmap *out)
+int fm_maxpool(struct arena *a, const struct kernels *k, const struct fmap *x, int ks,
+	       int stride, bool same, struct fmap *out)
 {
 	int oh, ow, t = 0, l = 0, dummy, r;
 
+	if (ks > 3)
+		return -EINVAL;
 	if (same) {
-		same_pad(x->h, k, stride, &t, &dummy, &oh);
-		same_pad(x->w, k, stride, &l, &dummy, &ow);
+		same_pad(x->h, ks, stride, &t, &dummy, &oh);
+		same_pad(x->w, ks, stride, &l, &dummy, &ow);
 	} else {
-		if (x->h < k || x->w < k)
+		if (x->h < ks || x->w < ks)
 			return -EINVAL;
-		oh = (x->h - k) / stride + 1;
-		ow = (x->w - k) / stride + 1;
+		oh = (x->h - ks) / stride + 1;
+		ow = (x->w - ks) / stride + 1;
 	}
 	r = fm_alloc(a, oh, ow, x->c, out);
 	if (r < 0)
 		return r;
 	for (int oy = 0; oy < oh; oy++)
 		for (int ox = 0; ox < ow; ox++) {
-			float *dst = out->d + ((size_t)oy * ow + ox) * x->c;
-			bool first = true;
+			const float *src[9];
+			int n = 0;
 
-			for (int ky = 0; ky < k; ky++)
-				for (int kx = 0; kx < k; kx++) {
+			/* SAME padding never wins a max: skip the padded taps */
+			for (int ky = 0; ky < ks; ky++)
+				for (int kx = 0; kx < ks; kx++) {
 					int iy = oy * stride + ky - t, ix = ox * stride + kx - l;
-					const float *src;
 
-					if (iy < 0 || ix < 0 || iy >= x->h || ix >= x->w)
-						continue;
-					src = x->d + ((size_t)iy * x->w + ix) * x->c;
-					if (first)
-						memcpy(dst, src, x->c * sizeof(float));
-					else
-						for (int c = 0; c < x->c; c++)
-							dst[c] = src[c] > dst[c] ? src[c] : dst[c];
-					first = false;
+					if (iy >= 0 && ix >= 0 && iy < x->h && ix < x->w)
+						src[n++] = x->d + ((size_t)iy * x->w + ix) * x->c;
 				}
+			k->maxn(out->d + ((size_t)oy * ow + ox) * x->c, src, n, x->c);
 		}
 	return 0;
 }

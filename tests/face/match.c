@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Matching: distance, 1:1 verification, 1:N search (exact and int8 with
+ * exact re-ranking: top-1 must equal exact), top-k order and margins,
+ * gallery files, limits.
+ */
+#include <math.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "common.h"
+
+#define D EGATE_FACE_DESCRIPTOR_DIM
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static float frand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (float)((rng >> 11) * (1.0 / 9007199254740992.0)) * 2 - 1;
+}
+
+static void synth(float *d)
+{
+	float n = 0;
+
+	for (int i = 0; i < D; i++) {
+		d[i] = frand();
+		n += d[i] * d[i];
+	}
+	for (int i = 0; i < D; i++)
+		d[i] *= 1.4f / sqrtf(n);
+}
+
+TEST(distance_and_verify)
+{
+	float a[D] = { 0 }, b[D] = { 0 }, d;
+
+	a[0] = 0.3f;
+	b[0] = -0.2f;
+	b[5] = 0.5f;
+	ASSERT_LT(fabsf(egate_face_distance(a, b) - sqrtf(0.25f + 0.25f)), 1e-6f);
+	ASSERT_EQ(0, egate_face_verify(a, b, 0.6f, &d));	/* 0.707 >= 0.6 */
+	ASSERT_EQ(1, egate_face_verify(a, b, 0.8f, &d));
+	ASSERT_EQ(-EINVAL, egate_face_verify(a, b, -1, &d));
+	ASSERT_EQ(-EINVAL, egate_face_verify(NULL, b, 0.6f, &d));
+}
+
+static void check_search(struct __test_metadata *_metadata, enum egate_face_gallery_kind kind,
+			 size_t n, int queries)
+{
+	struct egate_face_gallery *g = NULL;
+	float *all = malloc(n * D * sizeof(float));
+
+	ASSERT_NE(NULL, all);
+	ASSERT_EQ(0, egate_face_gallery_new(kind, 0, &g));
+	for (size_t i = 0; i < n; i++) {
+		synth(all + i * D);
+		ASSERT_EQ((int64_t)i, egate_face_gallery_add(g, 1000 + i, all + i * D));
+	}
+	ASSERT_EQ(n, egate_face_gallery_size(g));
+	for (int j = 0; j < queries; j++) {
+		struct egate_face_search_opts ex = { .k = 5, .exact = 1 }, ap = { .k = 5 };
+		struct egate_face_match me[5], ma[5];
+		float q[D];
+		size_t best = 0;
+		float bd = INFINITY;
+		int ne, na;
+
+		synth(q);
+		if (j % 2 == 0) /* genuine: near a template */
+			for (int k = 0; k < D; k++)
+				q[k] = all[(size_t)(j * 7919 % n) * D + k] + 0.2f * q[k];
+		for (size_t i = 0; i < n; i++) {
+			float d = egate_face_distance(q, all + i * D);
+
+			if (d < bd) {
+				bd = d;
+				best = i;
+			}
+		}
+		ne = egate_face_gallery_search(g, q, &ex, me, 5);
+		na = egate_face_gallery_search(g, q, &ap, ma, 5);
+		ASSERT_EQ(5, ne);
+		ASSERT_EQ(5, na);
+		ASSERT_EQ(best, me[0].index);
+		ASSERT_EQ(1000 + best, me[0].id);
+		ASSERT_EQ(best, ma[0].index);
+		ASSERT_LT(fabsf(ma[0].distance - bd), 1e-6f);
+		for (int k = 1; k < 5; k++)
+			ASSERT_LE(me[k - 1].distance, me[k].distance);
+	}
+	egate_face_gallery_free(g);
+	free(all);
+}
+
+TEST(search_exact_f32)
+{
+	check_search(_metadata, EGATE_FACE_GALLERY_F32, 3000, 50);
+}
+
+TEST(search_int8_rerank_top1_is_exact)
+{
+	check_search(_metadata, EGATE_FACE_GALLERY_INT8, 20000, 100);
+}
+
+TEST(search_small_and_limits)
+{
+	struct egate_face_gallery *g = NULL;
+	struct egate_face_search_opts o = { .k = 3 };
+	struct egate_face_match m[3];
+	float d[D];
+
+	ASSERT_EQ(-EINVAL, egate_face_gallery_new(7, 0, &g));
+	ASSERT_EQ(-EINVAL, egate_face_gallery_new(EGATE_FACE_GALLERY_F32,
+						  (size_t)EGATE_FACE_MAX_GALLERY + 1, &g));
+	ASSERT_EQ(0, egate_face_gallery_new(EGATE_FACE_GALLERY_INT8, 1, &g));
+	synth(d);
+	ASSERT_EQ(0, egate_face_gallery_search(g, d, &o, m, 3));	/* empty */
+	ASSERT_EQ(0, egate_face_gallery_add(g, 1, d));
+	ASSERT_EQ(1, egate_face_gallery_search(g, d, &o, m, 3));
+	ASSERT_EQ(0.0f, m[0].distance);
+	d[3] = NAN;
+	ASSERT_EQ(-EINVAL, egate_face_gallery_add(g, 2, d));
+	ASSERT_EQ(-EINVAL, egate_face_gallery_search(g, d, &o, m, 3));
+	o.k = EGATE_FACE_MAX_TOPK + 1;
+	d[3] = 0;
+	ASSERT_EQ(-EINVAL, egate_face_gallery_search(g, d, &o, m, 3));
+	egate_face_gallery_free(g);
+}
+
+TEST(gallery_file_roundtrip)
+{
+	struct egate_face_gallery *g = NULL, *h = NULL;
+	char path[] = "/tmp/egate-gallery-XXXXXX", err[256];
+	float d[D];
+	int fd = mkstemp(path);
+
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, egate_face_gallery_new(EGATE_FACE_GALLERY_INT8, 0, &g));
+	for (int i = 0; i < 100; i++) {
+		synth(d);
+		ASSERT_EQ(i, egate_face_gallery_add(g, 77 + i, d));
+	}
+	ASSERT_EQ(0, egate_face_gallery_save(g, path, err, sizeof(err)));
+	ASSERT_EQ(0, egate_face_gallery_load(path, &h, err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(100u, egate_face_gallery_size(h));
+	ASSERT_EQ(0, memcmp(egate_face_gallery_template(g, 42), egate_face_gallery_template(h, 42),
+			    D * sizeof(float)));
+	ASSERT_EQ(77u + 42, egate_face_gallery_id(h, 42));
+	ASSERT_EQ(0, truncate(path, 100));
+	egate_face_gallery_free(h);
+	h = NULL;
+	ASSERT_EQ(-EBADMSG, egate_face_gallery_load(path, &h, err, sizeof(err)));
+	ASSERT_NE(NULL, strstr(err, path));
+	unlink(path);
+	egate_face_gallery_free(g);
+}
+
+/* Same person closer than different people on the demo images. */
+TEST(demo_faces_verify)
+{
+	struct egate_face_engine *e = NULL;
+	char err[256];
+
+	if (!have_models())
+		SKIP(return, "models not fetched");
+	ASSERT_EQ(0, egate_face_engine_new(models_dir(), &e, err, sizeof(err)));
+	do {
+		struct egate_face_picture *p = NULL;
+		struct egate_face_detection det[8];
+		struct egate_face_landmarks lm;
+		struct egate_face_quality q;
+		struct egate_face_image img;
+		float desc[8][D];
+		char path[PATH_MAX];
+		int n;
+
+		demo_path(path, sizeof(path), "sample1.jpg");
+		ASSERT_EQ(0, egate_face_picture_load(path, &p, err, sizeof(err)));
+		img = egate_face_picture_image(p);
+		n = egate_face_detect(e, &img, NULL, det, 8);
+		ASSERT_LE(2, n);
+		for (int i = 0; i < n; i++) {
+			ASSERT_EQ(0, egate_face_landmarks(e, &img, &det[i].box, &lm));
+			ASSERT_EQ(0, egate_face_quality(&img, &lm, &q));
+			ASSERT_LT(20, q.inter_eye);
+			ASSERT_LT(fabs(q.roll), 90);
+			ASSERT_LT(0, q.sharpness);
+			ASSERT_EQ(0, egate_face_descriptor(e, &img, &lm, desc[i]));
+			ASSERT_EQ(1, egate_face_verify(desc[i], desc[i], 0.6f, NULL));
+		}
+		/* different people in one photo are impostors */
+		ASSERT_EQ(0, egate_face_verify(desc[0], desc[1], 0.6f, NULL));
+		egate_face_picture_free(p);
+	} while (0);
+	egate_face_engine_free(e);
+}
+
+TEST_HARNESS_MAIN
