@@ -327,7 +327,10 @@ static void egate_door_drive(struct egate_lane *lane, int d, bool open)
 		return;
 	door->cmd_open = open;
 	egate_gpio_set(door->drive, open);
-	egate_dl_set(lane, EGATE_DL_TRAVEL0 + d, lane->t.door_travel_ms);
+	if (lane->in.door_pos[d] == (open ? EGATE_DOOR_OPEN : EGATE_DOOR_CLOSED))
+		egate_dl_clear(lane, EGATE_DL_TRAVEL0 + d);
+	else
+		egate_dl_set(lane, EGATE_DL_TRAVEL0 + d, lane->t.door_travel_ms);
 }
 
 static void egate_door_apply(struct egate_lane *lane, int d, bool want_open)
@@ -395,17 +398,9 @@ static void egate_lamps(struct egate_lane *lane, u32 vis)
 	}
 }
 
-/* Bring outputs in line with the phase and report the visible state. */
-static void egate_settle(struct egate_lane *lane)
+/* Steps that only wait for doors to reach position. */
+static void egate_progress(struct egate_lane *lane)
 {
-	bool want[EGATE_NDOORS], obstructed = false;
-	u32 vis, prev;
-	int d;
-
-	if (lane->dead)
-		return;
-
-	/* Progress that only depends on the doors reaching position. */
 	if (lane->phase == EGATE_ST_PASSAGE &&
 	    lane->topology == EGATE_TOPO_MANTRAP && lane->entry_cleared &&
 	    egate_door_closed(lane, egate_near_door(lane)) &&
@@ -413,13 +408,34 @@ static void egate_settle(struct egate_lane *lane)
 		lane->phase = EGATE_ST_EXITING;
 	if (lane->phase == EGATE_ST_CLOSING && egate_doors_closed(lane))
 		lane->phase = egate_rest_phase(lane);
+}
 
-	egate_desire(lane, want);
-	for (d = 0; d < EGATE_NDOORS; d++) {
-		egate_door_apply(lane, d, want[d]);
+/* Bring outputs in line with the phase and report the visible state. */
+static void egate_settle(struct egate_lane *lane)
+{
+	bool want[EGATE_NDOORS], obstructed = false;
+	u32 vis, prev, phase;
+	int d, pass;
+
+	if (lane->dead)
+		return;
+
+	/*
+	 * Drive the doors for the phase, then take the steps that only wait
+	 * for doors; again if that changed the phase.
+	 */
+	for (pass = 0; pass < 3; pass++) {
+		phase = lane->phase;
+		egate_desire(lane, want);
+		for (d = 0; d < EGATE_NDOORS; d++)
+			egate_door_apply(lane, d, want[d]);
+		egate_progress(lane);
+		if (lane->phase == phase)
+			break;
+	}
+	for (d = 0; d < EGATE_NDOORS; d++)
 		if (lane->door[d].retries > lane->t.obstruct_retries)
 			obstructed = true;
-	}
 	if (obstructed && !lane->obstructed) {
 		lane->cnt[EGATE_CNT_ALARM_BASE + EGATE_ALARM_OBSTRUCTION]++;
 		egate_emit(lane, EGATE_EV_ALARM, EGATE_ALARM_OBSTRUCTION);

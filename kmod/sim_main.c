@@ -31,6 +31,10 @@ static unsigned int door_ms = 500;
 module_param(door_ms, uint, 0444);
 MODULE_PARM_DESC(door_ms, "Time a door takes to open or close fully, ms");
 
+static bool lane = true;
+module_param(lane, bool, 0444);
+MODULE_PARM_DESC(lane, "Register the lane with egate (0: chip only, for new_device)");
+
 static struct egate_sim *egate_sim;
 
 static void sim_wiring(struct egate_sim *sim, struct egate_wiring *w)
@@ -103,11 +107,13 @@ static int __init sim_init(void)
 		goto unregister_pdev;
 	sim_model_start(sim);
 
-	sim_wiring(sim, w);
-	sim->board = egate_lane_register(w);
-	if (IS_ERR(sim->board)) {
-		ret = PTR_ERR(sim->board);
-		goto stop_model;
+	if (lane) {
+		sim_wiring(sim, w);
+		sim->board = egate_lane_register(w);
+		if (IS_ERR(sim->board)) {
+			ret = PTR_ERR(sim->board);
+			goto stop_model;
+		}
 	}
 	sim_ctl_init(sim);
 	egate_sim = sim;
@@ -130,7 +136,8 @@ static void __exit sim_exit(void)
 	struct egate_sim *sim = egate_sim;
 
 	sim_ctl_exit(sim);
-	egate_lane_unregister(sim->board);
+	if (sim->board)
+		egate_lane_unregister(sim->board);
 	sim_model_stop(sim);
 	sim_chip_remove(sim);
 	platform_device_unregister(sim->pdev);

@@ -18,6 +18,7 @@
 
 #define SIM_TICK_MS	10
 #define SIM_ENTRY_X	100
+#define SIM_PERSONAL_SPACE 50
 
 int sim_beam_x(unsigned int beam)
 {
@@ -98,6 +99,20 @@ static void sim_walk(struct egate_sim *sim, struct sim_traveller *t,
 		next = t->stop_at;
 		t->stop_until = jiffies + msecs_to_jiffies(t->stop_ms) ?: 1;
 	}
+	/* Nobody walks into the traveller ahead of them. */
+	for (d = 0; d < SIM_MAX_TRAVELLERS; d++) {
+		struct sim_traveller *o = &sim->tr[d];
+
+		if (o == t || !o->active || o->dir != t->dir)
+			continue;
+		sim_body(o, &lo, &hi);
+		if (t->dir > 0 && o->front > t->front)
+			next = min(next, lo - SIM_PERSONAL_SPACE);
+		if (t->dir < 0 && o->front < t->front)
+			next = max(next, hi + SIM_PERSONAL_SPACE);
+	}
+	if (t->dir > 0 ? next < t->front : next > t->front)
+		next = t->front;
 	/* A door not fully open stops the traveller in front of it. */
 	for (d = 0; d < 2; d++) {
 		struct sim_door *door = &sim->door[d];
@@ -111,8 +126,10 @@ static void sim_walk(struct egate_sim *sim, struct sim_traveller *t,
 	}
 	t->front = next;
 
+	/* Gone once past the far end of the lane. */
 	sim_body(t, &lo, &hi);
-	if (lo > sim_beam_x(sim->nbeams - 1) + 400 || hi < SIM_ENTRY_X - 300)
+	if ((t->dir > 0 && lo > sim_beam_x(sim->nbeams - 1) + 400) ||
+	    (t->dir < 0 && hi < SIM_ENTRY_X - 300))
 		t->active = false;
 }
 
