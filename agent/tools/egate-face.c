@@ -15,6 +15,7 @@
 #include "egate-face.h"
 
 int bench_main(int argc, char **argv, const char *models);
+int accuracy_main(int argc, char **argv, const char *models);
 
 #define ERRLEN 512
 
@@ -42,6 +43,9 @@ static void usage(FILE *f)
 		"                         1:N: every face of PROBE against the best face of\n"
 		"                         each gallery image\n"
 		"  bench [--quick]        per-stage timings beside anchors\n"
+		"  accuracy PEOPLE_DIR [GROUPS_DIR]\n"
+		"                         EER, FNMR at FMR 1e-2/1e-3 over DIR/<person>/*,\n"
+		"                         1:N identification on group photos\n"
 		"\n"
 		"Options:\n"
 		"  -m, --models DIR       model folder (default $EGATE_MODELS)\n"
@@ -398,6 +402,8 @@ int main(int argc, char **argv)
 		return cmd_decode(argc, argv);
 	if (!strcmp(cmd, "bench"))
 		return bench_main(argc, argv, opt.models);
+	if (!strcmp(cmd, "accuracy"))
+		return accuracy_main(argc, argv, opt.models);
 	if (strcmp(cmd, "detect") && strcmp(cmd, "landmarks") && strcmp(cmd, "embed") &&
 	    strcmp(cmd, "compare") && strcmp(cmd, "identify")) {
 		fprintf(stderr, "egate-face: unknown command '%s'\n", cmd);
