@@ -642,11 +642,6 @@ unlock:
 static int egate_cmd_authorise(struct egate_lane *lane,
 			       const struct egate_cmd *cmd)
 {
-	if (cmd->arg != EGATE_DIR_FORWARD && cmd->arg != EGATE_DIR_REVERSE)
-		return -EINVAL;
-	if (cmd->timeout_ms && (cmd->timeout_ms < 100 ||
-				cmd->timeout_ms > 600000))
-		return -EINVAL;
 	if (lane->phase != EGATE_ST_IDLE || lane->obstructed)
 		return -EBUSY;
 	lane->dir = cmd->arg;
@@ -686,8 +681,6 @@ static int egate_cmd_reset(struct egate_lane *lane)
 
 static int egate_cmd_set_mode(struct egate_lane *lane, u32 mode)
 {
-	if (mode >= EGATE_MODE_COUNT)
-		return -EINVAL;
 	if (lane->phase == EGATE_ST_PASSAGE || lane->phase == EGATE_ST_EXITING)
 		return -EBUSY;
 	if (mode != lane->mode) {
@@ -706,6 +699,7 @@ static int egate_cmd_set_mode(struct egate_lane *lane, u32 mode)
 	return 0;
 }
 
+/* Validate a record on its own: the same errno whoever sends it. */
 static int egate_cmd_check(const struct egate_cmd *cmd)
 {
 	if (cmd->flags & ~EGATE_CMD_FLAGS_ALL)
@@ -714,8 +708,16 @@ static int egate_cmd_check(const struct egate_cmd *cmd)
 		return -EINVAL;
 	switch (cmd->op) {
 	case EGATE_CMD_AUTHORISE:
+		if (cmd->arg != EGATE_DIR_FORWARD &&
+		    cmd->arg != EGATE_DIR_REVERSE)
+			return -EINVAL;
+		if (cmd->timeout_ms && (cmd->timeout_ms < 100 ||
+					cmd->timeout_ms > 600000))
+			return -EINVAL;
 		return 0;
 	case EGATE_CMD_SET_MODE:
+		if (cmd->arg >= EGATE_MODE_COUNT)
+			return -EINVAL;
 		return cmd->timeout_ms || cmd->tag ? -EINVAL : 0;
 	case EGATE_CMD_DENY:
 	case EGATE_CMD_LOCK:
