@@ -350,7 +350,7 @@ struct hrow {
 
 static void hinterp(const struct egate_face_image *img, int x, int y, int w, int h, int padx,
 		    int pady, int size, const int *left, const int *right, const float *ax,
-		    int d, int py, float *v)
+		    bool ax_zero, int py, float *v)
 {
 	int sy = py - pady;
 	const uint8_t *row;
@@ -362,13 +362,29 @@ static void hinterp(const struct egate_face_image *img, int x, int y, int w, int
 	row = img->rgb + (size_t)(y + sy) * img->stride + (size_t)x * 3;
 	for (int ox = 0; ox < size; ox++) {
 		int l = left[ox] - padx, r = right[ox] - padx;
-		bool lin = l >= 0 && l < w, rin = r >= 0 && r < w;
+		float *o = v + ox * 3;
 
-		for (int c = 0; c < 3; c++) {
-			float tl = lin ? row[l * 3 + c] : 0.0f;
-			float tr = rin ? row[r * 3 + c] : 0.0f;
+		if (l >= 0 && r < w && ax_zero) {
+			/* tl + (tr - tl) * 0 == tl */
+			o[0] = row[l * 3];
+			o[1] = row[l * 3 + 1];
+			o[2] = row[l * 3 + 2];
+		} else if (l >= 0 && r < w) {
+			const uint8_t *pl = row + l * 3, *pr = row + r * 3;
+			float a = ax[ox];
 
-			v[ox * 3 + c] = d == size ? tl : tl + (tr - tl) * ax[ox];
+			o[0] = (float)pl[0] + ((float)pr[0] - (float)pl[0]) * a;
+			o[1] = (float)pl[1] + ((float)pr[1] - (float)pl[1]) * a;
+			o[2] = (float)pl[2] + ((float)pr[2] - (float)pl[2]) * a;
+		} else {
+			bool lin = l >= 0 && l < w, rin = r >= 0 && r < w;
+
+			for (int c = 0; c < 3; c++) {
+				float tl = lin ? row[l * 3 + c] : 0.0f;
+				float tr = rin ? row[r * 3 + c] : 0.0f;
+
+				o[c] = tl + (tr - tl) * ax[ox];
+			}
 		}
 	}
 }
@@ -380,6 +396,7 @@ int preprocess(struct arena *a, const struct egate_face_image *img, int x, int y
 	struct hrow hr[2];
 	float *dst, *ax, *m3, scale;
 	int *left, *right;
+	bool ax_zero;
 
 	if (w <= 0 || h <= 0 || x < 0 || y < 0 || (uint32_t)(x + w) > img->width ||
 	    (uint32_t)(y + h) > img->height || size <= 0)
@@ -401,6 +418,7 @@ int preprocess(struct arena *a, const struct egate_face_image *img, int x, int y
 	if (!dst || !hr[0].v || !hr[1].v || !m3 || !ax || !left || !right)
 		return -ENOMEM;
 	hr[0].src = hr[1].src = -1;
+	ax_zero = true;
 	*out = dst;
 	scale = (float)d / (float)size;
 	for (int ox = 0; ox < size; ox++) {
@@ -414,7 +432,8 @@ int preprocess(struct arena *a, const struct egate_face_image *img, int x, int y
 		left[ox] = (int)fx;
 		right[ox] = left[ox] + 1 < d - 1 ? left[ox] + 1 : d - 1;
 		ax[ox] = fx - (float)left[ox];
-		m3[ox * 3 + 0] = mean[0];
+		if (ax[ox] != 0)
+			ax_zero = false;
 	}
 	for (int i = 0; i < size; i++) {
 		m3[i * 3 + 0] = mean[0];
@@ -437,7 +456,8 @@ int preprocess(struct arena *a, const struct egate_face_image *img, int x, int y
 			bot = top + 1 < d - 1 ? top + 1 : d - 1;
 			ay = fy - (float)top;
 		}
-		for (int want = 0; want < 2; want++) {
+		/* t + (b - t) * 0 == t: the bottom row is not needed */
+		for (int want = 0; want < (ay != 0 ? 2 : 1); want++) {
 			int src = want ? bot : top, slot = -1;
 
 			for (int s = 0; s < 2; s++)
@@ -446,8 +466,8 @@ int preprocess(struct arena *a, const struct egate_face_image *img, int x, int y
 			if (slot < 0) {
 				/* evict the row that is not the other one needed */
 				slot = (hr[0].src == top || hr[0].src == bot) ? 1 : 0;
-				hinterp(img, x, y, w, h, padx, pady, size, left, right, ax, d, src,
-					hr[slot].v);
+				hinterp(img, x, y, w, h, padx, pady, size, left, right, ax,
+					ax_zero, src, hr[slot].v);
 				hr[slot].src = src;
 			}
 			if (want)
@@ -455,11 +475,12 @@ int preprocess(struct arena *a, const struct egate_face_image *img, int x, int y
 			else
 				t = hr[slot].v;
 		}
-		for (int i = 0; i < size * 3; i++) {
-			float v = d == size ? t[i] : t[i] + (b[i] - t[i]) * ay;
-
-			o[i] = (v - m3[i]) / 255.0f;
-		}
+		if (ay == 0)
+			for (int i = 0; i < size * 3; i++)
+				o[i] = (t[i] - m3[i]) / 255.0f;
+		else
+			for (int i = 0; i < size * 3; i++)
+				o[i] = (t[i] + (b[i] - t[i]) * ay - m3[i]) / 255.0f;
 	}
 	return 0;
 }

@@ -101,9 +101,12 @@ struct kernels {
 	 * already padded as needed (VALID). */
 	void (*conv)(const float *in, int ih, int iw, int cin, const struct conv *cv,
 		     int stride, float *out, int oh, int ow, enum act act, const struct epi *epi);
-	/* depthwise 3x3, VALID on padded input */
+	/* depthwise 3x3; taps outside the input (padding pt top, pl left) are 0 */
 	void (*dw3)(const float *in, int ih, int iw, int c, const float *w, const float *b,
-		    int stride, float *out, int oh, int ow);
+		    int stride, int pt, int pl, float *out, int oh, int ow);
+	/* 2x2 max-pool, stride s, TF SAME (taps past the bottom/right ignored) */
+	void (*maxpool2)(const float *in, int ih, int iw, int c, int s, float *out, int oh,
+			 int ow);
 	/* dst[i] = max over the n rows src[t][i], i < c */
 	void (*maxn)(float *dst, const float *const *src, int n, int c);
 };

@@ -102,15 +102,27 @@ static inline float act_apply(float v, enum act act)
 	return v;
 }
 
-static void tile_bases(const float *in, int iw, int cin, int ow, int stride, int p0, int nt,
-		       const float **base)
+/* Input pointers of the MR output pixels p0.. (row-major, ow per row);
+ * *oy, *ox hold p0's position and advance to the next tile (no division). */
+static inline void tile_bases(const float *in, int iw, int cin, int ow, int stride, int nt,
+			      int *oy, int *ox, const float **base)
 {
-	for (int j = 0; j < MR; j++) {
-		int p = p0 + (j < nt ? j : nt - 1);
-		int oy = p / ow, ox = p % ow;
+	int y = *oy, x = *ox;
 
-		base[j] = in + ((size_t)oy * stride * iw + (size_t)ox * stride) * cin;
+	for (int j = 0; j < MR; j++) {
+		base[j] = in + ((size_t)y * stride * iw + (size_t)x * stride) * cin;
+		if (j < nt - 1 && ++x == ow) {
+			x = 0;
+			y++;
+		}
 	}
+	/* position of the next tile */
+	if (++x == ow) {
+		x = 0;
+		y++;
+	}
+	*oy = y;
+	*ox = x;
 }
 
 static void conv_generic(const float *in, _unused_ int ih, int iw, int cin,
@@ -123,12 +135,14 @@ static void conv_generic(const float *in, _unused_ int ih, int iw, int cin,
 		const float *wb = cv->w + (size_t)cb * K * cin * NR;
 		int nc = cv->cout - cb * NR < NR ? cv->cout - cb * NR : NR;
 
+		int ty = 0, tx = 0;
+
 		for (int p0 = 0; p0 < np; p0 += MR) {
 			int nt = np - p0 < MR ? np - p0 : MR;
 			const float *base[MR];
 			float acc[MR][NR] = { { 0 } };
 
-			tile_bases(in, iw, cin, ow, stride, p0, nt, base);
+			tile_bases(in, iw, cin, ow, stride, nt, &ty, &tx, base);
 			/* the kw x cin taps of one kernel row are contiguous */
 			for (int ky = 0; ky < cv->kh; ky++) {
 				const float *w = wb + (size_t)ky * kwc * NR;
@@ -159,8 +173,8 @@ static void conv_generic(const float *in, _unused_ int ih, int iw, int cin,
 	}
 }
 
-static void dw3_generic(const float *in, _unused_ int ih, int iw, int c, const float *w,
-			const float *b, int stride, float *out, int oh, int ow)
+static void dw3_generic(const float *in, int ih, int iw, int c, const float *w, const float *b,
+			int stride, int pt, int pl, float *out, int oh, int ow)
 {
 	for (int oy = 0; oy < oh; oy++)
 		for (int ox = 0; ox < ow; ox++) {
@@ -170,13 +184,35 @@ static void dw3_generic(const float *in, _unused_ int ih, int iw, int c, const f
 				dst[ch] = b ? b[ch] : 0.0f;
 			for (int ky = 0; ky < 3; ky++)
 				for (int kx = 0; kx < 3; kx++) {
-					const float *src = in + (((size_t)oy * stride + ky) * iw +
-								 (size_t)ox * stride + kx) * c;
-					const float *wk = w + (ky * 3 + kx) * c;
+					int iy = oy * stride + ky - pt, ix = ox * stride + kx - pl;
+					const float *src, *wk = w + (ky * 3 + kx) * c;
 
+					if (iy < 0 || ix < 0 || iy >= ih || ix >= iw)
+						continue;
+					src = in + ((size_t)iy * iw + ix) * c;
 					for (int ch = 0; ch < c; ch++)
 						dst[ch] += src[ch] * wk[ch];
 				}
+		}
+}
+
+static void maxpool2_generic(const float *in, int ih, int iw, int c, int s, float *out, int oh,
+			     int ow)
+{
+	for (int oy = 0; oy < oh; oy++)
+		for (int ox = 0; ox < ow; ox++) {
+			/* clamping a tap to the edge repeats a value: same max */
+			int y0 = oy * s, x0 = ox * s;
+			int y1 = y0 + 1 < ih ? y0 + 1 : ih - 1, x1 = x0 + 1 < iw ? x0 + 1 : iw - 1;
+			const float *a = in + ((size_t)y0 * iw + x0) * c, *b = in + ((size_t)y0 * iw + x1) * c;
+			const float *d = in + ((size_t)y1 * iw + x0) * c, *e = in + ((size_t)y1 * iw + x1) * c;
+			float *o = out + ((size_t)oy * ow + ox) * c;
+
+			for (int ch = 0; ch < c; ch++) {
+				float m = a[ch] > b[ch] ? a[ch] : b[ch], n = d[ch] > e[ch] ? d[ch] : e[ch];
+
+				o[ch] = m > n ? m : n;
+			}
 		}
 }
 
@@ -196,6 +232,7 @@ const struct kernels kernels_generic = {
 	.conv = conv_generic,
 	.dw3 = dw3_generic,
 	.maxn = maxn_generic,
+	.maxpool2 = maxpool2_generic,
 };
 
 /* ------------------------------------------------------------ AVX2 + FMA */
@@ -226,6 +263,7 @@ AVX2 static void conv_avx2(const float *in, _unused_ int ih, int iw, int cin,
 		const float *wb = cv->w + (size_t)cb * K * cin * NR;
 		int nc = cv->cout - cb * NR < NR ? cv->cout - cb * NR : NR;
 		__m256 b0 = _mm256_load_ps(cv->b + cb * NR), b1 = _mm256_load_ps(cv->b + cb * NR + 8);
+		int ty = 0, tx = 0;
 
 		for (int p0 = 0; p0 < np; p0 += MR) {
 			int nt = np - p0 < MR ? np - p0 : MR;
@@ -234,7 +272,7 @@ AVX2 static void conv_avx2(const float *in, _unused_ int ih, int iw, int cin,
 			       c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00,
 			       c51 = c00;
 
-			tile_bases(in, iw, cin, ow, stride, p0, nt, base);
+			tile_bases(in, iw, cin, ow, stride, nt, &ty, &tx, base);
 			/* the kw x cin taps of one kernel row are contiguous */
 			for (int ky = 0; ky < cv->kh; ky++) {
 					const float *w = wb + (size_t)ky * kwc * NR;
@@ -309,28 +347,73 @@ AVX2 static void conv_avx2(const float *in, _unused_ int ih, int iw, int cin,
 }
 
 AVX2 static void dw3_avx2(const float *in, int ih, int iw, int c, const float *w,
-			  const float *b, int stride, float *out, int oh, int ow)
+			  const float *b, int stride, int pt, int pl, float *out, int oh, int ow)
 {
 	if (c % 8) {
-		dw3_generic(in, ih, iw, c, w, b, stride, out, oh, ow);
+		dw3_generic(in, ih, iw, c, w, b, stride, pt, pl, out, oh, ow);
 		return;
 	}
-	for (int oy = 0; oy < oh; oy++)
-		for (int ox = 0; ox < ow; ox++) {
-			float *dst = out + ((size_t)oy * ow + ox) * c;
-			const float *src = in + ((size_t)oy * stride * iw + (size_t)ox * stride) * c;
+	for (int oy = 0; oy < oh; oy++) {
+		int iy0 = oy * stride - pt;
+		bool rows_in = iy0 >= 0 && iy0 + 2 < ih;
 
-			for (int ch = 0; ch < c; ch += 8) {
-				__m256 acc = b ? _mm256_loadu_ps(b + ch) : _mm256_setzero_ps();
+		for (int ch = 0; ch < c; ch += 8) {
+			__m256 wv[9], bias = b ? _mm256_loadu_ps(b + ch) : _mm256_setzero_ps();
 
-				for (int ky = 0; ky < 3; ky++)
-					for (int kx = 0; kx < 3; kx++)
-						acc = _mm256_fmadd_ps(
-							_mm256_loadu_ps(src + ((size_t)ky * iw + kx) * c + ch),
-							_mm256_loadu_ps(w + (ky * 3 + kx) * c + ch), acc);
-				_mm256_storeu_ps(dst + ch, acc);
+			for (int t = 0; t < 9; t++)
+				wv[t] = _mm256_loadu_ps(w + t * c + ch);
+			for (int ox = 0; ox < ow; ox++) {
+				int ix0 = ox * stride - pl;
+				__m256 acc = bias;
+
+				if (rows_in && ix0 >= 0 && ix0 + 2 < iw) {
+					const float *src = in + ((size_t)iy0 * iw + ix0) * c + ch;
+
+					for (int ky = 0; ky < 3; ky++, src += (size_t)iw * c) {
+						acc = _mm256_fmadd_ps(_mm256_loadu_ps(src), wv[ky * 3], acc);
+						acc = _mm256_fmadd_ps(_mm256_loadu_ps(src + c), wv[ky * 3 + 1], acc);
+						acc = _mm256_fmadd_ps(_mm256_loadu_ps(src + 2 * c), wv[ky * 3 + 2], acc);
+					}
+				} else {
+					for (int ky = 0; ky < 3; ky++)
+						for (int kx = 0; kx < 3; kx++) {
+							int iy = iy0 + ky, ix = ix0 + kx;
+
+							if (iy < 0 || ix < 0 || iy >= ih || ix >= iw)
+								continue;
+							acc = _mm256_fmadd_ps(
+								_mm256_loadu_ps(in + ((size_t)iy * iw + ix) * c + ch),
+								wv[ky * 3 + kx], acc);
+						}
+				}
+				_mm256_storeu_ps(out + ((size_t)oy * ow + ox) * c + ch, acc);
 			}
 		}
+	}
+}
+
+AVX2 static void maxpool2_avx2(const float *in, int ih, int iw, int c, int s, float *out, int oh,
+			       int ow)
+{
+	if (c % 8) {
+		maxpool2_generic(in, ih, iw, c, s, out, oh, ow);
+		return;
+	}
+	for (int oy = 0; oy < oh; oy++) {
+		int y0 = oy * s, y1 = y0 + 1 < ih ? y0 + 1 : ih - 1;
+
+		for (int ox = 0; ox < ow; ox++) {
+			int x0 = ox * s, x1 = x0 + 1 < iw ? x0 + 1 : iw - 1;
+			const float *a = in + ((size_t)y0 * iw + x0) * c, *b = in + ((size_t)y0 * iw + x1) * c;
+			const float *d = in + ((size_t)y1 * iw + x0) * c, *e = in + ((size_t)y1 * iw + x1) * c;
+			float *o = out + ((size_t)oy * ow + ox) * c;
+
+			for (int ch = 0; ch < c; ch += 8)
+				_mm256_storeu_ps(o + ch, _mm256_max_ps(
+					_mm256_max_ps(_mm256_loadu_ps(a + ch), _mm256_loadu_ps(b + ch)),
+					_mm256_max_ps(_mm256_loadu_ps(d + ch), _mm256_loadu_ps(e + ch))));
+		}
+	}
 }
 
 AVX2 static void maxn_avx2(float *dst, const float *const *src, int n, int c)
@@ -358,6 +441,7 @@ const struct kernels kernels_avx2 = {
 	.conv = conv_avx2,
 	.dw3 = dw3_avx2,
 	.maxn = maxn_avx2,
+	.maxpool2 = maxpool2_avx2,
 };
 #endif
 
@@ -461,18 +545,23 @@ int fm_conv_epi(struct arena *a, const struct kernels *k, const struct fmap *x,
 int fm_dwconv(struct arena *a, const struct kernels *k, const struct fmap *x,
 	      const struct dwconv *dw, int stride, bool same, struct fmap *out)
 {
-	struct fmap xp;
-	int oh, ow, r;
+	int oh, ow, pt = 0, pl = 0, dummy, r;
 
 	if (x->c != dw->c)
 		return -EINVAL;
-	r = pad_for(a, x, 3, stride, same, &xp, &oh, &ow);
-	if (r < 0)
-		return r;
+	if (same) {
+		same_pad(x->h, 3, stride, &pt, &dummy, &oh);
+		same_pad(x->w, 3, stride, &pl, &dummy, &ow);
+	} else {
+		if (x->h < 3 || x->w < 3)
+			return -EINVAL;
+		oh = (x->h - 3) / stride + 1;
+		ow = (x->w - 3) / stride + 1;
+	}
 	r = fm_alloc(a, oh, ow, x->c, out);
 	if (r < 0)
 		return r;
-	k->dw3(xp.d, xp.h, xp.w, xp.c, dw->w, dw->b, stride, out->d, oh, ow);
+	k->dw3(x->d, x->h, x->w, x->c, dw->w, dw->b, stride, pt, pl, out->d, oh, ow);
 	return 0;
 }
 
@@ -495,6 +584,10 @@ int fm_maxpool(struct arena *a, const struct kernels *k, const struct fmap *x, i
 	r = fm_alloc(a, oh, ow, x->c, out);
 	if (r < 0)
 		return r;
+	if (ks == 2 && same) {
+		k->maxpool2(x->d, x->h, x->w, x->c, stride, out->d, oh, ow);
+		return 0;
+	}
 	for (int oy = 0; oy < oh; oy++)
 		for (int ox = 0; ox < ow; ox++) {
 			const float *src[9];
