@@ -445,15 +445,13 @@ int egate_face_gallery_save(const struct egate_face_gallery *g, const char *path
 	uint64_t n;
 	uint32_t kind;
 
+	int r = 0;
+
 	if (!g || !path)
 		return -EINVAL;
-	f = fopen(path, "wbe");
-	if (!f) {
-		int r = -errno;
-
-		seterr(errbuf, errlen, "%s: %s", path, strerror(errno));
+	f = fopen_err(path, "wbe", &r, errbuf, errlen);
+	if (!f)
 		return r;
-	}
 	n = g->n;
 	kind = g->kind;
 	if (fwrite(MAGIC, 8, 1, f) != 1 || fwrite(&kind, 4, 1, f) != 1 || fwrite(&n, 8, 1, f) != 1 ||
@@ -477,12 +475,9 @@ int egate_face_gallery_load(const char *path, struct egate_face_gallery **out, c
 
 	if (!path || !out)
 		return -EINVAL;
-	f = fopen(path, "rbe");
-	if (!f) {
-		r = -errno;
-		seterr(errbuf, errlen, "%s: %s", path, strerror(errno));
+	f = fopen_err(path, "rbe", &r, errbuf, errlen);
+	if (!f)
 		return r;
-	}
 	if (fread(magic, 8, 1, f) != 1 || memcmp(magic, MAGIC, 8) || fread(&kind, 4, 1, f) != 1 ||
 	    fread(&n, 8, 1, f) != 1 || kind > 1) {
 		seterr(errbuf, errlen, "%s: not an egate gallery", path);

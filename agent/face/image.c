@@ -293,38 +293,17 @@ int egate_face_picture_decode(const void *data, size_t len, struct egate_face_pi
 int egate_face_picture_load(const char *path, struct egate_face_picture **out, char *errbuf,
 			    size_t errlen)
 {
-	_cleanup_(fclosep) FILE *f = NULL;
 	_cleanup_(freep) uint8_t *buf = NULL;
 	_cleanup_(picture_freep) struct egate_face_picture *pic = NULL;
 	char msg[256] = "";
-	struct stat st;
-	size_t n;
+	size_t n = 0;
 	int r;
 
 	if (!path || !out)
 		return -EINVAL;
-	f = fopen(path, "rbe");
-	if (!f) {
-		r = -errno;
-		seterr(errbuf, errlen, "%s: %s", path, strerror(errno));
+	r = read_file(path, MAX_FILE, &buf, &n, errbuf, errlen);
+	if (r < 0)
 		return r;
-	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		seterr(errbuf, errlen, "%s: not a regular file", path);
-		return -EINVAL;
-	}
-	if ((uint64_t)st.st_size > MAX_FILE) {
-		seterr(errbuf, errlen, "%s: larger than %u bytes", path, MAX_FILE);
-		return -E2BIG;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf)
-		return -ENOMEM;
-	n = fread(buf, 1, (size_t)st.st_size, f);
-	if (n != (size_t)st.st_size) {
-		seterr(errbuf, errlen, "%s: short read", path);
-		return -EIO;
-	}
 	r = egate_face_picture_decode(buf, n, &pic, msg, sizeof(msg));
 	if (r < 0) {
 		seterr(errbuf, errlen, "%s: %s", path, msg);

@@ -25,6 +25,12 @@ static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
 
 void seterr(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Reads a whole regular file of at most MAX bytes (NUL-terminated copy). */
+int read_file(const char *path, size_t max, uint8_t **data, size_t *len, char *errbuf,
+	      size_t errlen);
+/* fopen() that sets *r = -errno and a message naming the file on failure. */
+FILE *fopen_err(const char *path, const char *mode, int *r, char *errbuf, size_t errlen);
+
 /* Aligned float buffers (64 bytes). */
 float *falloc(size_t n);
 

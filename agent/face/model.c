@@ -263,8 +263,8 @@ int model_parse(const char *json, size_t json_len, const uint8_t *bin, size_t bi
 	return 0;
 }
 
-static int read_file(const char *path, size_t max, uint8_t **data, size_t *len, char *errbuf,
-		     size_t errlen)
+int read_file(const char *path, size_t max, uint8_t **data, size_t *len, char *errbuf,
+	      size_t errlen)
 {
 	_cleanup_(closep) int fd = -1;
 	_cleanup_(freep) uint8_t *buf = NULL;
@@ -308,6 +308,17 @@ static int read_file(const char *path, size_t max, uint8_t **data, size_t *len, 
 	*data = buf;
 	buf = NULL;
 	return 0;
+}
+
+FILE *fopen_err(const char *path, const char *mode, int *r, char *errbuf, size_t errlen)
+{
+	FILE *f = fopen(path, mode);
+
+	if (!f) {
+		*r = -errno;
+		seterr(errbuf, errlen, "%s: %s", path, strerror(errno));
+	}
+	return f;
 }
 
 /* Only plain file names next to the manifest. */

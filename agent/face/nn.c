@@ -427,12 +427,12 @@ AVX2 static void maxn_avx2(float *dst, const float *const *src, int n, int c)
 			m = _mm256_max_ps(_mm256_loadu_ps(src[t] + i), m);
 		_mm256_storeu_ps(dst + i, m);
 	}
-	for (; i < c; i++) {
-		float m = src[0][i];
+	if (i < c) {
+		const float *rest[9];
 
-		for (int t = 1; t < n; t++)
-			m = src[t][i] > m ? src[t][i] : m;
-		dst[i] = m;
+		for (int t = 0; t < n && t < 9; t++)
+			rest[t] = src[t] + i;
+		maxn_generic(dst + i, rest, n, c - i);
 	}
 }
 
