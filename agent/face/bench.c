@@ -351,6 +351,7 @@ int bench_main(int argc, char **argv, const char *models)
 	frame = (struct egate_face_image){ fb, 640, 480, 640 * 3 };
 	kernels_blas = *kernels_pick();
 	kernels_blas.name = "blas";
+	kernels_blas.fuse = false;
 	kernels_blas.conv = conv_blas;
 	openblas_set_num_threads(1);
 

@@ -103,6 +103,7 @@ void conv_release(struct conv *cv);
 
 struct kernels {
 	const char *name;
+	bool fuse;	/* run conv + max-pool fused by row pairs */
 	/* out[oh][ow][cout] = act(sum in[oy*s+ky][ox*s+kx][ci] * w + b), input
 	 * already padded as needed (VALID). */
 	void (*conv)(const float *in, int ih, int iw, int cin, const struct conv *cv,
@@ -140,6 +141,8 @@ int fm_conv(struct arena *a, const struct kernels *k, const struct fmap *x,
 int fm_conv_epi(struct arena *a, const struct kernels *k, const struct fmap *x,
 		const struct conv *cv, int stride, bool same, enum act act,
 		const struct epi *epi, struct fmap *out);
+int fm_conv_pool2(struct arena *a, const struct kernels *k, const struct fmap *x,
+		  const struct conv *cv, enum act act, struct fmap *out);
 int fm_dwconv(struct arena *a, const struct kernels *k, const struct fmap *x,
 	      const struct dwconv *dw, int stride, bool same, struct fmap *out);
 int fm_maxpool(struct arena *a, const struct kernels *k, const struct fmap *x, int ks,

@@ -146,14 +146,20 @@ void detector_free(struct detector *d)
 int detector_run(struct detector *d, struct arena *a, const struct kernels *k,
 		 const float *input, int size, float **out)
 {
-	struct fmap x = { size, size, 3, (float *)input }, y;
+	struct fmap x = { size, size, 3, (float *)input }, y, t;
 	int r;
 
-	r = fm_conv(a, k, &x, &d->conv0, 1, false, ACT_LEAKY, &y);
+	/* conv0 + leaky, then (sepconv + leaky, max-pool 2x2 s2) x 4, each conv
+	 * fused with the pool that follows it */
+	r = fm_conv_pool2(a, k, &x, &d->conv0, ACT_LEAKY, &y);
 	for (int i = 0; i < 5 && r >= 0; i++) {
-		r = fm_maxpool(a, k, &y, 2, 2, true, &x);
-		if (r >= 0)
-			r = sep_run(a, k, &x, &d->sep[i], 1, ACT_LEAKY, &y);
+		r = fm_dwconv(a, k, &y, &d->sep[i].dw, 1, true, &t);
+		if (r < 0)
+			break;
+		if (i < 4)
+			r = fm_conv_pool2(a, k, &t, &d->sep[i].pw, ACT_LEAKY, &y);
+		else
+			r = fm_conv(a, k, &t, &d->sep[i].pw, 1, false, ACT_LEAKY, &y);
 	}
 	if (r >= 0)
 		r = fm_maxpool(a, k, &y, 2, 1, true, &x);

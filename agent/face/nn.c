@@ -229,6 +229,7 @@ static void maxn_generic(float *dst, const float *const *src, int n, int c)
 
 const struct kernels kernels_generic = {
 	.name = "generic",
+	.fuse = true,
 	.conv = conv_generic,
 	.dw3 = dw3_generic,
 	.maxn = maxn_generic,
@@ -438,6 +439,7 @@ AVX2 static void maxn_avx2(float *dst, const float *const *src, int n, int c)
 
 const struct kernels kernels_avx2 = {
 	.name = "avx2",
+	.fuse = true,
 	.conv = conv_avx2,
 	.dw3 = dw3_avx2,
 	.maxn = maxn_avx2,
@@ -603,6 +605,40 @@ int fm_maxpool(struct arena *a, const struct kernels *k, const struct fmap *x, i
 				}
 			k->maxn(out->d + ((size_t)oy * ow + ox) * x->c, src, n, x->c);
 		}
+	return 0;
+}
+
+/* VALID stride-1 conv followed by a 2x2 stride-2 SAME max-pool, two conv
+ * rows at a time so the conv output (the detector's largest maps) never
+ * leaves the cache. */
+int fm_conv_pool2(struct arena *a, const struct kernels *k, const struct fmap *x,
+		  const struct conv *cv, enum act act, struct fmap *out)
+{
+	int ch = x->h - cv->kh + 1, cw = x->w - cv->kw + 1, r;
+	float *tmp;
+
+	if (x->c != cv->cin || ch < 1 || cw < 1)
+		return -EINVAL;
+	if (!k->fuse) {
+		struct fmap t;
+
+		r = fm_conv(a, k, x, cv, 1, false, act, &t);
+		return r < 0 ? r : fm_maxpool(a, k, &t, 2, 2, true, out);
+	}
+	r = fm_alloc(a, (ch + 1) / 2, (cw + 1) / 2, cv->cout, out);
+	if (r < 0)
+		return r;
+	tmp = arena_get(a, (size_t)2 * cw * cv->cout);
+	if (!tmp)
+		return -ENOMEM;
+	for (int y = 0; y < out->h; y++) {
+		int rows = 2 * y + 1 < ch ? 2 : 1;
+
+		k->conv(x->d + (size_t)2 * y * x->w * x->c, cv->kh + rows - 1, x->w, x->c, cv, 1,
+			tmp, rows, cw, act, NULL);
+		k->maxpool2(tmp, rows, cw, cv->cout, 2, out->d + (size_t)y * out->w * out->c, 1,
+			    out->w);
+	}
 	return 0;
 }
 
