@@ -278,7 +278,9 @@ static int egate_board_add(struct egate_board *board)
 	/* The driver probes synchronously: report why it did not bind. */
 	if (!pdev->dev.driver) {
 		ret = board->probe_err;
-		if (!ret || ret == -EPROBE_DEFER || ret == -ENOENT)
+		/* No such chip (deferred), no such line (out of range). */
+		if (!ret || ret == -EPROBE_DEFER || ret == -ENOENT ||
+		    ret == -EINVAL)
 			ret = -ENODEV;
 		goto unregister_pdev;
 	}

@@ -290,6 +290,11 @@ int eg_mark(void)
 	return eg_log_len;
 }
 
+const struct egate_event *eg_log_get(int i)
+{
+	return i >= 0 && i < eg_log_len ? &eg_log[i] : NULL;
+}
+
 static int eg_match(const struct egate_event *ev, uint32_t type,
 		    long long arg)
 {

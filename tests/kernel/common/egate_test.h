@@ -52,6 +52,8 @@ int eg_read_event(int fd, struct egate_event *ev, int timeout_ms);
 
 /* The event log. */
 int eg_mark(void);
+/* The @i-th logged event, or NULL past the end. */
+const struct egate_event *eg_log_get(int i);
 const struct egate_event *eg_expect(int fd, int since, uint32_t type,
 				    long long arg, int timeout_ms);
 int eg_expect_state(int fd, int since, uint32_t state, int timeout_ms);
