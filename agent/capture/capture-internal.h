@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* capture-internal.h - what the capture library's files share. */
+#ifndef EGATE_CAPTURE_INTERNAL_H
+#define EGATE_CAPTURE_INTERNAL_H
+
+#include <stdbool.h>
+#include <linux/videodev2.h>
+
+#include "egate-capture.h"
+#include "macro.h"
+
+struct libv4l_dev_ops;
+struct udev_device;
+struct v4lconvert_data;
+
+struct egate_camera_config {
+	unsigned int width, height, fps, buffers;
+	uint32_t pixel_format;
+};
+
+struct egate_frame {
+	uint8_t *data;
+	size_t capacity;
+	unsigned int width, height, stride;
+	uint64_t timestamp_ns;
+	uint32_t sequence;
+};
+
+struct camera_buffer {
+	void *start;
+	size_t length;
+};
+
+struct egate_camera {
+	int fd;
+	char devnode[256];
+	struct v4lconvert_data *convert;
+	struct v4l2_format source;	/* what the camera sends */
+	struct v4l2_format rgb;		/* what the caller gets */
+	struct camera_buffer buffers[EGATE_CAMERA_BUFFERS_MAX];
+	unsigned int n_buffers;
+	bool streaming;
+	bool sequence_known;
+	uint32_t next_sequence;
+	uint64_t dropped;
+};
+
+/* v4l2_ioctl, restarted on EINTR: 0 or a negative errno. */
+int camera_ioctl(const struct egate_camera *camera, unsigned long request, void *arg);
+
+/* frame.c: make room for an RGB24 image of the camera's size. */
+int frame_reserve(struct egate_frame *frame, const struct v4l2_format *rgb);
+
+/* A V4L2 streaming video capture device? (QUERYCAP on the node) */
+bool v4l2_node_is_capture(const char *devnode);
+
+/* selector.c */
+struct camera_selector;
+int camera_selector_parse(const char *text, struct camera_selector **ret,
+			  char *err, size_t err_size);
+void camera_selector_free(struct camera_selector *selector);
+/* Does this (present, video4linux) device match? */
+bool camera_selector_matches(const struct camera_selector *selector,
+			     struct udev_device *device);
+
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vivid.h - the VM's camera for the capture tests: the in-tree vivid
+ * driver in HDMI loopback mode.  Frames streamed into its output node come
+ * out of its capture node (Documentation/testing.md says why not
+ * v4l2loopback).  Root only; the VM runs tests as root.
+ */
+#ifndef EGATE_TEST_VIVID_H
+#define EGATE_TEST_VIVID_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VIVID_WIDTH 640
+#define VIVID_HEIGHT 480
+#define VIVID_CAPTURE_NAME "vivid-000-vid-cap"
+#define VIVID_OUTPUT_NAME "vivid-000-vid-out"
+
+/* modprobe vivid with n_devs instances of one HDMI input and output each. */
+int vivid_load(unsigned int n_devs);
+/* rmmod vivid (retried while a straggler still holds it). */
+int vivid_unload(void);
+/* The device node of the video4linux device called name, e.g. /dev/video0. */
+int vivid_find_node(const char *name, char devnode[64]);
+/* Unplug and replug instance 0, as a USB camera would (unbind/bind). */
+int vivid_unbind(void);
+int vivid_bind(void);
+
+/*
+ * Sets 640x480p60 DV timings on both nodes and connects the output to the
+ * capture input (6.1: loop_video, 6.12: hdmi_000_0_is_connected_to).
+ */
+int vivid_connect(const char *capture, const char *output);
+
+/* A thread that streams one YUYV 640x480 image into the output, again and again. */
+struct vivid_feeder;
+int vivid_feeder_start(const char *output, const uint8_t *yuyv, struct vivid_feeder **ret);
+void vivid_feeder_stop(struct vivid_feeder *feeder);
+
+#endif

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vm_capture_test - the capture library against a real V4L2 driver: vivid
+ * in HDMI loopback, fed a known YUYV pattern that must come out as RGB24;
+ * latest-frame-wins and drop counting; formats; and the camera unplugged
+ * while streaming (ENODEV, cleanly) and plugged back (found again by the
+ * udev monitor, streaming again).  Runs in the VM as root: it loads and
+ * unloads vivid itself, so it can run any number of times in one boot.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <linux/videodev2.h>
+
+#include "egate-capture.h"
+#include "vivid.h"
+#include "kselftest_harness.h"
+
+#define UDEVD "/lib/systemd/systemd-udevd"
+#define CELL_W 80	/* even: YUYV pairs never straddle two cells */
+#define CELL_H 60
+#define TOLERANCE 2	/* per channel: the loop is byte for byte */
+
+/* Y, U, V of the pattern's colours: black, white, grey, primaries. */
+static const uint8_t colours[][3] = {
+	{ 16, 128, 128 }, { 235, 128, 128 }, { 126, 128, 128 }, { 81, 90, 240 },
+	{ 145, 54, 34 }, { 41, 240, 110 }, { 210, 16, 146 }, { 170, 166, 16 },
+};
+#define N_COLOURS (sizeof(colours) / sizeof(colours[0]))
+
+static int clip(int v)
+{
+	return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/*
+ * The RGB that libv4lconvert makes of a YUYV pixel: Y as is, BT.601
+ * chroma in fixed point (R = Y + 1.5 V', G = Y - 0.375 U' - 0.75 V',
+ * B = Y + 2.016 U').  The test pins this arithmetic down, so that a change
+ * in conversion is seen, not just a change in the path frames take.
+ */
+static void expected_rgb(unsigned int c, int rgb[3])
+{
+	int y = colours[c][0], u = colours[c][1] - 128, v = colours[c][2] - 128;
+
+	rgb[0] = clip(y + ((3 * v) >> 1));
+	rgb[1] = clip(y - ((3 * u + 6 * v) >> 3));
+	rgb[2] = clip(y + ((129 * u) >> 6));
+}
+
+/* A diagonal pattern of cells, so that flips and shifts show. */
+static unsigned int colour_at(unsigned int x, unsigned int y)
+{
+	return (x / CELL_W + 3 * (y / CELL_H)) % N_COLOURS;
+}
+
+static void make_pattern(uint8_t *yuyv)
+{
+	for (unsigned int y = 0; y < VIVID_HEIGHT; y++)
+		for (unsigned int x = 0; x < VIVID_WIDTH; x += 2) {
+			unsigned int c = colour_at(x, y);
+			uint8_t *p = yuyv + (y * VIVID_WIDTH + x) * 2;
+
+			p[0] = p[2] = colours[c][0];
+			p[1] = colours[c][1];
+			p[3] = colours[c][2];
+		}
+}
+
+static int channel_off(int got, int want)
+{
+	return abs(got - want) > TOLERANCE;
+}
+
+/* How many pixels are off the pattern by more than the tolerance. */
+static unsigned int pattern_mismatches(const struct egate_frame *frame)
+{
+	unsigned int bad = 0;
+
+	for (unsigned int y = 0; y < egate_frame_height(frame); y++)
+		for (unsigned int x = 0; x < egate_frame_width(frame); x++) {
+			const uint8_t *p = egate_frame_data(frame) + y * egate_frame_stride(frame) + x * 3;
+			int want[3];
+
+			expected_rgb(colour_at(x, y), want);
+			bad += channel_off(p[0], want[0]) || channel_off(p[1], want[1]) ||
+			       channel_off(p[2], want[2]);
+		}
+	return bad;
+}
+
+/* Waits for the camera's fd, then reads; -ETIMEDOUT after timeout_ms. */
+static int wait_frame(struct egate_camera *camera, struct egate_frame *frame, int timeout_ms)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd p = { .fd = egate_camera_fd(camera), .events = POLLIN };
+		int r, elapsed;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (int)((now.tv_sec - start.tv_sec) * 1000 +
+				(now.tv_nsec - start.tv_nsec) / 1000000);
+		if (elapsed >= timeout_ms)
+			return -ETIMEDOUT;
+		if (poll(&p, 1, timeout_ms - elapsed) < 0)
+			return -errno;
+		r = egate_camera_read_latest(camera, frame);
+		if (r != -EAGAIN)
+			return r;
+	}
+}
+
+FIXTURE(vivid) {
+	char capture[64], output[64], err[256];
+	uint8_t *pattern;
+	struct egate_camera_config *config;
+	struct egate_camera *camera;
+	struct egate_frame *frame;
+	struct vivid_feeder *feeder;
+	struct egate_camera_monitor *monitor;
+	pid_t udevd;
+};
+
+FIXTURE_SETUP(vivid)
+{
+	ASSERT_EQ(0, vivid_unload());	/* a leftover from an earlier run */
+	ASSERT_EQ(0, vivid_load(1));
+	ASSERT_EQ(0, vivid_find_node(VIVID_CAPTURE_NAME, self->capture));
+	ASSERT_EQ(0, vivid_find_node(VIVID_OUTPUT_NAME, self->output));
+	ASSERT_EQ(0, egate_camera_config_new(&self->config));
+	ASSERT_EQ(0, egate_frame_new(&self->frame));
+	self->pattern = malloc(VIVID_WIDTH * VIVID_HEIGHT * 2);
+	ASSERT_NE(NULL, self->pattern);
+	make_pattern(self->pattern);
+}
+
+FIXTURE_TEARDOWN(vivid)
+{
+	vivid_feeder_stop(self->feeder);
+	egate_camera_free(self->camera);
+	egate_camera_monitor_free(self->monitor);
+	egate_frame_free(self->frame);
+	egate_camera_config_free(self->config);
+	free(self->pattern);
+	if (self->udevd > 0) {
+		kill(self->udevd, SIGTERM);
+		waitpid(self->udevd, NULL, 0);
+	}
+	EXPECT_EQ(0, vivid_unload());
+}
+
+/* Opens the capture node as YUYV and feeds the pattern through the loop. */
+static int start_loopback(FIXTURE_DATA(vivid) *self)
+{
+	int r;
+
+	r = egate_camera_config_set_pixel_format(self->config, V4L2_PIX_FMT_YUYV);
+	if (r >= 0)
+		r = vivid_connect(self->capture, self->output);
+	if (r >= 0)
+		r = egate_camera_open(self->capture, self->config, &self->camera,
+				      self->err, sizeof(self->err));
+	if (r >= 0)
+		r = vivid_feeder_start(self->output, self->pattern, &self->feeder);
+	return r;
+}
+
+static void log_colours(struct __test_metadata *_metadata, const struct egate_frame *frame)
+{
+	for (unsigned int c = 0; c < N_COLOURS; c++) {
+		const uint8_t *p = egate_frame_data(frame) + 30 * egate_frame_stride(frame) +
+				   (c * CELL_W + CELL_W / 2) * 3;
+		int want[3];
+
+		expected_rgb(c, want);
+		TH_LOG("colour %u: want %d,%d,%d got %u,%u,%u", c, want[0], want[1], want[2],
+		       p[0], p[1], p[2]);
+	}
+}
+
+/* The first frames may predate the loop: wait for one showing the pattern. */
+static void assert_pattern_arrives(struct __test_metadata *_metadata,
+				   FIXTURE_DATA(vivid) *self)
+{
+	unsigned int bad = 0;
+	int r = 0;
+
+	for (int i = 0; i < 100 && r >= 0; i++) {
+		r = wait_frame(self->camera, self->frame, 5000);
+		if (r >= 0 && (bad = pattern_mismatches(self->frame)) == 0)
+			return;
+	}
+	ASSERT_EQ(0, r);
+	log_colours(_metadata, self->frame);
+	ASSERT_EQ(0, bad) TH_LOG("pixels off the pattern");
+}
+
+TEST_F(vivid, loopback_frame_arrives_as_rgb)
+{
+	struct timespec now;
+	uint64_t now_ns;
+	uint32_t first;
+
+	ASSERT_EQ(0, start_loopback(self)) TH_LOG("%s", self->err);
+	EXPECT_EQ(V4L2_PIX_FMT_YUYV, egate_camera_pixel_format(self->camera));
+	EXPECT_EQ(VIVID_WIDTH, egate_camera_width(self->camera));
+	EXPECT_EQ(VIVID_HEIGHT, egate_camera_height(self->camera));
+
+	assert_pattern_arrives(_metadata, self);
+	EXPECT_EQ(VIVID_WIDTH, egate_frame_width(self->frame));
+	EXPECT_EQ(VIVID_HEIGHT, egate_frame_height(self->frame));
+	EXPECT_EQ(VIVID_WIDTH * 3, egate_frame_stride(self->frame));
+
+	/* The driver's timestamp is CLOCK_MONOTONIC, and recent. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	EXPECT_LT(egate_frame_timestamp_ns(self->frame), now_ns);
+	EXPECT_GT(egate_frame_timestamp_ns(self->frame) + 5000000000u, now_ns);
+
+	first = egate_frame_sequence(self->frame);
+	ASSERT_EQ(0, wait_frame(self->camera, self->frame, 5000));
+	EXPECT_LT(first, egate_frame_sequence(self->frame));
+	EXPECT_EQ(0, pattern_mismatches(self->frame));
+}
+
+TEST_F(vivid, latest_frame_wins)
+{
+	uint32_t before, after;
+	uint64_t dropped;
+	int discarded;
+
+	ASSERT_EQ(0, start_loopback(self)) TH_LOG("%s", self->err);
+	ASSERT_EQ(0, wait_frame(self->camera, self->frame, 5000));
+	before = egate_frame_sequence(self->frame);
+	dropped = egate_camera_frames_dropped(self->camera);
+
+	/* The "engine" is busy for a second: 60 frames, or fewer under TCG. */
+	sleep(1);
+	ASSERT_EQ(0, egate_camera_read_latest(self->camera, self->frame));
+	after = egate_frame_sequence(self->frame);
+	EXPECT_LT(before + 3, after);	/* newer than the 4 buffers' worth */
+	/* Everything between the two frames is counted, nothing is queued. */
+	EXPECT_EQ(after - before - 1, egate_camera_frames_dropped(self->camera) - dropped);
+
+	sleep(1);
+	discarded = egate_camera_discard(self->camera);
+	EXPECT_LT(3, discarded);
+	EXPECT_EQ(0, wait_frame(self->camera, self->frame, 5000));
+}
+
+TEST_F(vivid, automatic_format_and_bounds)
+{
+	ASSERT_EQ(0, vivid_connect(self->capture, self->output));
+	ASSERT_EQ(0, egate_camera_config_set_buffers(self->config, 3));
+	ASSERT_EQ(0, egate_camera_open(self->capture, self->config, &self->camera,
+				       self->err, sizeof(self->err))) TH_LOG("%s", self->err);
+	EXPECT_NE(0, egate_camera_pixel_format(self->camera));
+	ASSERT_EQ(0, wait_frame(self->camera, self->frame, 5000));
+	EXPECT_EQ(VIVID_WIDTH, egate_frame_width(self->frame));
+	egate_camera_free(self->camera);
+	self->camera = NULL;
+
+	/* vivid sends no MJPEG: refused, with the reason. */
+	ASSERT_EQ(0, egate_camera_config_set_pixel_format(self->config, V4L2_PIX_FMT_MJPEG));
+	EXPECT_EQ(-ENOTSUP, egate_camera_open(self->capture, self->config, &self->camera,
+					      self->err, sizeof(self->err)));
+	EXPECT_NE(NULL, strstr(self->err, "the camera does not send MJPG")) TH_LOG("%s", self->err);
+
+	/* The output node is no camera. */
+	EXPECT_EQ(-ENOTSUP, egate_camera_open(self->output, self->config, &self->camera,
+					      self->err, sizeof(self->err)));
+	EXPECT_NE(NULL, strstr(self->err, "not a V4L2 streaming video capture device"));
+}
+
+TEST_F(vivid, monitor_finds_by_selector)
+{
+	char node[64];
+
+	ASSERT_EQ(0, egate_camera_monitor_new("auto", EGATE_UEVENT_KERNEL, &self->monitor,
+					      NULL, 0));
+	ASSERT_EQ(0, egate_camera_monitor_find(self->monitor, node, sizeof(node)));
+	EXPECT_STREQ(self->capture, node);	/* the output node is not a camera */
+	egate_camera_monitor_free(self->monitor);
+
+	ASSERT_EQ(0, egate_camera_monitor_new("name:" VIVID_CAPTURE_NAME, EGATE_UEVENT_KERNEL,
+					      &self->monitor, NULL, 0));
+	ASSERT_EQ(0, egate_camera_monitor_find(self->monitor, node, sizeof(node)));
+	EXPECT_STREQ(self->capture, node);
+	egate_camera_monitor_free(self->monitor);
+
+	ASSERT_EQ(0, egate_camera_monitor_new(self->capture, EGATE_UEVENT_KERNEL,
+					      &self->monitor, NULL, 0));
+	ASSERT_EQ(0, egate_camera_monitor_find(self->monitor, node, sizeof(node)));
+	EXPECT_STREQ(self->capture, node);
+	egate_camera_monitor_free(self->monitor);
+
+	ASSERT_EQ(0, egate_camera_monitor_new("name:no-such-camera", EGATE_UEVENT_KERNEL,
+					      &self->monitor, NULL, 0));
+	EXPECT_EQ(-ENODEV, egate_camera_monitor_find(self->monitor, node, sizeof(node)));
+	egate_camera_monitor_free(self->monitor);
+	self->monitor = NULL;
+
+	/* Two cameras: "auto" cannot choose. */
+	ASSERT_EQ(0, vivid_unload());
+	ASSERT_EQ(0, vivid_load(2));
+	ASSERT_EQ(0, egate_camera_monitor_new("auto", EGATE_UEVENT_KERNEL, &self->monitor,
+					      NULL, 0));
+	EXPECT_EQ(-ENOTUNIQ, egate_camera_monitor_find(self->monitor, node, sizeof(node)));
+}
+
+/* Receives monitor events until one of type want arrives, or timeout. */
+static int wait_event(struct egate_camera_monitor *monitor, enum egate_camera_event want,
+		      char node[64], int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 100) {
+		struct pollfd p = { .fd = egate_camera_monitor_fd(monitor), .events = POLLIN };
+		enum egate_camera_event event;
+		int r;
+
+		if (poll(&p, 1, 100) < 0)
+			return -errno;
+		while ((r = egate_camera_monitor_receive(monitor, &event, node, 64)) == 0)
+			if (event == want)
+				return 0;
+		if (r != -EAGAIN)
+			return r;
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * Unplug while streaming: poll reports an error, the read says ENODEV, and
+ * freeing the dead camera is clean; replug: the monitor reports the new
+ * node and capture resumes from it.
+ */
+static void unplug_and_replug(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(vivid) *self, enum egate_uevent_source source)
+{
+	struct pollfd p;
+	char node[64];
+
+	ASSERT_EQ(0, egate_camera_monitor_new("name:" VIVID_CAPTURE_NAME, source,
+					      &self->monitor, self->err, sizeof(self->err)));
+	ASSERT_EQ(0, start_loopback(self)) TH_LOG("%s", self->err);
+	ASSERT_EQ(0, wait_frame(self->camera, self->frame, 5000));
+
+	ASSERT_EQ(0, vivid_unbind());
+	p = (struct pollfd){ .fd = egate_camera_fd(self->camera), .events = POLLIN };
+	ASSERT_EQ(1, poll(&p, 1, 5000));
+	EXPECT_TRUE(p.revents & (POLLERR | POLLHUP));
+	EXPECT_EQ(-ENODEV, egate_camera_read_latest(self->camera, self->frame));
+	EXPECT_EQ(-ENODEV, egate_camera_discard(self->camera));
+	ASSERT_EQ(0, wait_event(self->monitor, EGATE_CAMERA_REMOVED, node, 5000));
+	egate_camera_free(self->camera);
+	self->camera = NULL;
+	vivid_feeder_stop(self->feeder);
+	self->feeder = NULL;
+	EXPECT_EQ(-ENODEV, egate_camera_monitor_find(self->monitor, node, sizeof(node)));
+
+	ASSERT_EQ(0, vivid_bind());
+	ASSERT_EQ(0, wait_event(self->monitor, EGATE_CAMERA_ADDED, node, 10000));
+	ASSERT_EQ(0, vivid_find_node(VIVID_CAPTURE_NAME, self->capture));
+	ASSERT_EQ(0, vivid_find_node(VIVID_OUTPUT_NAME, self->output));
+	EXPECT_STREQ(self->capture, node);
+	ASSERT_EQ(0, start_loopback(self)) TH_LOG("%s", self->err);
+	assert_pattern_arrives(_metadata, self);
+}
+
+TEST_F(vivid, unplug_and_replug_kernel_events)
+{
+	unplug_and_replug(_metadata, self, EGATE_UEVENT_KERNEL);
+}
+
+/* Ready once it answers on its control socket (udevadm balks in a chroot). */
+static int wait_udevd_ready(void)
+{
+	for (int i = 0; i < 100; i++) {
+		if (system("SYSTEMD_IGNORE_CHROOT=1 udevadm control --ping -t 1 2>/dev/null") == 0)
+			return 0;
+		usleep(100000);
+	}
+	return -ETIMEDOUT;
+}
+
+TEST_F(vivid, unplug_and_replug_udev_events)
+{
+	char node[64];
+
+	if (access(UDEVD, X_OK) < 0)
+		SKIP(return, "no " UDEVD);
+	/* Our own child, not --daemon: the test stops exactly what it started. */
+	self->udevd = fork();
+	ASSERT_LE(0, self->udevd);
+	if (self->udevd == 0) {
+		execl(UDEVD, UDEVD, (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(0, wait_udevd_ready());
+	unplug_and_replug(_metadata, self, EGATE_UEVENT_UDEV);
+
+	/* udevd sent the add event after writing its database: ID_PATH is there. */
+	egate_camera_monitor_free(self->monitor);
+	ASSERT_EQ(0, egate_camera_monitor_new("path:platform-vivid.0", EGATE_UEVENT_UDEV,
+					      &self->monitor, NULL, 0));
+	ASSERT_EQ(0, egate_camera_monitor_find(self->monitor, node, sizeof(node)));
+	EXPECT_STREQ(self->capture, node);
+}
+
+TEST_HARNESS_MAIN
