@@ -32,20 +32,23 @@ int camera_ioctl(const struct egate_camera *camera, unsigned long request, void 
 	return r < 0 ? -errno : 0;
 }
 
-static bool caps_are_capture(const struct v4l2_capability *cap)
+/* Asked of the driver directly: libv4l2 refuses what is not V4L2 at all. */
+static bool fd_is_capture(int fd)
 {
-	uint32_t caps = cap->capabilities & V4L2_CAP_DEVICE_CAPS ?
-		cap->device_caps : cap->capabilities;
+	struct v4l2_capability cap = {};
+	uint32_t caps;
 
+	if (ioctl(fd, VIDIOC_QUERYCAP, &cap) < 0)
+		return false;
+	caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps : cap.capabilities;
 	return (caps & V4L2_CAP_VIDEO_CAPTURE) && (caps & V4L2_CAP_STREAMING);
 }
 
 bool v4l2_node_is_capture(const char *devnode)
 {
 	_cleanup_close_ int fd = open(devnode, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	struct v4l2_capability cap = {};
 
-	return fd >= 0 && ioctl(fd, VIDIOC_QUERYCAP, &cap) == 0 && caps_are_capture(&cap);
+	return fd >= 0 && fd_is_capture(fd);
 }
 
 static const char *fourcc_text(uint32_t fourcc, char text[5])
@@ -153,8 +156,9 @@ static int map_buffers(struct egate_camera *camera, unsigned int count,
 		start = v4l2_mmap(NULL, buf.length, PROT_READ | PROT_WRITE, MAP_SHARED,
 				  camera->fd, buf.m.offset);
 		if (start == MAP_FAILED) {
-			snprintf(msg, msg_size, "cannot map capture buffers: %m");
-			return -errno;
+			r = -errno;
+			snprintf(msg, msg_size, "cannot map capture buffers: %s", strerror(-r));
+			return r;
 		}
 		camera->buffers[i] = (struct camera_buffer){ start, buf.length };
 		camera->n_buffers++;
@@ -170,28 +174,27 @@ DEFINE_POINTER_CLEANUP(struct egate_camera, egate_camera_freep, egate_camera_fre
 static int camera_start(const char *devnode, const struct egate_camera_config *config,
 			struct egate_camera *camera, char *msg, size_t msg_size)
 {
-	struct v4l2_capability cap = {};
 	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	int fd, r;
+	_cleanup_close_ int fd = -1;
+	int r;
 
 	fd = open(devnode, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(msg, msg_size, "%m");
-		return -errno;
-	}
-	if (v4l2_fd_open(fd, V4L2_DISABLE_CONVERSION) < 0) {
 		r = -errno;
-		close(fd);
-		snprintf(msg, msg_size, "libv4l2 cannot use the device: %s", strerror(-r));
+		snprintf(msg, msg_size, "%s", strerror(-r));
 		return r;
 	}
-	camera->fd = fd;
-	r = camera_ioctl(camera, VIDIOC_QUERYCAP, &cap);
-	if (r < 0 || !caps_are_capture(&cap)) {
+	if (!fd_is_capture(fd)) {
 		snprintf(msg, msg_size, "not a V4L2 streaming video capture device");
 		return -ENOTSUP;
 	}
-	camera->convert = v4lconvert_create(fd);
+	if (v4l2_fd_open(fd, V4L2_DISABLE_CONVERSION) < 0) {
+		r = -errno;
+		snprintf(msg, msg_size, "libv4l2 cannot use the device: %s", strerror(-r));
+		return r;
+	}
+	camera->fd = TAKE_FD(fd);
+	camera->convert = v4lconvert_create(camera->fd);
 	if (!camera->convert)
 		return -ENOMEM;
 	r = negotiate(camera, config, msg, msg_size);

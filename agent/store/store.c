@@ -188,9 +188,10 @@ static int store_open_checked(const char *path, unsigned int flags,
 	int rc, r;
 
 	if (stat(path, &st) < 0) {
-		if (errno != ENOENT || !(flags & EGATE_STORE_CREATE)) {
-			snprintf(msg, msg_size, "%s", strerror(errno));
-			return -errno;
+		r = -errno;
+		if (r != -ENOENT || !(flags & EGATE_STORE_CREATE)) {
+			snprintf(msg, msg_size, "%s", strerror(-r));
+			return r;
 		}
 		open_flags |= SQLITE_OPEN_CREATE;
 	} else if (!S_ISREG(st.st_mode)) {
