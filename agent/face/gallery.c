@@ -72,45 +72,66 @@ AVX2 static float dist2_avx2(const float *a, const float *b)
 	return _mm_cvtss_f32(h);
 }
 
-/* Scans N int8 templates against the int16-widened query QW (D int16). */
-AVX2 static void scan_i8_avx2(const int8_t *codes, size_t n, const int16_t *qw, int32_t *out)
+/* Scans N int8 templates against the 7-bit query Q (|q| <= 63): exact
+ * integer dot products.  vpmaddubsw multiplies unsigned by signed bytes, so
+ * the codes are biased by +128 (xor 0x80) and 128 * sum(q) taken off; with
+ * |q| <= 63 a pair sum stays below 2 * 255 * 63 = 32130, no saturation.
+ * Four templates per step share one horizontal reduction. */
+AVX2 static void scan_i8_avx2(const int8_t *codes, size_t n, const int8_t *q8, int32_t *out)
 {
-	__m256i q[8];
+	const __m256i bias = _mm256_set1_epi8((char)0x80), ones = _mm256_set1_epi16(1);
+	__m256i q[4];
+	int32_t qsum = 0;
+	size_t t = 0;
 
-	for (int i = 0; i < 8; i++)
-		q[i] = _mm256_loadu_si256((const __m256i *)(qw + 16 * i));
-	for (size_t t = 0; t < n; t++) {
-		const int8_t *c = codes + t * D;
-		__m256i acc = _mm256_setzero_si256();
+	for (int i = 0; i < 4; i++)
+		q[i] = _mm256_loadu_si256((const __m256i *)(q8 + 32 * i));
+	for (int i = 0; i < D; i++)
+		qsum += q8[i];
+	qsum *= 128;
+	for (; t + 4 <= n; t += 4) {
+		__m256i acc[4];
 
-		if (t + 8 < n)
-			_mm_prefetch((const char *)(c + 8 * D), _MM_HINT_T0);
-		for (int i = 0; i < 8; i++) {
-			__m256i g = _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(c + 16 * i)));
+		for (int k = 0; k < 4; k++) {
+			const __m256i *c = (const __m256i *)(codes + (t + k) * D);
+			__m256i s = _mm256_setzero_si256();
 
-			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(g, q[i]));
+			for (int i = 0; i < 4; i++) {
+				__m256i g = _mm256_xor_si256(_mm256_load_si256(c + i), bias);
+
+				s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(g, q[i]), ones));
+			}
+			acc[k] = s;
 		}
-		__m128i h = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
-		h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
-		h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));
-		out[t] = _mm_cvtsi128_si32(h);
+		{
+			__m256i h01 = _mm256_hadd_epi32(acc[0], acc[1]);
+			__m256i h23 = _mm256_hadd_epi32(acc[2], acc[3]);
+			__m256i h = _mm256_hadd_epi32(h01, h23);
+			__m128i r = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+
+			r = _mm_sub_epi32(r, _mm_set1_epi32(qsum));
+			_mm_storeu_si128((__m128i *)(out + t), r);
+		}
+	}
+	for (; t < n; t++) {
+		int32_t s = 0;
+
+		for (int i = 0; i < D; i++)
+			s += (int32_t)codes[t * D + i] * q8[i];
+		out[t] = s;
 	}
 }
 #endif
 
-static void scan_i8_generic(const int8_t *codes, size_t n, const int16_t *qw, int32_t *out)
+static void scan_i8_generic(const int8_t *codes, size_t n, const int8_t *q8, int32_t *out)
 {
-	int8_t q8[D];
-
-	for (int i = 0; i < D; i++)
-		q8[i] = (int8_t)qw[i];
 	for (size_t t = 0; t < n; t++)
 		out[t] = dot_i8_generic(codes + t * D, q8);
 }
 
 static struct {
 	float (*dist2)(const float *, const float *);
-	void (*scan)(const int8_t *, size_t, const int16_t *, int32_t *);
+	void (*scan)(const int8_t *, size_t, const int8_t *, int32_t *);
 } K;
 
 static void pick(void)
@@ -240,18 +261,18 @@ int egate_face_gallery_new(enum egate_face_gallery_kind kind, size_t capacity,
 	return 0;
 }
 
-/* Symmetric int8 code with a per-vector scale (max |x| / 127). */
-static float quantise(const float *x, int8_t *q)
+/* Symmetric code with a per-vector scale (max |x| / LIM). */
+static float quantise(const float *x, int8_t *q, int lim)
 {
 	float m = 0, s;
 
 	for (int i = 0; i < D; i++)
 		m = fmaxf(m, fabsf(x[i]));
-	s = m > 0 ? m / 127.0f : 1.0f;
+	s = m > 0 ? m / (float)lim : 1.0f;
 	for (int i = 0; i < D; i++) {
 		long v = lrintf(x[i] / s);
 
-		q[i] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+		q[i] = (int8_t)(v > lim ? lim : v < -lim ? -lim : v);
 	}
 	return s;
 }
@@ -281,7 +302,7 @@ int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const 
 	g->ids[i] = id;
 	g->norm2[i] = n2;
 	if (g->kind == EGATE_FACE_GALLERY_INT8)
-		g->qscale[i] = quantise(desc, g->q + i * D);
+		g->qscale[i] = quantise(desc, g->q + i * D, 127);
 	return (int64_t)i;
 }
 
@@ -386,25 +407,25 @@ int egate_face_gallery_search(const struct egate_face_gallery *g, const float *q
 		return -ENOMEM;
 	h = (struct heap){ 0, sl, key, idx };
 	if (g->kind == EGATE_FACE_GALLERY_INT8 && !(opts && opts->exact)) {
-		int8_t q8[D];
-		int16_t qw[D] __attribute__((aligned(32)));
+		int8_t q8[D] __attribute__((aligned(32)));
 		int32_t dots[CHUNK];
-		float sq = quantise(query, q8), qn2 = 0;
+		float d2s[CHUNK];
+		/* 7-bit query: see scan_i8_avx2() */
+		float sq = quantise(query, q8, 63), qn2 = 0, sq2 = 2.0f * sq;
 
-		for (int i = 0; i < D; i++) {
-			qw[i] = q8[i];
+		for (int i = 0; i < D; i++)
 			qn2 += query[i] * query[i];
-		}
 		for (size_t t0 = 0; t0 < g->n; t0 += CHUNK) {
 			size_t m = g->n - t0 < CHUNK ? g->n - t0 : CHUNK;
 
-			K.scan(g->q + t0 * D, m, qw, dots);
-			for (size_t t = 0; t < m; t++) {
-				float d2 = qn2 + g->norm2[t0 + t] -
-					   2.0f * sq * g->qscale[t0 + t] * (float)dots[t];
-
-				heap_push(&h, d2, t0 + t);
-			}
+			K.scan(g->q + t0 * D, m, q8, dots);
+			/* vectorisable pass, then a mostly-untaken threshold test */
+			for (size_t t = 0; t < m; t++)
+				d2s[t] = qn2 + g->norm2[t0 + t] -
+					 sq2 * g->qscale[t0 + t] * (float)dots[t];
+			for (size_t t = 0; t < m; t++)
+				if (h.n < h.cap || d2s[t] < h.key[0])
+					heap_push(&h, d2s[t], t0 + t);
 		}
 		/* exact re-ranking of the short list */
 		for (size_t i = 0; i < h.n; i++)
