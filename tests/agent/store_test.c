@@ -458,6 +458,42 @@ TEST_F(store, newer_schema_is_refused)
 		       "schema version 99 is newer than this program's");
 }
 
+TEST_F(store, empty_file_is_migrated)
+{
+	struct egate_store *s = NULL;
+	char path[PATH_MAX];
+
+	ASSERT_EQ(0, test_file_write(self->dir, "empty.db", "", path));
+	ASSERT_EQ(0, egate_store_open(path, 0, 100, &s, self->err, sizeof(self->err)))
+		TH_LOG("%s", self->err);
+	egate_store_close(s);
+	EXPECT_EQ(egate_store_schema_version(), raw_count(path, "PRAGMA user_version"));
+}
+
+/* Another process holding the write lock: waited for, then -EBUSY. */
+TEST_F(store, busy_timeout)
+{
+	float t[EGATE_TEMPLATE_DIM];
+	struct egate_store *impatient;
+	struct timespec start, end;
+	sqlite3 *other;
+	long waited_ms;
+
+	make_templates(t, 1, 0);
+	ASSERT_EQ(0, egate_store_open(self->path, 0, 200, &impatient, NULL, 0));
+	ASSERT_EQ(SQLITE_OK, sqlite3_open(self->path, &other));
+	ASSERT_EQ(SQLITE_OK, sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	EXPECT_EQ(-EBUSY, egate_store_enrol(impatient, "x", NULL, t, 1, NULL));
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	waited_ms = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000;
+	EXPECT_LE(150, waited_ms);
+	ASSERT_EQ(SQLITE_OK, sqlite3_exec(other, "COMMIT", NULL, NULL, NULL));
+	EXPECT_EQ(0, egate_store_enrol(impatient, "x", NULL, t, 1, NULL));
+	sqlite3_close(other);
+	egate_store_close(impatient);
+}
+
 /*
  * A writer enrolling and auditing in a loop is killed with SIGKILL at a
  * random moment, repeatedly; every reopen must find a sound database in

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vm_capture_test - the capture library against a real V4L2 driver: vivid
- * in HDMI loopback, fed a known YUYV pattern that must come out as RGB24;
+ * in HDMI loopback, fed a known YUYV (or RGB24) pattern that must come out
+ * as RGB24;
  * latest-frame-wins and drop counting; formats; and the camera unplugged
  * while streaming (ENODEV, cleanly) and plugged back (found again by the
  * udev monitor, streaming again).  Runs in the VM as root: it loads and
@@ -60,13 +61,20 @@ static unsigned int colour_at(unsigned int x, unsigned int y)
 	return (x / CELL_W + 3 * (y / CELL_H)) % N_COLOURS;
 }
 
-static void make_pattern(uint8_t *yuyv)
+static void make_pattern(uint32_t fourcc, uint8_t *image)
 {
 	for (unsigned int y = 0; y < VIVID_HEIGHT; y++)
 		for (unsigned int x = 0; x < VIVID_WIDTH; x += 2) {
 			unsigned int c = colour_at(x, y);
-			uint8_t *p = yuyv + (y * VIVID_WIDTH + x) * 2;
+			uint8_t *p = image + (y * VIVID_WIDTH + x) * vivid_bytes_per_pixel(fourcc);
+			int rgb[3];
 
+			if (fourcc == V4L2_PIX_FMT_RGB24) {
+				expected_rgb(c, rgb);
+				for (int i = 0; i < 6; i++)
+					p[i] = (uint8_t)rgb[i % 3];
+				continue;
+			}
 			p[0] = p[2] = colours[c][0];
 			p[1] = colours[c][1];
 			p[3] = colours[c][2];
@@ -137,9 +145,8 @@ FIXTURE_SETUP(vivid)
 	ASSERT_EQ(0, vivid_find_node(VIVID_OUTPUT_NAME, self->output));
 	ASSERT_EQ(0, egate_camera_config_new(&self->config));
 	ASSERT_EQ(0, egate_frame_new(&self->frame));
-	self->pattern = malloc(VIVID_WIDTH * VIVID_HEIGHT * 2);
+	self->pattern = malloc(VIVID_WIDTH * VIVID_HEIGHT * 3);
 	ASSERT_NE(NULL, self->pattern);
-	make_pattern(self->pattern);
 }
 
 FIXTURE_TEARDOWN(vivid)
@@ -157,19 +164,20 @@ FIXTURE_TEARDOWN(vivid)
 	EXPECT_EQ(0, vivid_unload());
 }
 
-/* Opens the capture node as YUYV and feeds the pattern through the loop. */
-static int start_loopback(FIXTURE_DATA(vivid) *self)
+/* Opens the capture node in fourcc and feeds the pattern through the loop. */
+static int start_loopback(FIXTURE_DATA(vivid) *self, uint32_t fourcc)
 {
 	int r;
 
-	r = egate_camera_config_set_pixel_format(self->config, V4L2_PIX_FMT_YUYV);
+	make_pattern(fourcc, self->pattern);
+	r = egate_camera_config_set_pixel_format(self->config, fourcc);
 	if (r >= 0)
 		r = vivid_connect(self->capture, self->output);
 	if (r >= 0)
 		r = egate_camera_open(self->capture, self->config, &self->camera,
 				      self->err, sizeof(self->err));
 	if (r >= 0)
-		r = vivid_feeder_start(self->output, self->pattern, &self->feeder);
+		r = vivid_feeder_start(self->output, fourcc, self->pattern, &self->feeder);
 	return r;
 }
 
@@ -209,7 +217,7 @@ TEST_F(vivid, loopback_frame_arrives_as_rgb)
 	uint64_t now_ns;
 	uint32_t first;
 
-	ASSERT_EQ(0, start_loopback(self)) TH_LOG("%s", self->err);
+	ASSERT_EQ(0, start_loopback(self, V4L2_PIX_FMT_YUYV)) TH_LOG("%s", self->err);
 	EXPECT_EQ(V4L2_PIX_FMT_YUYV, egate_camera_pixel_format(self->camera));
 	EXPECT_EQ(VIVID_WIDTH, egate_camera_width(self->camera));
 	EXPECT_EQ(VIVID_HEIGHT, egate_camera_height(self->camera));
@@ -231,13 +239,21 @@ TEST_F(vivid, loopback_frame_arrives_as_rgb)
 	EXPECT_EQ(0, pattern_mismatches(self->frame));
 }
 
+/* An RGB24 camera: no conversion, the bytes come through as they are. */
+TEST_F(vivid, loopback_rgb24_camera)
+{
+	ASSERT_EQ(0, start_loopback(self, V4L2_PIX_FMT_RGB24)) TH_LOG("%s", self->err);
+	EXPECT_EQ(V4L2_PIX_FMT_RGB24, egate_camera_pixel_format(self->camera));
+	assert_pattern_arrives(_metadata, self);
+}
+
 TEST_F(vivid, latest_frame_wins)
 {
 	uint32_t before, after;
 	uint64_t dropped;
 	int discarded;
 
-	ASSERT_EQ(0, start_loopback(self)) TH_LOG("%s", self->err);
+	ASSERT_EQ(0, start_loopback(self, V4L2_PIX_FMT_YUYV)) TH_LOG("%s", self->err);
 	ASSERT_EQ(0, wait_frame(self->camera, self->frame, 5000));
 	before = egate_frame_sequence(self->frame);
 	dropped = egate_camera_frames_dropped(self->camera);
@@ -349,7 +365,7 @@ static void unplug_and_replug(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, egate_camera_monitor_new("name:" VIVID_CAPTURE_NAME, source,
 					      &self->monitor, self->err, sizeof(self->err)));
-	ASSERT_EQ(0, start_loopback(self)) TH_LOG("%s", self->err);
+	ASSERT_EQ(0, start_loopback(self, V4L2_PIX_FMT_YUYV)) TH_LOG("%s", self->err);
 	ASSERT_EQ(0, wait_frame(self->camera, self->frame, 5000));
 
 	ASSERT_EQ(0, vivid_unbind());
@@ -370,7 +386,7 @@ static void unplug_and_replug(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, vivid_find_node(VIVID_CAPTURE_NAME, self->capture));
 	ASSERT_EQ(0, vivid_find_node(VIVID_OUTPUT_NAME, self->output));
 	EXPECT_STREQ(self->capture, node);
-	ASSERT_EQ(0, start_loopback(self)) TH_LOG("%s", self->err);
+	ASSERT_EQ(0, start_loopback(self, V4L2_PIX_FMT_YUYV)) TH_LOG("%s", self->err);
 	assert_pattern_arrives(_metadata, self);
 }
 

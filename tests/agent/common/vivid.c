@@ -18,7 +18,6 @@
 #include "vivid.h"
 
 #define FEEDER_BUFFERS 4
-#define FRAME_BYTES (VIVID_WIDTH * VIVID_HEIGHT * 2)
 
 static int run(const char *cmd)
 {
@@ -145,6 +144,7 @@ struct vivid_feeder {
 	void *buffers[FEEDER_BUFFERS];
 	size_t lengths[FEEDER_BUFFERS];
 	unsigned int n_buffers;
+	unsigned int frame_bytes;
 	bool thread_started;
 };
 
@@ -168,7 +168,7 @@ static void *feed(void *data)
 				continue;
 			break;	/* ENODEV: unplugged */
 		}
-		buf.bytesused = FRAME_BYTES;
+		buf.bytesused = f->frame_bytes;
 		if (ioctl(f->fd, VIDIOC_QBUF, &buf) < 0)
 			break;
 	}
@@ -193,7 +193,7 @@ void vivid_feeder_stop(struct vivid_feeder *f)
 	free(f);
 }
 
-static int feeder_setup(struct vivid_feeder *f, const uint8_t *yuyv)
+static int feeder_setup(struct vivid_feeder *f, uint32_t fourcc, const uint8_t *image)
 {
 	struct v4l2_format fmt = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT };
 	struct v4l2_requestbuffers req = {
@@ -205,12 +205,13 @@ static int feeder_setup(struct vivid_feeder *f, const uint8_t *yuyv)
 
 	fmt.fmt.pix.width = VIVID_WIDTH;
 	fmt.fmt.pix.height = VIVID_HEIGHT;
-	fmt.fmt.pix.pixelformat = V4L2_PIX_FMT_YUYV;
+	fmt.fmt.pix.pixelformat = fourcc;
 	fmt.fmt.pix.field = V4L2_FIELD_NONE;
 	if (ioctl(f->fd, VIDIOC_S_FMT, &fmt) < 0)
 		return -errno;
-	if (fmt.fmt.pix.pixelformat != V4L2_PIX_FMT_YUYV ||
-	    fmt.fmt.pix.bytesperline != VIVID_WIDTH * 2)
+	f->frame_bytes = VIVID_WIDTH * VIVID_HEIGHT * vivid_bytes_per_pixel(fourcc);
+	if (fmt.fmt.pix.pixelformat != fourcc ||
+	    fmt.fmt.pix.bytesperline * VIVID_HEIGHT != f->frame_bytes)
 		return -ERANGE;
 	if (ioctl(f->fd, VIDIOC_REQBUFS, &req) < 0)
 		return -errno;
@@ -229,8 +230,8 @@ static int feeder_setup(struct vivid_feeder *f, const uint8_t *yuyv)
 			return -errno;
 		f->lengths[i] = buf.length;
 		f->n_buffers++;
-		memcpy(f->buffers[i], yuyv, FRAME_BYTES);
-		buf.bytesused = FRAME_BYTES;
+		memcpy(f->buffers[i], image, f->frame_bytes);
+		buf.bytesused = f->frame_bytes;
 		if (ioctl(f->fd, VIDIOC_QBUF, &buf) < 0)
 			return -errno;
 	}
@@ -239,7 +240,13 @@ static int feeder_setup(struct vivid_feeder *f, const uint8_t *yuyv)
 	return 0;
 }
 
-int vivid_feeder_start(const char *output, const uint8_t *yuyv, struct vivid_feeder **ret)
+unsigned int vivid_bytes_per_pixel(uint32_t fourcc)
+{
+	return fourcc == V4L2_PIX_FMT_RGB24 ? 3 : 2;
+}
+
+int vivid_feeder_start(const char *output, uint32_t fourcc, const uint8_t *image,
+		       struct vivid_feeder **ret)
 {
 	struct vivid_feeder *f = calloc(1, sizeof(*f));
 	int r;
@@ -247,7 +254,7 @@ int vivid_feeder_start(const char *output, const uint8_t *yuyv, struct vivid_fee
 	if (!f)
 		return -ENOMEM;
 	f->fd = open(output, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	r = f->fd < 0 ? -errno : feeder_setup(f, yuyv);
+	r = f->fd < 0 ? -errno : feeder_setup(f, fourcc, image);
 	if (r >= 0) {
 		r = -pthread_create(&f->thread, NULL, feed, f);
 		f->thread_started = r == 0;

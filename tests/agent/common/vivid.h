@@ -32,9 +32,14 @@ int vivid_bind(void);
  */
 int vivid_connect(const char *capture, const char *output);
 
-/* A thread that streams one YUYV 640x480 image into the output, again and again. */
+/*
+ * A thread that streams one 640x480 image into the output, again and again;
+ * fourcc V4L2_PIX_FMT_YUYV or V4L2_PIX_FMT_RGB24.
+ */
 struct vivid_feeder;
-int vivid_feeder_start(const char *output, const uint8_t *yuyv, struct vivid_feeder **ret);
+unsigned int vivid_bytes_per_pixel(uint32_t fourcc);
+int vivid_feeder_start(const char *output, uint32_t fourcc, const uint8_t *image,
+		       struct vivid_feeder **ret);
 void vivid_feeder_stop(struct vivid_feeder *feeder);
 
 #endif
