@@ -170,7 +170,7 @@ int egate_face_detect(struct egate_face_engine *e, const struct egate_face_image
 	double iou_thr = opts && opts->iou_threshold > 0 ? opts->iou_threshold : 0.4;
 	_cleanup_(freep) struct cand *c = NULL;
 	_cleanup_(freep) int *order = NULL;
-	int grid, d, rw, rh, nc = 0, nout = 0, r;
+	int grid, d, rw, rh, nc = 0, nout = 0, r, pad_from;
 	double cfx, cfy;
 	float *input, *o;
 
@@ -187,7 +187,20 @@ int egate_face_detect(struct egate_face_engine *e, const struct egate_face_image
 		       MEAN_DET, &input);
 	if (r < 0)
 		return r;
-	r = detector_run(e->w->det, &e->a, e->k, input, size, &o);
+	{
+		/* first input row made only of bottom padding (letterbox) */
+		int d0 = img->width > img->height ? (int)img->width : (int)img->height;
+		float sc = (float)d0 / (float)size;
+
+		pad_from = size;
+		if ((int)img->height < d0)
+			for (int oy = 0; oy < size; oy++)
+				if ((int)((float)oy * sc) >= (int)img->height) {
+					pad_from = oy;
+					break;
+				}
+	}
+	r = detector_run(e->w->det, &e->a, e->k, input, size, pad_from, &o);
 	if (r < 0)
 		return r;
 	grid = size / 32;

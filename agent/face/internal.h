@@ -142,7 +142,7 @@ int fm_conv_epi(struct arena *a, const struct kernels *k, const struct fmap *x,
 		const struct conv *cv, int stride, bool same, enum act act,
 		const struct epi *epi, struct fmap *out);
 int fm_conv_pool2(struct arena *a, const struct kernels *k, const struct fmap *x,
-		  const struct conv *cv, enum act act, struct fmap *out);
+		  const struct conv *cv, enum act act, int const_from, struct fmap *out);
 int fm_dwconv(struct arena *a, const struct kernels *k, const struct fmap *x,
 	      const struct dwconv *dw, int stride, bool same, struct fmap *out);
 int fm_maxpool(struct arena *a, const struct kernels *k, const struct fmap *x, int ks,
@@ -170,7 +170,7 @@ int detector_new(const struct model *m, struct detector **out, char *errbuf, siz
 void detector_free(struct detector *d);
 /* Runs the net on a size x size input; out = grid x grid x 25. */
 int detector_run(struct detector *d, struct arena *a, const struct kernels *k,
-		 const float *input, int size, float **out);
+		 const float *input, int size, int pad_from, float **out);
 
 int landmarker_new(const struct model *m, struct landmarker **out, char *errbuf, size_t errlen);
 void landmarker_free(struct landmarker *l);

@@ -3,6 +3,7 @@
  * The three face-api nets, layer by layer as in
  * /work/shared/reference/face-models.md (sections 2-4).
  */
+#include <limits.h>
 #include <math.h>
 
 #include "internal.h"
@@ -144,20 +145,23 @@ void detector_free(struct detector *d)
 }
 
 int detector_run(struct detector *d, struct arena *a, const struct kernels *k,
-		 const float *input, int size, float **out)
+		 const float *input, int size, int pad_from, float **out)
 {
 	struct fmap x = { size, size, 3, (float *)input }, y, t;
 	int r;
 
 	/* conv0 + leaky, then (sepconv + leaky, max-pool 2x2 s2) x 4, each conv
 	 * fused with the pool that follows it */
-	r = fm_conv_pool2(a, k, &x, &d->conv0, ACT_LEAKY, &y);
+	/* conv0 is VALID: its output row r reads input rows r..r+2, all
+	 * padding from PAD_FROM on (the zero padding of the later SAME layers
+	 * breaks that, so only conv0 uses it) */
+	r = fm_conv_pool2(a, k, &x, &d->conv0, ACT_LEAKY, pad_from, &y);
 	for (int i = 0; i < 5 && r >= 0; i++) {
 		r = fm_dwconv(a, k, &y, &d->sep[i].dw, 1, true, &t);
 		if (r < 0)
 			break;
 		if (i < 4)
-			r = fm_conv_pool2(a, k, &t, &d->sep[i].pw, ACT_LEAKY, &y);
+			r = fm_conv_pool2(a, k, &t, &d->sep[i].pw, ACT_LEAKY, INT_MAX, &y);
 		else
 			r = fm_conv(a, k, &t, &d->sep[i].pw, 1, false, ACT_LEAKY, &y);
 	}

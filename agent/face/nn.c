@@ -612,8 +612,9 @@ int fm_maxpool(struct arena *a, const struct kernels *k, const struct fmap *x, i
  * rows at a time so the conv output (the detector's largest maps) never
  * leaves the cache. */
 int fm_conv_pool2(struct arena *a, const struct kernels *k, const struct fmap *x,
-		  const struct conv *cv, enum act act, struct fmap *out)
+		  const struct conv *cv, enum act act, int const_from, struct fmap *out)
 {
+	int first_const = -1;
 	int ch = x->h - cv->kh + 1, cw = x->w - cv->kw + 1, r;
 	float *tmp;
 
@@ -633,7 +634,18 @@ int fm_conv_pool2(struct arena *a, const struct kernels *k, const struct fmap *x
 		return -ENOMEM;
 	for (int y = 0; y < out->h; y++) {
 		int rows = 2 * y + 1 < ch ? 2 : 1;
+		size_t row = (size_t)out->w * out->c;
 
+		/* input rows from CONST_FROM on all hold the same pixel (the
+		 * letterbox padding): every such output row equals the first,
+		 * computed by the same instructions, so copy it */
+		if (2 * y >= const_from && first_const >= 0) {
+			memcpy(out->d + (size_t)y * row, out->d + (size_t)first_const * row,
+			       row * sizeof(float));
+			continue;
+		}
+		if (2 * y >= const_from)
+			first_const = y;
 		k->conv(x->d + (size_t)2 * y * x->w * x->c, cv->kh + rows - 1, x->w, x->c, cv, 1,
 			tmp, rows, cw, act, NULL);
 		k->maxpool2(tmp, rows, cw, cv->cout, 2, out->d + (size_t)y * out->w * out->c, 1,
