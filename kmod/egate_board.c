@@ -58,17 +58,25 @@ int egate_board_lane_id(const struct egate_board *board)
 }
 EXPORT_SYMBOL_GPL(egate_board_lane_id);
 
-typedef int (*egate_wire_fn)(void *ctx, const struct egate_wire *wire,
-			     const char *con, unsigned int idx);
-
 const char * const egate_door_con[EGATE_NDOORS][EGATE_DOOR_NLINES] = {
 	{ "entry-drive", "entry-open", "entry-closed" },
 	{ "exit-drive", "exit-open", "exit-closed" },
 };
 
 /* Call @fn for every wire @w uses, with its lookup con_id and index. */
-static int egate_for_each_wire(const struct egate_wiring *w, egate_wire_fn fn,
-			       void *ctx)
+/**
+ * struct egate_wire_visitor - what to do for each wire of a wiring
+ * @fn: called with @ctx, the wire, its lookup con_id and index
+ * @ctx: the caller's context
+ */
+struct egate_wire_visitor {
+	int (*fn)(void *ctx, const struct egate_wire *wire, const char *con,
+		  unsigned int idx);
+	void *ctx;
+};
+
+static int egate_for_each_wire(const struct egate_wiring *w,
+			       const struct egate_wire_visitor *v)
 {
 	int ret = 0, d, i;
 
@@ -76,19 +84,19 @@ static int egate_for_each_wire(const struct egate_wiring *w, egate_wire_fn fn,
 		if (d == EGATE_DOOR_EXIT && w->topology != EGATE_TOPO_MANTRAP)
 			break;
 		for (i = 0; !ret && i < EGATE_DOOR_NLINES; i++)
-			ret = fn(ctx, d ? &w->exit[i] : &w->entry[i],
-				 egate_door_con[d][i], 0);
+			ret = v->fn(v->ctx, d ? &w->exit[i] : &w->entry[i],
+				    egate_door_con[d][i], 0);
 	}
 	for (i = 0; !ret && i < w->nbeams; i++)
-		ret = fn(ctx, &w->beam[i], "beam", i);
+		ret = v->fn(v->ctx, &w->beam[i], "beam", i);
 	if (!ret)
-		ret = fn(ctx, &w->emergency, "emergency", 0);
+		ret = v->fn(v->ctx, &w->emergency, "emergency", 0);
 	if (!ret && w->green.wired)
-		ret = fn(ctx, &w->green, "lamp-green", 0);
+		ret = v->fn(v->ctx, &w->green, "lamp-green", 0);
 	if (!ret && w->red.wired)
-		ret = fn(ctx, &w->red, "lamp-red", 0);
+		ret = v->fn(v->ctx, &w->red, "lamp-red", 0);
 	if (!ret && w->buzzer.wired)
-		ret = fn(ctx, &w->buzzer, "buzzer", 0);
+		ret = v->fn(v->ctx, &w->buzzer, "buzzer", 0);
 	return ret;
 }
 
@@ -133,7 +141,9 @@ static int egate_wiring_check(const struct egate_wiring *w)
 		return -EINVAL;
 	if (w->swing_beams > w->nbeams / 2)
 		return -EINVAL;
-	return egate_for_each_wire(w, egate_check_wire, &c);
+	struct egate_wire_visitor v = { egate_check_wire, &c };
+
+	return egate_for_each_wire(w, &v);
 }
 
 struct egate_lookup_fill {
@@ -208,6 +218,7 @@ static struct egate_board *egate_board_create(const struct egate_wiring *w,
 					      bool admin)
 {
 	struct egate_lookup_fill fill = { .w = NULL };
+	struct egate_wire_visitor v = { egate_fill_lookup, &fill };
 	struct egate_board *board;
 	unsigned int nlines;
 	int ret;
@@ -235,7 +246,7 @@ static struct egate_board *egate_board_create(const struct egate_wiring *w,
 	}
 	fill.w = &board->wiring;
 	fill.entry = board->lookup->table;
-	egate_for_each_wire(&board->wiring, egate_fill_lookup, &fill);
+	egate_for_each_wire(&board->wiring, &v);
 	return board;
 
 free_board:

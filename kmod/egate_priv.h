@@ -176,7 +176,7 @@ struct egate_lane {
 	struct delayed_work poll_work;
 	struct delayed_work timer_work;
 
-	struct mutex lock;
+	struct mutex lock;	/* see the top of this file */
 	bool dead;
 	struct egate_inputs in;
 	struct egate_inputs cand;
@@ -217,7 +217,7 @@ struct egate_lane {
 struct egate_reader {
 	struct list_head node;
 	struct egate_lane *lane;
-	spinlock_t lock;
+	spinlock_t lock;	/* @fifo, @dropped */
 	DECLARE_KFIFO_PTR(fifo, struct egate_event);
 	u64 dropped;
 	wait_queue_head_t wait;

@@ -111,7 +111,7 @@ struct egate_sim {
 	struct gpio_chip gc;
 	struct platform_device *pdev;
 	struct egate_board *board;
-	spinlock_t lock;
+	spinlock_t lock;	/* the fields marked lock */
 	unsigned int nbeams;
 	u32 topology;
 	unsigned int door_ms;

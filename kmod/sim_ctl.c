@@ -58,21 +58,21 @@ static int sim_cmd_walk(struct egate_sim *sim, char *args, bool pair)
 			return -EINVAL;
 		*val++ = '\0';
 		ret = 0;
-		if (!strcmp(tok, "dir") && !strcmp(val, "fwd"))
+		if (!strcmp(tok, "dir") && !strcmp(val, "fwd")) {
 			t.dir = 1;
-		else if (!strcmp(tok, "dir") && !strcmp(val, "rev"))
+		} else if (!strcmp(tok, "dir") && !strcmp(val, "rev")) {
 			t.dir = -1;
-		else if (!strcmp(tok, "speed"))
+		} else if (!strcmp(tok, "speed")) {
 			ret = kstrtouint(val, 10, &t.speed);
-		else if (!strcmp(tok, "len"))
+		} else if (!strcmp(tok, "len")) {
 			ret = kstrtouint(val, 10, &t.length);
-		else if (!strcmp(tok, "gap"))
+		} else if (!strcmp(tok, "gap")) {
 			ret = kstrtouint(val, 10, &gap);
-		else if (!strcmp(tok, "delay") && !kstrtouint(val, 10, &ms))
+		} else if (!strcmp(tok, "delay") && !kstrtouint(val, 10, &ms)) {
 			t.start_at = jiffies + msecs_to_jiffies(ms);
-		else if (!strcmp(tok, "stop") &&
-			 sscanf(val, "%u,%u", &beam, &ms) == 2 &&
-			 beam < sim->nbeams) {
+		} else if (!strcmp(tok, "stop") &&
+			   sscanf(val, "%u,%u", &beam, &ms) == 2 &&
+			   beam < sim->nbeams) {
 			t.stop_at = sim_beam_x(beam);
 			t.stop_ms = ms;
 		} else {

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark (numbers, loosely checked): event throughput through read(),
+ * latency from a simulated sensor edge to the event being readable with
+ * interrupts and with polling, and command write() round trip (the door
+ * line is driven inside write()).  Under QEMU TCG these are emulated
+ * timings: compare them with each other, not with hardware.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "egate_test.h"
+
+static unsigned long long eg_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int eg_cmp_ull(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a;
+	unsigned long long y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+FIXTURE(bench) {
+	int fd;
+};
+
+FIXTURE_VARIANT(bench) {
+	const char *name;
+	const char *egate;
+};
+
+FIXTURE_VARIANT_ADD(bench, irq) {
+	.name = "irq",
+	.egate = "fifo_size=4096",
+};
+
+FIXTURE_VARIANT_ADD(bench, polled) {
+	.name = "polled (poll_ms=1 debounce=1)",
+	.egate = "fifo_size=4096 poll=1 poll_ms=1 debounce=1",
+};
+
+FIXTURE_SETUP(bench)
+{
+	ASSERT_EQ(0, eg_load(variant->egate, ""));
+	self->fd = eg_open(O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(bench)
+{
+	close(self->fd);
+	eg_unload();
+}
+
+TEST_F_TIMEOUT(bench, edge_to_event_latency, 120)
+{
+	enum { N = 200 };
+	unsigned long long kern[N], user[N], t0;
+	struct egate_event ev;
+	int i, got = 0;
+
+	for (i = 0; i < N; i++) {
+		struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+
+		eg_drain(self->fd);
+		t0 = eg_now_ns();
+		ASSERT_EQ(0, eg_sim("beam 4 %d", !(i & 1)));
+		ASSERT_EQ(1, poll(&pfd, 1, 2000));
+		ASSERT_EQ(sizeof(ev), read(self->fd, &ev, sizeof(ev)));
+		if (ev.type != EGATE_EV_BEAMS)
+			continue;
+		kern[got] = ev.timestamp_ns - t0;
+		user[got] = eg_now_ns() - t0;
+		got++;
+	}
+	ASSERT_LT(N / 2, got);
+	qsort(kern, got, sizeof(kern[0]), eg_cmp_ull);
+	qsort(user, got, sizeof(user[0]), eg_cmp_ull);
+	ksft_print_msg("bench %s (emulated, QEMU TCG): sensor edge -> event raised: median %llu us, p99 %llu us; -> read by userspace: median %llu us, p99 %llu us (n=%d)\n",
+		       variant->name, kern[got / 2] / 1000,
+		       kern[got * 99 / 100] / 1000, user[got / 2] / 1000,
+		       user[got * 99 / 100] / 1000, got);
+	EXPECT_GT(1000000000ULL, user[got / 2]);
+}
+
+TEST_F_TIMEOUT(bench, read_throughput, 120)
+{
+	struct egate_event evs[512];
+	unsigned long long t0, dt = 0, total = 0;
+	ssize_t n;
+
+	int ctl = eg_open_ctl();
+
+	/* Fill the queue (4096 records) with DENY events, then time the reads. */
+	ASSERT_LE(0, ctl);
+	for (int round = 0; round < 5; round++) {
+		for (int i = 0; i < 4000; i++)
+			ASSERT_EQ(0, eg_cmd(ctl, EGATE_CMD_DENY, 0, 0, 0));
+		t0 = eg_now_ns();
+		while ((n = read(self->fd, evs, sizeof(evs))) > 0)
+			total += n / sizeof(evs[0]);
+		dt += eg_now_ns() - t0;
+	}
+	close(ctl);
+	ASSERT_LE(20000, total);
+	ksft_print_msg("bench %s (emulated, QEMU TCG): read() throughput %llu events/s (%llu events, 512 per read)\n",
+		       variant->name, total * 1000000000ULL / (dt ? dt : 1), total);
+}
+
+FIXTURE(cmd) {
+	int fd;
+};
+
+FIXTURE_SETUP(cmd)
+{
+	ASSERT_EQ(0, eg_load("", ""));
+	self->fd = eg_open_ctl();
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(cmd)
+{
+	close(self->fd);
+	eg_unload();
+}
+
+TEST_F_TIMEOUT(cmd, round_trip, 120)
+{
+	enum { N = 500, A = 50 };
+	unsigned long long lat[N], t0;
+	int fd = self->fd, i;
+	for (i = 0; i < N; i++) {
+		t0 = eg_now_ns();
+		ASSERT_EQ(0, eg_cmd(fd, EGATE_CMD_HEARTBEAT, 0, 0, 0));
+		lat[i] = eg_now_ns() - t0;
+	}
+	qsort(lat, N, sizeof(lat[0]), eg_cmp_ull);
+	ksft_print_msg("bench (emulated, QEMU TCG): HEARTBEAT write(): median %llu us, p99 %llu us (n=%d)\n",
+		       lat[N / 2] / 1000, lat[N * 99 / 100] / 1000, N);
+
+	/* AUTHORISE drives the door line before write() returns. */
+	for (i = 0; i < A; i++) {
+		ASSERT_EQ(0, eg_sysfs_wait("state", "idle", 5000));
+		t0 = eg_now_ns();
+		ASSERT_EQ(0, eg_cmd(fd, EGATE_CMD_AUTHORISE, 0, 0, 0));
+		lat[i] = eg_now_ns() - t0;
+		ASSERT_EQ(1, eg_sim_status("entry_drive"));
+		ASSERT_EQ(0, eg_cmd(fd, EGATE_CMD_DENY, 0, 0, 0));
+	}
+	qsort(lat, A, sizeof(lat[0]), eg_cmp_ull);
+	ksft_print_msg("bench (emulated, QEMU TCG): AUTHORISE write() -> door line driven: median %llu us, p99 %llu us (n=%d)\n",
+		       lat[A / 2] / 1000, lat[A * 99 / 100] / 1000, A);
+}
+
+TEST_HARNESS_MAIN
