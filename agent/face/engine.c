@@ -180,7 +180,8 @@ int egate_face_detect(struct egate_face_engine *e, const struct egate_face_image
 		return -EINVAL;
 	if (max > EGATE_FACE_MAX_FACES)
 		max = EGATE_FACE_MAX_FACES;
-	r = arena_begin(&e->a, (size_t)size * size * 80 + (1u << 20));
+	/* fused conv + pool keeps the maps small: ~15 floats a pixel */
+	r = arena_begin(&e->a, (size_t)size * size * (e->k->fuse ? 24 : 80) + (1u << 20));
 	if (r < 0)
 		return r;
 	r = preprocess(&e->a, img, 0, 0, (int)img->width, (int)img->height, false, size,

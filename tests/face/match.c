@@ -200,4 +200,56 @@ TEST(demo_faces_verify)
 	egate_face_engine_free(e);
 }
 
+/* Portrait images pad on the right; boxes past the border are clipped. */
+TEST(portrait_and_border_faces)
+{
+	struct egate_face_engine *e = NULL;
+	struct egate_face_picture *p = NULL;
+	struct egate_face_detection det[8];
+	char err[256], path[PATH_MAX];
+	int found = 0;
+
+	if (!have_models())
+		SKIP(return, "models not fetched");
+	ASSERT_EQ(0, egate_face_engine_new(models_dir(), &e, err, sizeof(err)));
+	demo_path(path, sizeof(path), "sample2.jpg");
+	ASSERT_EQ(0, egate_face_picture_load(path, &p, err, sizeof(err)));
+	do {
+		struct egate_face_image img = egate_face_picture_image(p), sub;
+		int n = egate_face_detect(e, &img, NULL, det, 8);
+
+		ASSERT_LE(1, n);
+		/* portrait windows around the face, shifted so it crosses the
+		 * left, right and top borders */
+		for (int shift = -120; shift <= 120; shift += 60) {
+			int w = (int)det[0].box.width + 40, h = (int)det[0].box.height * 3;
+			int x = (int)det[0].box.x - 20 + shift, y = (int)det[0].box.y - 40;
+			struct egate_face_landmarks lm;
+			float d[D];
+			int m;
+
+			if (x < 0)
+				x = 0;
+			if (y < 0)
+				y = 0;
+			if (x + w > (int)img.width)
+				w = (int)img.width - x;
+			if (y + h > (int)img.height)
+				h = (int)img.height - y;
+			sub = (struct egate_face_image){ img.rgb + (size_t)y * img.stride + (size_t)x * 3,
+							 (uint32_t)w, (uint32_t)h, img.stride };
+			m = egate_face_detect(e, &sub, NULL, det + 1, 7);
+			ASSERT_LE(0, m);
+			for (int i = 1; i <= m; i++) {
+				ASSERT_EQ(0, egate_face_landmarks(e, &sub, &det[i].box, &lm));
+				ASSERT_EQ(0, egate_face_descriptor(e, &sub, &lm, d));
+				found++;
+			}
+		}
+	} while (0);
+	ASSERT_LE(1, found);
+	egate_face_picture_free(p);
+	egate_face_engine_free(e);
+}
+
 TEST_HARNESS_MAIN
