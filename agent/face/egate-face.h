@@ -173,6 +173,10 @@ int egate_face_gallery_new(enum egate_face_gallery_kind kind, size_t capacity,
 void egate_face_gallery_free(struct egate_face_gallery *g);
 /* Appends a template; returns its index. */
 int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const float *desc);
+/* Removes every template with ID (a traveller deleted from the gallery);
+ * the last templates move into the holes, so indices change.  Returns the
+ * number removed. */
+int egate_face_gallery_remove_id(struct egate_face_gallery *g, uint64_t id);
 size_t egate_face_gallery_size(const struct egate_face_gallery *g);
 /* The stored template at INDEX (the float copy). */
 const float *egate_face_gallery_template(const struct egate_face_gallery *g, size_t index);

@@ -306,6 +306,38 @@ int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const 
 	return (int64_t)i;
 }
 
+int egate_face_gallery_remove_id(struct egate_face_gallery *g, uint64_t id)
+{
+	int removed = 0;
+
+	if (!g)
+		return -EINVAL;
+	for (size_t i = 0; i < g->n;) {
+		size_t last = g->n - 1;
+
+		if (g->ids[i] != id) {
+			i++;
+			continue;
+		}
+		if (i != last) {
+			memcpy(g->f + i * D, g->f + last * D, D * sizeof(float));
+			g->ids[i] = g->ids[last];
+			g->norm2[i] = g->norm2[last];
+			if (g->kind == EGATE_FACE_GALLERY_INT8) {
+				memcpy(g->q + i * D, g->q + last * D, D);
+				g->qscale[i] = g->qscale[last];
+			}
+		}
+		/* no copy of a removed template stays behind */
+		memset(g->f + last * D, 0, D * sizeof(float));
+		if (g->kind == EGATE_FACE_GALLERY_INT8)
+			memset(g->q + last * D, 0, D);
+		g->n--;
+		removed++;
+	}
+	return removed;
+}
+
 size_t egate_face_gallery_size(const struct egate_face_gallery *g) { return g ? g->n : 0; }
 
 const float *egate_face_gallery_template(const struct egate_face_gallery *g, size_t i)

@@ -131,6 +131,34 @@ TEST(search_small_and_limits)
 	egate_face_gallery_free(g);
 }
 
+TEST(remove_traveller)
+{
+	struct egate_face_gallery *g = NULL;
+	struct egate_face_search_opts o = { .k = 10 };
+	struct egate_face_match m[10];
+	float d[D], probe[D];
+	int n;
+
+	ASSERT_EQ(0, egate_face_gallery_new(EGATE_FACE_GALLERY_INT8, 0, &g));
+	for (int i = 0; i < 50; i++) {
+		synth(d);
+		if (i == 7)
+			memcpy(probe, d, sizeof(d));
+		/* traveller 3 has templates 3, 7 (the probe) and 11 */
+		ASSERT_EQ(i, egate_face_gallery_add(g, i == 7 || i == 11 ? 3 : (uint64_t)i, d));
+	}
+	n = egate_face_gallery_search(g, probe, &o, m, 10);
+	ASSERT_EQ(10, n);
+	ASSERT_EQ(3u, m[0].id);
+	ASSERT_EQ(3, egate_face_gallery_remove_id(g, 3));
+	ASSERT_EQ(47u, egate_face_gallery_size(g));
+	n = egate_face_gallery_search(g, probe, &o, m, 10);
+	for (int i = 0; i < n; i++)
+		ASSERT_NE(3u, m[i].id);
+	ASSERT_EQ(0, egate_face_gallery_remove_id(g, 3));
+	egate_face_gallery_free(g);
+}
+
 TEST(gallery_file_roundtrip)
 {
 	struct egate_face_gallery *g = NULL, *h = NULL;
