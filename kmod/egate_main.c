@@ -143,6 +143,7 @@ static void egate_remove(struct platform_device *pdev)
 
 	/* Readers wake with -ENODEV; nothing touches the lines after this. */
 	mutex_lock(&lane->lock);
+	egate_sm_remove(lane);
 	WRITE_ONCE(lane->dead, true);
 	lane->pdev = NULL;
 	egate_wake_all(lane);

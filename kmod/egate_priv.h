@@ -140,6 +140,7 @@ struct egate_door {
  * @emergency_latched: emergency seen and not reset
  * @hb_lost: controller missed a heartbeat; reset needed
  * @dir: direction of the current authorisation
+ * @auth_active: an authorisation was accepted and has not ended
  * @tag: tag of the current authorisation (0 when none)
  * @reached: passage: highest logical beam reached, plus one
  * @entry_cleared: passage: the entry beam cleared after the traveller
@@ -189,6 +190,7 @@ struct egate_lane {
 	bool emergency_latched;
 	bool hb_lost;
 	u32 dir;
+	bool auth_active;
 	u64 tag;
 	u32 reached;
 	bool entry_cleared;
@@ -255,6 +257,7 @@ int egate_sm_command(struct egate_lane *lane, struct egate_reader *r,
 		     const struct egate_cmd *cmd);
 void egate_sm_claim(struct egate_lane *lane, struct egate_reader *r);
 void egate_sm_release(struct egate_lane *lane, struct egate_reader *r);
+void egate_sm_remove(struct egate_lane *lane);
 const char *egate_state_name(u32 state);
 const char *egate_alarm_name(u32 alarm);
 const char *egate_event_name(u32 type);

@@ -58,7 +58,7 @@ static const char * const egate_event_names[EGATE_EV_COUNT] = {
 	[EGATE_EV_HEARTBEAT_LOST]	= "heartbeat_lost",
 	[EGATE_EV_MODE]			= "mode",
 	[EGATE_EV_OBSTRUCTED]		= "obstructed",
-	[EGATE_EV_ABORTED]		= "aborted",
+	[EGATE_EV_AUTH_END]		= "auth_end",
 };
 
 const char *egate_state_name(u32 state)
@@ -202,18 +202,30 @@ static bool egate_alarm_interrupts(struct egate_lane *lane)
 	       lane->phase == EGATE_ST_CLOSING;
 }
 
-static void egate_end_authorisation(struct egate_lane *lane)
+/*
+ * The one place an authorisation ends: reports how, once.  (A parked
+ * io_uring "authorise" command would complete from here.)
+ */
+static void egate_auth_end(struct egate_lane *lane, u32 outcome)
 {
 	egate_dl_clear(lane, EGATE_DL_STATE);
+	if (!lane->auth_active)
+		return;
+	lane->auth_active = false;
+	egate_emit(lane, EGATE_EV_AUTH_END, outcome);
 	lane->tag = 0;
 }
 
-static void egate_abort_passage(struct egate_lane *lane, u32 why)
+static u32 egate_alarm_outcome(u32 alarm)
 {
-	if (!egate_in_passage(lane))
-		return;
-	egate_emit(lane, EGATE_EV_ABORTED, why);
-	egate_end_authorisation(lane);
+	switch (alarm) {
+	case EGATE_ALARM_TAILGATING:
+		return EGATE_OUT_TAILGATING;
+	case EGATE_ALARM_WRONG_WAY:
+		return EGATE_OUT_WRONG_WAY;
+	default:
+		return EGATE_OUT_ALARM;
+	}
 }
 
 static void egate_raise_alarm(struct egate_lane *lane, u32 alarm)
@@ -222,8 +234,7 @@ static void egate_raise_alarm(struct egate_lane *lane, u32 alarm)
 	egate_emit(lane, EGATE_EV_ALARM, alarm);
 	if (!egate_alarm_interrupts(lane))
 		return;
-	egate_abort_passage(lane, EGATE_ST_ALARM);
-	egate_end_authorisation(lane);
+	egate_auth_end(lane, egate_alarm_outcome(alarm));
 	lane->alarm = alarm;
 	lane->phase = EGATE_ST_ALARM;
 }
@@ -232,10 +243,9 @@ static void egate_enter_fault(struct egate_lane *lane)
 {
 	if (lane->phase == EGATE_ST_FAULT)
 		return;
-	egate_abort_passage(lane, EGATE_ST_FAULT);
 	lane->cnt[EGATE_CNT_ALARM_BASE + EGATE_ALARM_FAULT]++;
 	egate_emit(lane, EGATE_EV_ALARM, EGATE_ALARM_FAULT);
-	egate_end_authorisation(lane);
+	egate_auth_end(lane, EGATE_OUT_FAULT);
 	lane->alarm = EGATE_ALARM_FAULT;
 	lane->phase = EGATE_ST_FAULT;
 }
@@ -245,8 +255,7 @@ static void egate_lose_control(struct egate_lane *lane)
 {
 	if (lane->phase == EGATE_ST_EMERGENCY || lane->phase == EGATE_ST_FAULT)
 		return;
-	egate_abort_passage(lane, EGATE_ST_OUT_OF_SERVICE);
-	egate_end_authorisation(lane);
+	egate_auth_end(lane, EGATE_OUT_OUT_OF_SERVICE);
 	lane->phase = EGATE_ST_OUT_OF_SERVICE;
 }
 
@@ -255,7 +264,7 @@ static void egate_passage_done(struct egate_lane *lane)
 	lane->cnt[EGATE_CNT_PASSAGES]++;
 	egate_emit(lane, EGATE_EV_PASSAGE_DONE,
 		   (u32)lane->cnt[EGATE_CNT_PASSAGES]);
-	egate_end_authorisation(lane);
+	egate_auth_end(lane, EGATE_OUT_COMPLETED);
 	lane->done_at = jiffies;
 	lane->phase = EGATE_ST_CLOSING;
 }
@@ -549,8 +558,7 @@ static void egate_emergency_changed(struct egate_lane *lane, bool active)
 	if (!active)
 		return;
 	lane->cnt[EGATE_CNT_ALARM_BASE + EGATE_ALARM_EMERGENCY]++;
-	egate_abort_passage(lane, EGATE_ST_EMERGENCY);
-	egate_end_authorisation(lane);
+	egate_auth_end(lane, EGATE_OUT_EMERGENCY);
 	lane->emergency_latched = true;
 	lane->alarm = EGATE_ALARM_EMERGENCY;
 	lane->phase = EGATE_ST_EMERGENCY;
@@ -590,7 +598,7 @@ static void egate_deadline(struct egate_lane *lane, int which)
 		if (lane->phase == EGATE_ST_AUTHORISED) {
 			lane->cnt[EGATE_CNT_EXPIRED]++;
 			egate_emit(lane, EGATE_EV_EXPIRED, 0);
-			egate_end_authorisation(lane);
+			egate_auth_end(lane, EGATE_OUT_EXPIRED);
 			lane->phase = EGATE_ST_CLOSING;
 		} else if (egate_in_passage(lane)) {
 			egate_raise_alarm(lane, EGATE_ALARM_LOITERING);
@@ -646,6 +654,7 @@ static int egate_cmd_authorise(struct egate_lane *lane,
 		return -EBUSY;
 	lane->dir = cmd->arg;
 	lane->tag = cmd->tag;
+	lane->auth_active = true;
 	lane->reached = 0;
 	lane->entry_cleared = false;
 	lane->phase = EGATE_ST_AUTHORISED;
@@ -669,8 +678,7 @@ static int egate_cmd_reset(struct egate_lane *lane)
 	lane->hb_lost = false;
 	lane->alarm = EGATE_ALARM_NONE;
 	egate_emit(lane, EGATE_EV_RESET, lane->phase);
-	egate_abort_passage(lane, EGATE_ST_CLOSING);
-	egate_end_authorisation(lane);
+	egate_auth_end(lane, EGATE_OUT_RESET);
 	for (d = 0; d < EGATE_NDOORS; d++)
 		egate_dl_clear(lane, EGATE_DL_TRAVEL0 + d);
 	lane->phase = EGATE_ST_CLOSING;
@@ -690,7 +698,7 @@ static int egate_cmd_set_mode(struct egate_lane *lane, u32 mode)
 	if (mode == EGATE_MODE_OUT_OF_SERVICE &&
 	    (lane->phase == EGATE_ST_IDLE ||
 	     lane->phase == EGATE_ST_AUTHORISED)) {
-		egate_abort_passage(lane, EGATE_ST_OUT_OF_SERVICE);
+		egate_auth_end(lane, EGATE_OUT_OUT_OF_SERVICE);
 		lane->phase = EGATE_ST_OUT_OF_SERVICE;
 	} else if (mode == EGATE_MODE_NORMAL &&
 		   lane->phase == EGATE_ST_OUT_OF_SERVICE) {
@@ -738,7 +746,7 @@ static int egate_cmd_exec(struct egate_lane *lane, const struct egate_cmd *cmd)
 		lane->cnt[EGATE_CNT_DENIED]++;
 		egate_emit(lane, EGATE_EV_DENIED, 0);
 		if (lane->phase == EGATE_ST_AUTHORISED) {
-			egate_end_authorisation(lane);
+			egate_auth_end(lane, EGATE_OUT_DENIED);
 			lane->phase = EGATE_ST_CLOSING;
 		}
 		return 0;
@@ -746,8 +754,7 @@ static int egate_cmd_exec(struct egate_lane *lane, const struct egate_cmd *cmd)
 		if (lane->phase == EGATE_ST_EMERGENCY ||
 		    lane->phase == EGATE_ST_FAULT)
 			return -EBUSY;
-		egate_abort_passage(lane, EGATE_ST_LOCKED);
-		egate_end_authorisation(lane);
+		egate_auth_end(lane, EGATE_OUT_LOCKED);
 		lane->phase = EGATE_ST_LOCKED;
 		return 0;
 	case EGATE_CMD_SET_MODE:
@@ -821,6 +828,13 @@ void egate_sm_release(struct egate_lane *lane, struct egate_reader *r)
 	egate_emit(lane, EGATE_EV_CONTROLLER, 0);
 	egate_lose_control(lane);
 	egate_settle(lane);
+}
+
+/* Called with the lane lock held, as the lane is removed. */
+void egate_sm_remove(struct egate_lane *lane)
+{
+	lockdep_assert_held(&lane->lock);
+	egate_auth_end(lane, EGATE_OUT_REMOVED);
 }
 
 /* Called with the lane lock held, before the lane goes live. */

@@ -3,8 +3,9 @@
  * egate_sim - a simulated lane: a GPIO chip whose inputs come from a
  * physical model of doors and travellers, controlled through debugfs.
  *
- * Locking: egate_sim.lock (a spinlock: the GPIO callbacks may be called in
- * atomic context) protects every field marked "lock".  Interrupts are
+ * Locking: egate_sim.lock (a raw spinlock: the GPIO and irq_chip callbacks
+ * run in atomic context, the latter under the irq descriptor lock) protects
+ * every field marked "lock".  Interrupts are
  * raised after dropping it.
  */
 #ifndef EGATE_SIM_H
@@ -111,7 +112,7 @@ struct egate_sim {
 	struct gpio_chip gc;
 	struct platform_device *pdev;
 	struct egate_board *board;
-	spinlock_t lock;	/* the fields marked lock */
+	raw_spinlock_t lock;	/* the fields marked lock */
 	unsigned int nbeams;
 	u32 topology;
 	unsigned int door_ms;

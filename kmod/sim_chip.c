@@ -40,9 +40,9 @@ static int sim_get(struct gpio_chip *gc, unsigned int offset)
 	unsigned long flags;
 	int v;
 
-	spin_lock_irqsave(&sim->lock, flags);
+	raw_spin_lock_irqsave(&sim->lock, flags);
 	v = test_bit(offset, &sim->levels);
-	spin_unlock_irqrestore(&sim->lock, flags);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
 	return v;
 }
 
@@ -53,9 +53,9 @@ static void sim_set(struct gpio_chip *gc, unsigned int offset, int value)
 
 	if (!sim_is_output(offset))
 		return;
-	spin_lock_irqsave(&sim->lock, flags);
+	raw_spin_lock_irqsave(&sim->lock, flags);
 	__assign_bit(offset, &sim->levels, value);
-	spin_unlock_irqrestore(&sim->lock, flags);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
 }
 
 static int sim_direction_input(struct gpio_chip *gc, unsigned int offset)
@@ -79,9 +79,9 @@ static void sim_irq_mask(struct irq_data *d)
 	irq_hw_number_t hwirq = irqd_to_hwirq(d);
 	unsigned long flags;
 
-	spin_lock_irqsave(&sim->lock, flags);
+	raw_spin_lock_irqsave(&sim->lock, flags);
 	__clear_bit(hwirq, &sim->irq_en);
-	spin_unlock_irqrestore(&sim->lock, flags);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
 	gpiochip_disable_irq(gc, hwirq);
 }
 
@@ -93,9 +93,9 @@ static void sim_irq_unmask(struct irq_data *d)
 	unsigned long flags;
 
 	gpiochip_enable_irq(gc, hwirq);
-	spin_lock_irqsave(&sim->lock, flags);
+	raw_spin_lock_irqsave(&sim->lock, flags);
 	__set_bit(hwirq, &sim->irq_en);
-	spin_unlock_irqrestore(&sim->lock, flags);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
 }
 
 static int sim_irq_set_type(struct irq_data *d, unsigned int type)
@@ -107,10 +107,10 @@ static int sim_irq_set_type(struct irq_data *d, unsigned int type)
 
 	if (type & IRQ_TYPE_LEVEL_MASK)
 		return -EINVAL;
-	spin_lock_irqsave(&sim->lock, flags);
+	raw_spin_lock_irqsave(&sim->lock, flags);
 	__assign_bit(hwirq, &sim->irq_rise, type & IRQ_TYPE_EDGE_RISING);
 	__assign_bit(hwirq, &sim->irq_fall, type & IRQ_TYPE_EDGE_FALLING);
-	spin_unlock_irqrestore(&sim->lock, flags);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
 	return 0;
 }
 

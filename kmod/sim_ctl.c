@@ -104,14 +104,14 @@ static int sim_cmd_door(struct egate_sim *sim, const char *what, char *args)
 	ret = sim_parse_bool(args, &v);
 	if (ret)
 		return ret;
-	spin_lock_irqsave(&sim->lock, flags);
+	raw_spin_lock_irqsave(&sim->lock, flags);
 	if (!strcmp(what, "force"))
 		sim->door[d].forced = v;
 	else if (!strcmp(what, "jam"))
 		sim->door[d].jammed = v;
 	else
 		sim->door[d].fault = v;
-	spin_unlock_irqrestore(&sim->lock, flags);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
 	return 0;
 }
 
@@ -123,7 +123,7 @@ static int sim_cmd_beam(struct egate_sim *sim, char *args)
 
 	if (!num || kstrtouint(num, 10, &b) || b >= sim->nbeams || !args)
 		return -EINVAL;
-	spin_lock_irqsave(&sim->lock, flags);
+	raw_spin_lock_irqsave(&sim->lock, flags);
 	if (!strcmp(args, "-")) {
 		sim->ovr_mask &= ~BIT(b);
 	} else if (!strcmp(args, "0") || !strcmp(args, "1")) {
@@ -135,7 +135,7 @@ static int sim_cmd_beam(struct egate_sim *sim, char *args)
 	} else {
 		b = UINT_MAX;
 	}
-	spin_unlock_irqrestore(&sim->lock, flags);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
 	return b == UINT_MAX ? -EINVAL : 0;
 }
 
@@ -149,10 +149,10 @@ static int sim_cmd_burst(struct egate_sim *sim, char *args)
 	    kstrtouint(args, 10, &count) || count > 10000000)
 		return -EINVAL;
 	for (i = 0; i < count; i++) {
-		spin_lock_irqsave(&sim->lock, flags);
+		raw_spin_lock_irqsave(&sim->lock, flags);
 		sim->ovr_mask |= BIT(b);
 		sim->ovr_val ^= BIT(b);
-		spin_unlock_irqrestore(&sim->lock, flags);
+		raw_spin_unlock_irqrestore(&sim->lock, flags);
 		sim_model_update(sim);
 		cond_resched();
 	}
@@ -171,17 +171,17 @@ static int sim_ctl_exec(struct egate_sim *sim, char *line)
 	} else if (!strcmp(cmd, "pair")) {
 		ret = sim_cmd_walk(sim, line, true);
 	} else if (!strcmp(cmd, "clear")) {
-		spin_lock_irqsave(&sim->lock, flags);
+		raw_spin_lock_irqsave(&sim->lock, flags);
 		memset(sim->tr, 0, sizeof(sim->tr));
 		sim->ovr_mask = 0;
-		spin_unlock_irqrestore(&sim->lock, flags);
+		raw_spin_unlock_irqrestore(&sim->lock, flags);
 		ret = 0;
 	} else if (!strcmp(cmd, "emergency")) {
 		ret = sim_parse_bool(line, &v);
 		if (!ret) {
-			spin_lock_irqsave(&sim->lock, flags);
+			raw_spin_lock_irqsave(&sim->lock, flags);
 			sim->emergency = v;
-			spin_unlock_irqrestore(&sim->lock, flags);
+			raw_spin_unlock_irqrestore(&sim->lock, flags);
 		}
 	} else if (!strcmp(cmd, "force") || !strcmp(cmd, "jam") ||
 		   !strcmp(cmd, "fault")) {
@@ -229,7 +229,7 @@ static int sim_status_show(struct seq_file *m, void *v)
 	int pos[2], travellers = 0, i;
 	u64 edges, irqs;
 
-	spin_lock_irqsave(&sim->lock, flags);
+	raw_spin_lock_irqsave(&sim->lock, flags);
 	levels = sim->levels;
 	pos[0] = sim->door[0].pos;
 	pos[1] = sim->door[1].pos;
@@ -237,7 +237,7 @@ static int sim_status_show(struct seq_file *m, void *v)
 		travellers += sim->tr[i].active;
 	edges = sim->edges;
 	irqs = sim->irqs_raised;
-	spin_unlock_irqrestore(&sim->lock, flags);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
 
 	seq_printf(m, "beams 0x%08lx\n",
 		   (levels >> SIM_BEAM0) & GENMASK(sim->nbeams - 1, 0));

@@ -179,7 +179,7 @@ static void sim_model_run(struct egate_sim *sim, unsigned int ms)
 	unsigned long flags, changed, fire;
 	int i, d;
 
-	spin_lock_irqsave(&sim->lock, flags);
+	raw_spin_lock_irqsave(&sim->lock, flags);
 	for (d = 0; d < 2 && ms; d++)
 		sim_door_step(sim, d, ms);
 	for (i = 0; i < SIM_MAX_TRAVELLERS && ms; i++)
@@ -189,7 +189,7 @@ static void sim_model_run(struct egate_sim *sim, unsigned int ms)
 	fire = changed & sim->irq_en &
 	       ((sim->levels & sim->irq_rise) | (~sim->levels & sim->irq_fall));
 	sim->irqs_raised += hweight_long(fire);
-	spin_unlock_irqrestore(&sim->lock, flags);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
 
 	if (fire)
 		sim_chip_raise(sim, fire);
@@ -207,11 +207,11 @@ static void sim_tick(struct timer_list *t)
 	unsigned int ms;
 	bool stopping;
 
-	spin_lock_irqsave(&sim->lock, flags);
+	raw_spin_lock_irqsave(&sim->lock, flags);
 	ms = jiffies_to_msecs(now - sim->last_tick);
 	sim->last_tick = now;
 	stopping = sim->stopping;
-	spin_unlock_irqrestore(&sim->lock, flags);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
 	if (stopping)
 		return;
 
@@ -225,7 +225,7 @@ int sim_model_add(struct egate_sim *sim, const struct sim_traveller *t)
 	unsigned long flags;
 	int i, ret = -ENOSPC;
 
-	spin_lock_irqsave(&sim->lock, flags);
+	raw_spin_lock_irqsave(&sim->lock, flags);
 	for (i = 0; i < SIM_MAX_TRAVELLERS; i++) {
 		if (sim->tr[i].active)
 			continue;
@@ -234,7 +234,7 @@ int sim_model_add(struct egate_sim *sim, const struct sim_traveller *t)
 		ret = 0;
 		break;
 	}
-	spin_unlock_irqrestore(&sim->lock, flags);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
 	return ret;
 }
 
@@ -242,7 +242,7 @@ void sim_model_init(struct egate_sim *sim)
 {
 	int swing = SIM_SWING_BEAMS * SIM_BEAM_SPACING;
 
-	spin_lock_init(&sim->lock);
+	raw_spin_lock_init(&sim->lock);
 	sim->door[0].present = true;
 	sim->door[0].x = SIM_ENTRY_X;
 	sim->door[0].swing = swing;
@@ -264,8 +264,8 @@ void sim_model_stop(struct egate_sim *sim)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&sim->lock, flags);
+	raw_spin_lock_irqsave(&sim->lock, flags);
 	sim->stopping = true;
-	spin_unlock_irqrestore(&sim->lock, flags);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
 	del_timer_sync(&sim->tick);
 }

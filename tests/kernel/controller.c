@@ -59,8 +59,8 @@ TEST_F(ctl, killed_mid_passage)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	ASSERT_NE(NULL, eg_expect(self->ro, mark, EGATE_EV_CONTROLLER, 0, 2000));
-	ASSERT_NE(NULL, eg_expect(self->ro, mark, EGATE_EV_ABORTED,
-				  EGATE_ST_OUT_OF_SERVICE, 2000));
+	ASSERT_NE(NULL, eg_expect(self->ro, mark, EGATE_EV_AUTH_END,
+				  EGATE_OUT_OUT_OF_SERVICE, 2000));
 	ASSERT_EQ(0, eg_expect_state(self->ro, mark, EGATE_ST_OUT_OF_SERVICE, 2000));
 	EXPECT_EQ(0, eg_sysfs_num("controller_pid"));
 	/* The traveller is let out, then the barrier closes behind them. */

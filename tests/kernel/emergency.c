@@ -98,8 +98,8 @@ TEST_F(emergency, during_passage)
 	ASSERT_EQ(0, eg_sim("walk speed=600"));
 	ASSERT_NE(NULL, eg_expect(self->ctl, mark, EGATE_EV_PASSAGE_START, EG_ANY, 5000));
 	ASSERT_EQ(0, eg_sim("emergency 1"));
-	ASSERT_NE(NULL, eg_expect(self->ctl, mark, EGATE_EV_ABORTED,
-				  EGATE_ST_EMERGENCY, 2000));
+	ASSERT_NE(NULL, eg_expect(self->ctl, mark, EGATE_EV_AUTH_END,
+				  EGATE_OUT_EMERGENCY, 2000));
 	ASSERT_EQ(0, eg_expect_state(self->ctl, mark, EGATE_ST_EMERGENCY, 2000));
 	ASSERT_TRUE(eg_doors_open(mantrap));
 	/* The traveller walks out through the open lane. */

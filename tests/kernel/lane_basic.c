@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -136,6 +137,31 @@ TEST_F(lane, last_event_and_counters)
 	EXPECT_NE(NULL, strstr(buf, "state"));
 	EXPECT_EQ(st.last_seq, (unsigned long long)eg_sysfs_num("counters/events"));
 	close(ctl);
+}
+
+TEST_F(lane, state_attribute_notifies)
+{
+	struct pollfd pfd;
+	char buf[64];
+	ssize_t n;
+	int sfd, ctl;
+
+	sfd = open(EG_LANE "/state", O_RDONLY);
+	ASSERT_LE(0, sfd);
+	ASSERT_LT(0, read(sfd, buf, sizeof(buf)));
+	pfd.fd = sfd;
+	pfd.events = POLLPRI | POLLERR;
+	EXPECT_EQ(0, poll(&pfd, 1, 100));
+	ctl = eg_open(O_RDWR);
+	ASSERT_LE(0, ctl);
+	ASSERT_EQ(1, poll(&pfd, 1, 2000));
+	ASSERT_EQ(0, lseek(sfd, 0, SEEK_SET));
+	n = read(sfd, buf, sizeof(buf) - 1);
+	ASSERT_LT(0, n);
+	buf[n] = '\0';
+	EXPECT_STREQ("idle\n", buf);
+	close(ctl);
+	close(sfd);
 }
 
 TEST_HARNESS_MAIN

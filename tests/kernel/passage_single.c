@@ -55,6 +55,9 @@ TEST_F(single, normal_passage)
 	ASSERT_NE(NULL, ev);
 	EXPECT_EQ(42, ev->tag);
 	EXPECT_EQ(0, ev->beams);
+	ev = eg_expect(self->ctl, mark, EGATE_EV_AUTH_END, EGATE_OUT_COMPLETED, 1000);
+	ASSERT_NE(NULL, ev);
+	EXPECT_EQ(42, ev->tag);
 	ASSERT_EQ(0, eg_expect_state(self->ctl, mark, EGATE_ST_IDLE, 5000));
 	ASSERT_EQ(0, eg_sysfs_read("entry_door", buf, sizeof(buf)));
 	EXPECT_STREQ("closed", buf);
@@ -78,6 +81,8 @@ TEST_F(single, expiry)
 	ASSERT_EQ(0, eg_cmd(self->ctl, EGATE_CMD_AUTHORISE, EGATE_DIR_FORWARD,
 			    400, 7));
 	ASSERT_NE(NULL, eg_expect(self->ctl, mark, EGATE_EV_EXPIRED, EG_ANY, 3000));
+	ASSERT_NE(NULL, eg_expect(self->ctl, mark, EGATE_EV_AUTH_END,
+				  EGATE_OUT_EXPIRED, 1000));
 	ASSERT_EQ(0, eg_expect_state(self->ctl, mark, EGATE_ST_IDLE, 5000));
 	EXPECT_EQ(1, eg_sysfs_num("counters/expired"));
 	EXPECT_EQ(0, eg_sysfs_num("counters/passages"));
@@ -95,6 +100,8 @@ TEST_F(single, deny_cancels)
 				 EGATE_DIR_FORWARD, 0, 0));
 	ASSERT_EQ(0, eg_cmd(self->ctl, EGATE_CMD_DENY, 0, 0, 0));
 	ASSERT_NE(NULL, eg_expect(self->ctl, mark, EGATE_EV_DENIED, EG_ANY, 1000));
+	ASSERT_NE(NULL, eg_expect(self->ctl, mark, EGATE_EV_AUTH_END,
+				  EGATE_OUT_DENIED, 1000));
 	ASSERT_EQ(0, eg_expect_state(self->ctl, mark, EGATE_ST_IDLE, 5000));
 	EXPECT_EQ(1, eg_sysfs_num("counters/denied"));
 }
@@ -112,6 +119,7 @@ TEST_F(single, tailgating)
 	ASSERT_EQ(0, eg_expect_state(self->ctl, mark, EGATE_ST_ALARM, 2000));
 	ASSERT_EQ(0, eg_sysfs_read("alarm", buf, sizeof(buf)));
 	EXPECT_STREQ("tailgating", buf);
+	EXPECT_EQ(1, eg_count(mark, EGATE_EV_AUTH_END, EGATE_OUT_TAILGATING));
 	EXPECT_EQ(1, eg_sysfs_num("counters/tailgating"));
 	EXPECT_EQ(0, eg_count(mark, EGATE_EV_PASSAGE_DONE, EG_ANY));
 	EXPECT_EQ(1, eg_sim_status("red"));
@@ -133,6 +141,7 @@ TEST_F(single, wrong_way)
 				  EGATE_ALARM_WRONG_WAY, 8000));
 	ASSERT_EQ(0, eg_expect_state(self->ctl, mark, EGATE_ST_ALARM, 2000));
 	EXPECT_EQ(1, eg_sysfs_num("counters/wrong_way"));
+	EXPECT_EQ(1, eg_count(mark, EGATE_EV_AUTH_END, EGATE_OUT_WRONG_WAY));
 	/* Fraud: the buzzer sounds intermittently. */
 	EXPECT_EQ(0, eg_sim_wait("buzzer", 1, 2000));
 	EXPECT_EQ(0, eg_sim_wait("buzzer", 0, 2000));

@@ -84,8 +84,28 @@ enum egate_event_type {
 	EGATE_EV_HEARTBEAT_LOST	= 13,	/* controller heartbeat missed */
 	EGATE_EV_MODE		= 14,	/* mode changed; arg = new mode */
 	EGATE_EV_OBSTRUCTED	= 15,	/* close refused; arg = door | retry << 8 */
-	EGATE_EV_ABORTED	= 16,	/* passage aborted; arg = state causing it */
+	EGATE_EV_AUTH_END	= 16,	/* authorisation over; arg = egate_outcome */
 	EGATE_EV_COUNT
+};
+
+/*
+ * How an authorisation ended (EGATE_EV_AUTH_END arg).  Every accepted
+ * EGATE_CMD_AUTHORISE ends exactly once, with the authorisation's tag.
+ */
+enum egate_outcome {
+	EGATE_OUT_COMPLETED	= 1,	/* one traveller passed */
+	EGATE_OUT_EXPIRED	= 2,	/* nobody entered in time */
+	EGATE_OUT_DENIED	= 3,	/* EGATE_CMD_DENY */
+	EGATE_OUT_TAILGATING	= 4,	/* a second person */
+	EGATE_OUT_WRONG_WAY	= 5,	/* wrong way or turned back */
+	EGATE_OUT_ALARM		= 6,	/* another alarm (intrusion, loitering...) */
+	EGATE_OUT_EMERGENCY	= 7,	/* emergency input */
+	EGATE_OUT_LOCKED	= 8,	/* EGATE_CMD_LOCK */
+	EGATE_OUT_OUT_OF_SERVICE = 9,	/* controller lost, mode changed */
+	EGATE_OUT_FAULT		= 10,	/* door fault */
+	EGATE_OUT_RESET		= 11,	/* EGATE_CMD_RESET */
+	EGATE_OUT_REMOVED	= 12,	/* the lane was removed */
+	EGATE_OUT_COUNT
 };
 
 /* Door positions, as read from the open/closed switches. */
