@@ -118,7 +118,11 @@ int egate_camera_monitor_fd(const struct egate_camera_monitor *monitor);
 /* The device node of the matching camera present now: -ENODEV if none. */
 int egate_camera_monitor_find(struct egate_camera_monitor *monitor,
 			      char *devnode, size_t size);
-/* One event for the lane: -EAGAIN when none is pending. */
+/*
+ * One event for the lane: -EAGAIN when none is pending; another error
+ * (-ENOBUFS: the socket overflowed) means events may be lost, so ask
+ * _find() what is there now.
+ */
 int egate_camera_monitor_receive(struct egate_camera_monitor *monitor,
 				 enum egate_camera_event *event,
 				 char *devnode, size_t size);

@@ -131,7 +131,8 @@ static int drain(struct egate_camera *camera, struct v4l2_buffer *newest, bool *
 		if (r < 0 || buf.index >= camera->n_buffers)
 			return drain_failed(camera, newest, have, r < 0 ? r : -EIO);
 		count_sequence_gap(camera, buf.sequence);
-		if ((buf.flags & V4L2_BUF_FLAG_ERROR) || !buf.bytesused) {
+		if ((buf.flags & V4L2_BUF_FLAG_ERROR) || !buf.bytesused ||
+		    buf.bytesused > camera->buffers[buf.index].length) {
 			back = buf;		/* damaged: straight back */
 		} else if (*have) {
 			back = *newest;		/* superseded by a newer frame */

@@ -48,6 +48,7 @@ int egate_camera_monitor_new(const char *selector, enum egate_uevent_source sour
 	m->udev = udev_new();
 	if (!m->udev)
 		return -ENOMEM;
+	errno = 0;
 	m->monitor = udev_monitor_new_from_netlink(m->udev, source == EGATE_UEVENT_KERNEL ?
 						   "kernel" : "udev");
 	if (!m->monitor)
