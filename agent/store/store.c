@@ -158,9 +158,13 @@ static int configure(struct egate_store *store, unsigned int busy_timeout_ms,
 	int r;
 
 	sqlite3_busy_timeout(store->db, (int)busy_timeout_ms);
-	/* secure_delete: a deleted traveller's templates are zeroed in the file. */
+	/*
+	 * secure_delete: a deleted traveller's templates are zeroed in the
+	 * file.  journal_size_limit: the WAL is cut back to 4 MiB after a
+	 * checkpoint instead of keeping its largest size for good.
+	 */
 	r = store_exec(store, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
-			      " PRAGMA secure_delete = ON");
+			      " PRAGMA secure_delete = ON; PRAGMA journal_size_limit = 4194304");
 	if (r >= 0)
 		r = store_prepare(store, "PRAGMA journal_mode = WAL", &stmt);
 	if (r >= 0)
