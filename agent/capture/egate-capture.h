@@ -51,7 +51,10 @@ const uint8_t *egate_frame_data(const struct egate_frame *frame);
 unsigned int egate_frame_width(const struct egate_frame *frame);
 unsigned int egate_frame_height(const struct egate_frame *frame);
 unsigned int egate_frame_stride(const struct egate_frame *frame);
-/* The driver's capture time, CLOCK_MONOTONIC, and its frame counter. */
+/*
+ * The driver's capture time in nanoseconds, as the driver stamps it
+ * (CLOCK_MONOTONIC for UVC cameras and vivid), and its frame counter.
+ */
 uint64_t egate_frame_timestamp_ns(const struct egate_frame *frame);
 uint32_t egate_frame_sequence(const struct egate_frame *frame);
 
