@@ -2,7 +2,8 @@
 /*
  * Passages on a single-barrier lane, driven through the simulated lane:
  * one authorisation lets one traveller through; expiry, denial,
- * tailgating, wrong way, intrusion and loitering raise what they should.
+ * tailgating, wrong way, intrusion and loitering raise what they should;
+ * with interrupts and with polled, sleeping lines.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,9 +17,24 @@ FIXTURE(single) {
 	int ctl;
 };
 
+FIXTURE_VARIANT(single) {
+	const char *egate;
+	const char *sim;
+};
+
+FIXTURE_VARIANT_ADD(single, irq) {
+	.egate = "",
+	.sim = "nbeams=8 topology=single",
+};
+
+FIXTURE_VARIANT_ADD(single, polled) {
+	.egate = "poll_ms=10 debounce=2",
+	.sim = "nbeams=8 topology=single irq=0 can_sleep=1",
+};
+
 FIXTURE_SETUP(single)
 {
-	ASSERT_EQ(0, eg_load("", "nbeams=8 topology=single"));
+	ASSERT_EQ(0, eg_load(variant->egate, variant->sim));
 	self->ctl = eg_open_ctl();
 	ASSERT_LE(0, self->ctl);
 	ASSERT_EQ(0, eg_expect_state(self->ctl, 0, EGATE_ST_IDLE, 2000));
@@ -63,6 +79,7 @@ TEST_F(single, normal_passage)
 	EXPECT_STREQ("closed", buf);
 	EXPECT_EQ(1, eg_sysfs_num("counters/passages"));
 	EXPECT_EQ(0, eg_count(mark, EGATE_EV_ALARM, EG_ANY));
+	EXPECT_EQ(1, eg_count(mark, EGATE_EV_AUTH_END, EG_ANY));
 	EXPECT_EQ(0, eg_sim_status("green"));
 
 	/* The same authorisation does not let a second traveller in. */
