@@ -24,6 +24,7 @@
 #include "kselftest_harness.h"
 
 #define UDEVD "/lib/systemd/systemd-udevd"
+#define DEFAULT_BUFFERS 4	/* what egate_camera_config_new() asks for */
 #define CELL_W 80	/* even: YUYV pairs never straddle two cells */
 #define CELL_H 60
 #define TOLERANCE 2	/* per channel: the loop is byte for byte */
@@ -272,8 +273,14 @@ TEST_F(vivid, latest_frame_wins)
 	ASSERT_EQ(0, egate_camera_read_latest(self->camera, self->frame));
 	after = egate_frame_sequence(self->frame);
 	EXPECT_LT(before + 3, after);	/* newer than the 4 buffers' worth */
-	/* Everything between the two frames is counted, nothing is queued. */
-	EXPECT_EQ(after - before - 1, egate_camera_frames_dropped(self->camera) - dropped);
+	/*
+	 * Everything between the two frames is counted.  6.1's vivid, behind
+	 * under emulation, may fill a second buffer with the same sequence
+	 * number: those count too, at most a queue's worth.
+	 */
+	EXPECT_LE(after - before - 1, egate_camera_frames_dropped(self->camera) - dropped);
+	EXPECT_GE(after - before - 1 + DEFAULT_BUFFERS,
+		  egate_camera_frames_dropped(self->camera) - dropped);
 
 	sleep(1);
 	discarded = egate_camera_discard(self->camera);
