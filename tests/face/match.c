@@ -228,6 +228,28 @@ TEST(demo_faces_verify)
 	egate_face_engine_free(e);
 }
 
+/* A clone shares the weights and outlives its original. */
+TEST(engine_clone)
+{
+	struct egate_face_engine *e = NULL, *c = NULL;
+	static uint8_t px[160 * 150 * 3];
+	struct egate_face_image img = { px, 150, 160, 450 };
+	float a[D], b[D];
+	char err[256];
+
+	if (!have_models())
+		SKIP(return, "models not fetched");
+	for (size_t i = 0; i < sizeof(px); i++)
+		px[i] = (uint8_t)(i * 7 % 251);
+	ASSERT_EQ(0, egate_face_engine_new(models_dir(), &e, err, sizeof(err)));
+	ASSERT_EQ(0, egate_face_engine_clone(e, &c));
+	ASSERT_EQ(0, egate_face_descriptor_crop(e, &img, a));
+	egate_face_engine_free(e);
+	ASSERT_EQ(0, egate_face_descriptor_crop(c, &img, b));
+	ASSERT_EQ(0, memcmp(a, b, sizeof(a)));
+	egate_face_engine_free(c);
+}
+
 /* Portrait images pad on the right; boxes past the border are clipped. */
 TEST(portrait_and_border_faces)
 {
