@@ -182,6 +182,48 @@ static uint8_t *make_frame(const struct egate_face_image *src, int W, int H)
 	var = _t[0]; /* sorted by median(): the minimum */			\
 } while (0)
 
+/* the table goes to stdout, or to stderr with --json (JSON on stdout) */
+static FILE *txt;
+static struct jrow {
+	char stage[64], anchor[32];
+	double ours, anchor_ms, wasm_ms, recall;
+} jrows[32];
+static int njrows;
+
+static struct jrow *jadd(const char *stage, double ours, const char *anchor, double a)
+{
+	struct jrow *j;
+
+	if (njrows == (int)ARRAY_SIZE(jrows))
+		return NULL;
+	j = &jrows[njrows++];
+	memset(j, 0, sizeof(*j));
+	snprintf(j->stage, sizeof(j->stage), "%s", stage);
+	snprintf(j->anchor, sizeof(j->anchor), "%s", anchor ? anchor : "");
+	j->ours = ours;
+	j->anchor_ms = a;
+	j->recall = -1;
+	return j;
+}
+
+static void jprint(const char *isa)
+{
+	printf("{\"kernels\":\"%s\",\"unit\":\"ms, minimum thread CPU time\",\"stages\":[", isa);
+	for (int i = 0; i < njrows; i++) {
+		struct jrow *j = &jrows[i];
+
+		printf("%s{\"stage\":\"%s\",\"ours\":%.3f", i ? "," : "", j->stage, j->ours);
+		if (j->anchor[0])
+			printf(",\"anchor\":\"%s\",\"anchor_ms\":%.3f", j->anchor, j->anchor_ms);
+		if (j->wasm_ms > 0)
+			printf(",\"wasm_ms\":%.3f", j->wasm_ms);
+		if (j->recall >= 0)
+			printf(",\"recall_at_1\":%.5f", j->recall);
+		printf("}");
+	}
+	printf("]}\n");
+}
+
 /* Node/WASM reference timings, when scripts/face-reference/bench.js ran:
  * $EGATE_WASM_BENCH names its output ("stage ms" lines). */
 static double wasm_ms(const char *stage)
@@ -204,18 +246,21 @@ static void wasm_row(const char *stage, double ours)
 {
 	double w = wasm_ms(stage);
 
+	if (w > 0 && njrows)
+		jrows[njrows - 1].wasm_ms = w;
 	if (w > 0)
-		printf("    %-30s %9s      %-22s %9.2f ms  x%5.2f\n", "", "", "face-api tfjs WASM", w,
+		fprintf(txt, "    %-30s %9s      %-22s %9.2f ms  x%5.2f\n", "", "", "face-api tfjs WASM", w,
 		       w / ours);
 }
 
 static void row(const char *what, double ours, const char *anchor, double a, const char *target)
 {
+	jadd(what, ours, anchor, a);
 	if (anchor)
-		printf("%-34s %9.2f ms   %-22s %9.2f ms  x%5.2f   %s\n", what, ours, anchor, a,
+		fprintf(txt, "%-34s %9.2f ms   %-22s %9.2f ms  x%5.2f   %s\n", what, ours, anchor, a,
 		       a / ours, target);
 	else
-		printf("%-34s %9.2f ms   %-22s %12s  %6s   %s\n", what, ours, "", "", "", target);
+		fprintf(txt, "%-34s %9.2f ms   %-22s %12s  %6s   %s\n", what, ours, "", "", "", target);
 }
 
 /* uniform in [-1,1) from a xorshift */
@@ -354,16 +399,21 @@ static int bench_search(size_t n, int queries)
 	row(what, t_exact, "cblas_sgemv exact", t_blas, "");
 	snprintf(what, sizeof(what), "1:N int8 + re-rank, %zuk", n / 1000);
 	row(what, t_q, "cblas_sgemv exact", t_blas, n >= 1000000 ? "target <= 15 ms" : "");
-	printf("    recall@1 vs exact: genuine probes %d/%d, stranger probes %d/%d (%.2f%%)\n",
+	if (njrows)
+		jrows[njrows - 1].recall = (double)(agree_g + agree_r) / (ng + nr);
+	fprintf(txt, "    recall@1 vs exact: genuine probes %d/%d, stranger probes %d/%d (%.2f%%)\n",
 	       agree_g, ng, agree_r, nr, 100.0 * (agree_g + agree_r) / (ng + nr));
 	egate_face_gallery_free(g);
 	return 0;
 }
 
-int bench_main(int argc, char **argv, const char *models);
+int bench_main(int argc, char **argv, const char *models, int json);
 
-int bench_main(int argc, char **argv, const char *models)
+/* egate-face bench [--quick] [IMAGE]: IMAGE (default demo/sample1.jpg)
+ * scaled into the 640x480 test frame. */
+int bench_main(int argc, char **argv, const char *models, int json)
 {
+	const char *image = NULL;
 	struct egate_face_engine *e = NULL;
 	struct egate_face_picture *pic = NULL;
 	struct egate_face_image img, frame;
@@ -374,9 +424,18 @@ int bench_main(int argc, char **argv, const char *models)
 	char err[512] = "", path[4096];
 	float desc[D], desc2[D];
 	double t, a;
-	int quick = argc > 0 && !strcmp(argv[0], "--quick"), n, reps = quick ? 5 : 21, r;
+	int quick = 0, n, reps, r;
 	const struct kernels *mine;
 
+	txt = json ? stderr : stdout;
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "--quick"))
+			quick = 1;
+		else if (!strcmp(argv[i], "--stage"))
+			i++;
+		else
+			image = argv[i];
+	reps = quick ? 5 : 21;
 	r = egate_face_engine_new(models, &e, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "egate-face: bench: %s\n", err);
@@ -384,7 +443,10 @@ int bench_main(int argc, char **argv, const char *models)
 	}
 	if (!models)
 		models = getenv("EGATE_MODELS");
-	snprintf(path, sizeof(path), "%s/../demo/sample1.jpg", models);
+	if (image)
+		snprintf(path, sizeof(path), "%s", image);
+	else
+		snprintf(path, sizeof(path), "%s/../demo/sample1.jpg", models);
 	r = egate_face_picture_load(path, &pic, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "egate-face: bench: %s\n", err);
@@ -427,9 +489,9 @@ int bench_main(int argc, char **argv, const char *models)
 		}
 		return 0;
 	}
-	printf("egate-face bench: kernels %s, one thread, minimum thread CPU time of %d runs\n",
+	fprintf(txt, "egate-face bench: kernels %s, one thread, minimum thread CPU time of %d runs\n",
 	       egate_face_engine_isa(e), reps);
-	printf("%-34s %12s   %-22s %12s  %6s\n", "stage", "ours", "anchor", "", "ratio");
+	fprintf(txt, "%-34s %12s   %-22s %12s  %6s\n", "stage", "ours", "anchor", "", "ratio");
 
 	for (int size = 320; size <= 416; size += 96) {
 		struct egate_face_detect_opts o = { .input_size = (uint32_t)size };
@@ -473,7 +535,7 @@ int bench_main(int argc, char **argv, const char *models)
 		   engine_set_kernels(e, mine); }, reps);
 	row("descriptor (150x150 -> 128)", t, "im2col+sgemm", a, "target <= 10 ms");
 	wasm_row("descriptor", t);
-	printf("    descriptor agreement ours vs anchor: distance %.2g\n",
+	fprintf(txt, "    descriptor agreement ours vs anchor: distance %.2g\n",
 	       egate_face_distance(desc, desc2));
 
 	/* whole frame: detect @320, landmarks + descriptor of every face, 1:N 100k */
@@ -502,7 +564,7 @@ int bench_main(int argc, char **argv, const char *models)
 			}
 		});
 		row("whole frame 640x480, best face", t, NULL, 0, "target <= 25 ms");
-		printf("    detect @320 + landmarks + descriptor + 1:N over 100k (int8 + re-rank)\n");
+		fprintf(txt, "    detect @320 + landmarks + descriptor + 1:N over 100k (int8 + re-rank)\n");
 		TIME(t, reps, {
 			nf = egate_face_detect(e, &frame, &o, det, 16);
 			for (int i = 0; i < nf; i++) {
@@ -525,6 +587,8 @@ int bench_main(int argc, char **argv, const char *models)
 	if (!quick)
 		bench_search(1000000, 1000);
 
+	if (json)
+		jprint(egate_face_engine_isa(e));
 	egate_face_picture_free(pic);
 	egate_face_engine_free(e);
 	return 0;

@@ -14,7 +14,7 @@
 
 #include "egate-face.h"
 
-int bench_main(int argc, char **argv, const char *models);
+int bench_main(int argc, char **argv, const char *models, int json);
 int accuracy_main(int argc, char **argv, const char *models);
 
 #define ERRLEN 512
@@ -42,7 +42,8 @@ static void usage(FILE *f)
 		"  identify PROBE GALLERY-IMAGE...\n"
 		"                         1:N: every face of PROBE against the best face of\n"
 		"                         each gallery image\n"
-		"  bench [--quick]        per-stage timings beside anchors\n"
+		"  bench [--quick] [IMAGE] per-stage timings beside anchors (IMAGE scaled\n"
+		"                         into the 640x480 test frame; default a demo image)\n"
 		"  accuracy PEOPLE_DIR [GROUPS_DIR]\n"
 		"                         EER, FNMR at FMR 1e-2/1e-3 over DIR/<person>/*,\n"
 		"                         1:N identification on group photos\n"
@@ -401,7 +402,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "decode"))
 		return cmd_decode(argc, argv);
 	if (!strcmp(cmd, "bench"))
-		return bench_main(argc, argv, opt.models);
+		return bench_main(argc, argv, opt.models, opt.json);
 	if (!strcmp(cmd, "accuracy"))
 		return accuracy_main(argc, argv, opt.models);
 	if (strcmp(cmd, "detect") && strcmp(cmd, "landmarks") && strcmp(cmd, "embed") &&
