@@ -17,6 +17,12 @@
 
 #include "egate_priv.h"
 
+/* The records are ABI: same size and layout for 32- and 64-bit callers. */
+static_assert(sizeof(struct egate_event) == 48);
+static_assert(sizeof(struct egate_cmd) == 32);
+static_assert(sizeof(struct egate_info) == 64);
+static_assert(sizeof(struct egate_status) == 64);
+
 /* Called with the lane lock held. */
 void egate_emit(struct egate_lane *lane, u32 type, u32 arg)
 {

@@ -3,8 +3,10 @@
  * egate - the lane's GPIO lines: getting them, sampling the inputs on
  * interrupts or by polling (with count-based debounce), driving outputs.
  *
- * Interrupt mode needs an interrupt on every input; then each edge wakes a
- * threaded handler that samples all inputs under the lane lock.  Otherwise
+ * Interrupt mode needs an interrupt on every input; then each edge is
+ * counted and wakes a threaded handler that samples all inputs under the
+ * lane lock (edges faster than the thread merge into one sample, but every
+ * one is counted).  Otherwise
  * (or with egate.poll=1) a work item samples them every poll_ms and accepts
  * a new sample once it has been read debounce times in a row.  Both paths
  * use the _cansleep accessors, so expanders behind I2C or USB work.
@@ -50,6 +52,15 @@ void egate_gpio_read(struct egate_lane *lane, struct egate_inputs *in)
 	for (d = 0; d < EGATE_NDOORS; d++)
 		if (lane->door[d].present)
 			in->door_pos[d] = egate_door_pos(&lane->door[d]);
+}
+
+/* Hard IRQ: count every edge the chip reports, sample in the thread. */
+static irqreturn_t egate_irq(int irq, void *data)
+{
+	struct egate_lane *lane = data;
+
+	atomic64_inc(&lane->irq_count);
+	return IRQ_WAKE_THREAD;
 }
 
 static irqreturn_t egate_irq_thread(int irq, void *data)
@@ -189,7 +200,7 @@ int egate_gpio_start(struct egate_lane *lane)
 	}
 	for (i = 0; i < n; i++) {
 		irq = gpiod_to_irq(descs[i]);
-		ret = request_threaded_irq(irq, NULL, egate_irq_thread,
+		ret = request_threaded_irq(irq, egate_irq, egate_irq_thread,
 					   IRQF_ONESHOT | IRQF_TRIGGER_RISING |
 					   IRQF_TRIGGER_FALLING,
 					   dev_name(&lane->dev), lane);

@@ -125,6 +125,7 @@ struct egate_door {
  * @door: doors, entry then exit
  * @irqs: interrupts requested for the inputs (const after probe)
  * @nirqs: number of @irqs
+ * @irq_count: input interrupts taken (atomic, no lock)
  * @poll_work: samples the inputs in polled mode
  * @timer_work: serves the deadlines
  * @lock: protects every field below
@@ -174,6 +175,7 @@ struct egate_lane {
 	struct egate_door door[EGATE_NDOORS];
 	int irqs[EGATE_MAX_INPUTS];
 	unsigned int nirqs;
+	atomic64_t irq_count;
 	struct delayed_work poll_work;
 	struct delayed_work timer_work;
 

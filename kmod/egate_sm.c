@@ -770,6 +770,19 @@ static int egate_cmd_exec(struct egate_lane *lane, const struct egate_cmd *cmd)
 	return -EOPNOTSUPP;
 }
 
+/**
+ * egate_sm_command() - validate and run one command
+ * @lane: the lane
+ * @r: the open file it comes from, which must hold control; or NULL for a
+ *	source the caller has already authorised (an officer command from a
+ *	privileged interface), which needs no control
+ * @cmd: the command record
+ *
+ * Return: 0, or -EINVAL/-EOPNOTSUPP for a malformed record (checked
+ * first), -ENODEV for a removed lane, -EPERM when @r does not hold
+ * control, -EBUSY when the lane's state refuses the command.  A refused
+ * command changes nothing.
+ */
 int egate_sm_command(struct egate_lane *lane, struct egate_reader *r,
 		     const struct egate_cmd *cmd)
 {
@@ -783,7 +796,7 @@ int egate_sm_command(struct egate_lane *lane, struct egate_reader *r,
 		ret = -ENODEV;
 		goto unlock;
 	}
-	if (lane->ctl != r) {
+	if (r && lane->ctl != r) {
 		ret = -EPERM;
 		goto unlock;
 	}

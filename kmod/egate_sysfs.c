@@ -194,7 +194,16 @@ EGATE_ALARM_COUNTER(obstruction, EGATE_ALARM_OBSTRUCTION);
 EGATE_ALARM_COUNTER(emergency, EGATE_ALARM_EMERGENCY);
 EGATE_ALARM_COUNTER(fault, EGATE_ALARM_FAULT);
 
+static ssize_t interrupts_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)atomic64_read(&to_lane(dev)->irq_count));
+}
+static DEVICE_ATTR_RO(interrupts);
+
 static struct attribute *egate_counter_attrs[] = {
+	&dev_attr_interrupts.attr,
 	&egate_cnt_passages.attr.attr,
 	&egate_cnt_expired.attr.attr,
 	&egate_cnt_denied.attr.attr,

@@ -89,6 +89,9 @@ struct sim_door {
  * @pdev: parent device of the chip
  * @board: the lane registered with egate
  * @lock: protects the fields marked lock
+ * @fire_lock: serialises raising interrupts, so that two CPUs never run
+ *	one line's flow handler at once (handle_simple_irq() would drop the
+ *	second edge, as a real controller with an edge latch would not)
  * @nbeams: beams (const)
  * @topology: EGATE_TOPO_* (const)
  * @door_ms: time a door takes to travel fully (const)
@@ -113,6 +116,7 @@ struct egate_sim {
 	struct platform_device *pdev;
 	struct egate_board *board;
 	raw_spinlock_t lock;	/* the fields marked lock */
+	raw_spinlock_t fire_lock;
 	unsigned int nbeams;
 	u32 topology;
 	unsigned int door_ms;

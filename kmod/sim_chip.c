@@ -127,12 +127,15 @@ static const struct irq_chip sim_irq_chip = {
 void sim_chip_raise(struct egate_sim *sim, unsigned long fire)
 {
 	unsigned int offset, irq;
+	unsigned long flags;
 
+	raw_spin_lock_irqsave(&sim->fire_lock, flags);
 	for_each_set_bit(offset, &fire, sim->gc.ngpio) {
 		irq = irq_find_mapping(sim->gc.irq.domain, offset);
 		if (irq)
-			generic_handle_irq_safe(irq);
+			generic_handle_irq(irq);
 	}
+	raw_spin_unlock_irqrestore(&sim->fire_lock, flags);
 }
 
 int sim_chip_add(struct egate_sim *sim, bool use_irq, bool can_sleep)

@@ -243,6 +243,7 @@ void sim_model_init(struct egate_sim *sim)
 	int swing = SIM_SWING_BEAMS * SIM_BEAM_SPACING;
 
 	raw_spin_lock_init(&sim->lock);
+	raw_spin_lock_init(&sim->fire_lock);
 	sim->door[0].present = true;
 	sim->door[0].x = SIM_ENTRY_X;
 	sim->door[0].swing = swing;

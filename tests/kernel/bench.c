@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -93,6 +94,7 @@ TEST_F_TIMEOUT(bench, edge_to_event_latency, 120)
 		       variant->name, kern[got / 2] / 1000,
 		       kern[got * 99 / 100] / 1000, user[got / 2] / 1000,
 		       user[got * 99 / 100] / 1000, got);
+	fflush(stdout);
 	EXPECT_GT(1000000000ULL, user[got / 2]);
 }
 
@@ -118,6 +120,7 @@ TEST_F_TIMEOUT(bench, read_throughput, 120)
 	ASSERT_LE(20000, total);
 	ksft_print_msg("bench %s (emulated, QEMU TCG): read() throughput %llu events/s (%llu events, 512 per read)\n",
 		       variant->name, total * 1000000000ULL / (dt ? dt : 1), total);
+	fflush(stdout);
 }
 
 FIXTURE(cmd) {
@@ -150,6 +153,7 @@ TEST_F_TIMEOUT(cmd, round_trip, 120)
 	qsort(lat, N, sizeof(lat[0]), eg_cmp_ull);
 	ksft_print_msg("bench (emulated, QEMU TCG): HEARTBEAT write(): median %llu us, p99 %llu us (n=%d)\n",
 		       lat[N / 2] / 1000, lat[N * 99 / 100] / 1000, N);
+	fflush(stdout);
 
 	/* AUTHORISE drives the door line before write() returns. */
 	for (i = 0; i < A; i++) {
@@ -163,6 +167,7 @@ TEST_F_TIMEOUT(cmd, round_trip, 120)
 	qsort(lat, A, sizeof(lat[0]), eg_cmp_ull);
 	ksft_print_msg("bench (emulated, QEMU TCG): AUTHORISE write() -> door line driven: median %llu us, p99 %llu us (n=%d)\n",
 		       lat[A / 2] / 1000, lat[A * 99 / 100] / 1000, A);
+	fflush(stdout);
 }
 
 TEST_HARNESS_MAIN

@@ -65,6 +65,8 @@ TEST_F_TIMEOUT(burst, accounting_holds, 300)
 	struct egate_status st0, st;
 	unsigned long long expect, got = 0, prev;
 	long long edges0 = eg_sim_status("edges");
+	long long irqs0 = eg_sim_status("irqs");
+	long long ints0 = eg_sysfs_num("counters/interrupts");
 	pthread_t th;
 	ssize_t n;
 
@@ -107,6 +109,14 @@ TEST_F_TIMEOUT(burst, accounting_holds, 300)
 	EXPECT_EQ(st.last_seq, prev);
 	EXPECT_EQ(st.last_seq, (unsigned long long)eg_sysfs_num("counters/events"));
 	EXPECT_EQ(BURST, eg_sim_status("edges") - edges0);
+	/* Every edge the chip reported was taken, merged or not. */
+	EXPECT_EQ(eg_sim_status("irqs") - irqs0,
+		  eg_sysfs_num("counters/interrupts") - ints0);
+	if (strstr(variant->egate, "poll=1")) {
+		EXPECT_EQ(0, eg_sysfs_num("counters/interrupts"));
+	} else {
+		EXPECT_EQ(BURST, eg_sim_status("irqs") - irqs0);
+	}
 	EXPECT_GE(BURST, eg_sysfs_num("counters/beam_edges"));
 	EXPECT_LT(0, eg_sysfs_num("counters/beam_edges"));
 	/* An even number of toggles: the beam ends clear, and so does the lane. */
