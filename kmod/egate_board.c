@@ -63,7 +63,6 @@ const char * const egate_door_con[EGATE_NDOORS][EGATE_DOOR_NLINES] = {
 	{ "exit-drive", "exit-open", "exit-closed" },
 };
 
-/* Call @fn for every wire @w uses, with its lookup con_id and index. */
 /**
  * struct egate_wire_visitor - what to do for each wire of a wiring
  * @fn: called with @ctx, the wire, its lookup con_id and index
@@ -75,8 +74,9 @@ struct egate_wire_visitor {
 	void *ctx;
 };
 
-static int egate_for_each_wire(const struct egate_wiring *w,
-			       const struct egate_wire_visitor *v)
+/* Call @v for every wire @w uses, with its lookup con_id and index. */
+static int egate_visit_wires(const struct egate_wiring *w,
+			     const struct egate_wire_visitor *v)
 {
 	int ret = 0, d, i;
 
@@ -143,7 +143,7 @@ static int egate_wiring_check(const struct egate_wiring *w)
 		return -EINVAL;
 	struct egate_wire_visitor v = { egate_check_wire, &c };
 
-	return egate_for_each_wire(w, &v);
+	return egate_visit_wires(w, &v);
 }
 
 struct egate_lookup_fill {
@@ -246,7 +246,7 @@ static struct egate_board *egate_board_create(const struct egate_wiring *w,
 	}
 	fill.w = &board->wiring;
 	fill.entry = board->lookup->table;
-	egate_for_each_wire(&board->wiring, &v);
+	egate_visit_wires(&board->wiring, &v);
 	return board;
 
 free_board:
