@@ -3,8 +3,8 @@
  * egate-face accuracy PEOPLE_DIR [GROUPS_DIR]: verification and
  * identification accuracy over labelled images DIR/<person>/<image>.
  *
- * Every image is centred on a 300x300 mid-grey canvas when smaller (tight
- * crops defeat the detector otherwise), detected at 416, and its best face
+ * Every image is centred on a 300x300 mid-grey canvas (--canvas GREY, 128 by
+ * default) when smaller (tight crops defeat the detector otherwise), detected at 416, and its best face
  * described.  Genuine pairs: same folder; impostor pairs: different
  * folders.  Reports the distance distributions, the EER, FNMR at FMR 1e-2
  * and 1e-3 with their thresholds, and the errors at 0.6.  On the group
@@ -20,6 +20,8 @@
 #define MAX_IMAGES 4096
 #define CANVAS 300
 #define D EGATE_FACE_DESCRIPTOR_DIM
+
+static int canvas_grey = 128;
 
 struct sample {
 	int person;
@@ -95,7 +97,7 @@ static int describe(struct egate_face_engine *e, const char *path, float *desc)
 		struct egate_face_image ci = { canvas, CANVAS, CANVAS, CANVAS * 3 };
 		int ox = (CANVAS - (int)img.width) / 2, oy = (CANVAS - (int)img.height) / 2;
 
-		memset(canvas, 128, sizeof(canvas));
+		memset(canvas, canvas_grey, sizeof(canvas));
 		for (uint32_t y = 0; y < img.height; y++)
 			memcpy(canvas + ((size_t)(y + oy) * CANVAS + ox) * 3, img.rgb + y * img.stride,
 			       img.width * 3);
@@ -193,8 +195,20 @@ int accuracy_main(int argc, char **argv, const char *models)
 	float *gen = NULL, *imp = NULL;
 	int np, ns = 0, ng = 0, ni = 0, nofaces = 0, r;
 
+	if (argc >= 2 && !strcmp(argv[0], "--canvas")) {
+		char *end;
+		long v = strtol(argv[1], &end, 10);
+
+		if (*end || v < 0 || v > 255) {
+			fprintf(stderr, "egate-face: accuracy: --canvas takes a grey level 0..255\n");
+			return 2;
+		}
+		canvas_grey = (int)v;
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 1) {
-		fprintf(stderr, "egate-face: accuracy PEOPLE_DIR [GROUPS_DIR]\n");
+		fprintf(stderr, "egate-face: accuracy [--canvas GREY] PEOPLE_DIR [GROUPS_DIR]\n");
 		return 2;
 	}
 	r = egate_face_engine_new(models, &e, err, sizeof(err));

@@ -44,7 +44,7 @@ static void usage(FILE *f)
 		"                         each gallery image\n"
 		"  bench [--quick] [IMAGE] per-stage timings beside anchors (IMAGE scaled\n"
 		"                         into the 640x480 test frame; default a demo image)\n"
-		"  accuracy PEOPLE_DIR [GROUPS_DIR]\n"
+		"  accuracy [--canvas GREY] PEOPLE_DIR [GROUPS_DIR]\n"
 		"                         EER, FNMR at FMR 1e-2/1e-3 over DIR/<person>/*,\n"
 		"                         1:N identification on group photos\n"
 		"\n"
