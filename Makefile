@@ -26,8 +26,8 @@ VM_TESTS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/vm/*.c))
 KERNEL_COMMON	:= $(wildcard tests/kernel/common/*.c)
 KERNEL_TESTS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/kernel/*.c))
 
-.PHONY: all deps modules tests agent agent-asan check bench demo vm-shell \
-	clean help
+.PHONY: all deps modules tests agent agent-asan check bench lint demo \
+	vm-shell clean help
 
 all: modules tests agent
 
@@ -37,6 +37,7 @@ help:
 	@echo 'make modules     kmod/ for KERNELS="$(KERNELS)" (or KDIR=tree)'
 	@echo 'make check       everything, then all tests: host, VM per kernel'
 	@echo 'make bench       benchmarks (numbers printed)'
+	@echo 'make lint        checkpatch on the kernel code'
 	@echo 'make demo        the simulated lane in a VM'
 	@echo 'make vm-shell    a shell in the VM (KERNELS=6.12 for the other)'
 	@echo 'make clean       remove build/'
@@ -63,7 +64,7 @@ $(BUILD)/tests/kernel/%: tests/kernel/%.c $(KERNEL_COMMON) \
 # Userspace: a normal build and an ASan+UBSan build of the same tree.
 # agent/Makefile builds the face engine, agent/kiosk.mk the kiosk agent's
 # capture, store and configuration pieces.
-AGENT_MAKEFILES	:= $(wildcard agent/Makefile agent/kiosk.mk)
+AGENT_MAKEFILES	:= $(wildcard agent/Makefile agent/kiosk.mk agent/ctl.mk)
 agent_make	= $(foreach f,$(AGENT_MAKEFILES),\
 		  $(MAKE) -C agent -f $(notdir $(f)) $(1) &&) true
 
@@ -80,6 +81,15 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@$(call agent_make,BUILD=$(BUILD)/host bench)
+	@$(foreach k,$(KERNELS),scripts/vm-run --kernel $(k) -- \
+		$(BUILD)/tests/kernel/bench &&) true
+
+# Kernel style: checkpatch as for a patch to the kernel itself.
+CHECKPATCH	:= $(BUILD)/checkpatch/checkpatch.pl --no-tree --terse \
+		   --ignore FILE_PATH_CHANGES,LINUX_VERSION_CODE,CONSTANT_COMPARISON \
+		   --max-line-length=80
+lint: deps
+	@$(CHECKPATCH) -f $(wildcard kmod/*.[ch] include/uapi/linux/*.h)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
