@@ -10,6 +10,7 @@
  * with |g|^2 exact (kept per template).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "internal.h"
@@ -134,10 +135,8 @@ static struct {
 	void (*scan)(const int8_t *, size_t, const int8_t *, int32_t *);
 } K;
 
-static void pick(void)
+static void pick_once(void)
 {
-	if (K.dist2)
-		return;
 	K.dist2 = dist2_generic;
 	K.scan = scan_i8_generic;
 #if defined(__x86_64__)
@@ -146,6 +145,14 @@ static void pick(void)
 		K.scan = scan_i8_avx2;
 	}
 #endif
+}
+
+/* the kernel choice, made once whichever thread comes first */
+static void pick(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, pick_once);
 }
 
 float egate_face_distance(const float *a, const float *b)
