@@ -5,6 +5,7 @@
  * gallery files, limits.
  */
 #include <math.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -248,6 +249,54 @@ TEST(engine_clone)
 	ASSERT_EQ(0, egate_face_descriptor_crop(c, &img, b));
 	ASSERT_EQ(0, memcmp(a, b, sizeof(a)));
 	egate_face_engine_free(c);
+}
+
+struct worker {
+	struct egate_face_engine *e;
+	const struct egate_face_image *img;
+	float desc[D];
+	int r;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int i = 0; i < 3 && !w->r; i++)
+		w->r = egate_face_descriptor_crop(w->e, w->img, w->desc);
+	return NULL;
+}
+
+/* One engine per thread (clones): same answers as one thread. */
+TEST(threads_with_clones)
+{
+	struct egate_face_engine *e = NULL;
+	static uint8_t px[150 * 150 * 3];
+	struct egate_face_image img = { px, 150, 150, 450 };
+	struct worker w[2];
+	pthread_t t[2];
+	float ref[D];
+	char err[256];
+
+	if (!have_models())
+		SKIP(return, "models not fetched");
+	for (size_t i = 0; i < sizeof(px); i++)
+		px[i] = (uint8_t)(i * 13 % 253);
+	ASSERT_EQ(0, egate_face_engine_new(models_dir(), &e, err, sizeof(err)));
+	ASSERT_EQ(0, egate_face_descriptor_crop(e, &img, ref));
+	for (int i = 0; i < 2; i++) {
+		w[i].img = &img;
+		w[i].r = 0;
+		ASSERT_EQ(0, egate_face_engine_clone(e, &w[i].e));
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, work, &w[i]));
+	}
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+		ASSERT_EQ(0, w[i].r);
+		ASSERT_EQ(0, memcmp(ref, w[i].desc, sizeof(ref)));
+		egate_face_engine_free(w[i].e);
+	}
+	egate_face_engine_free(e);
 }
 
 /* Portrait images pad on the right; boxes past the border are clipped. */
