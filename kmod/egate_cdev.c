@@ -40,6 +40,7 @@ void egate_emit(struct egate_lane *lane, u32 type, u32 arg)
 
 	lockdep_assert_held(&lane->lock);
 	lane->last = ev;
+	egate_genl_event(lane, &ev);
 	lane->cnt[EGATE_CNT_EVENTS]++;
 	list_for_each_entry(r, &lane->readers, node) {
 		spin_lock(&r->lock);
@@ -220,32 +221,40 @@ static long egate_ioctl_info(struct egate_lane *lane, void __user *arg)
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-static long egate_ioctl_state(struct egate_lane *lane, struct egate_reader *r,
-			      void __user *arg)
+/* The lane's state as @r sees it (EGATE_IOC_GET_STATE, URING_CMD). */
+void egate_lane_status(struct egate_reader *r, struct egate_status *st)
 {
-	struct egate_status st = { 0 };
+	struct egate_lane *lane = r->lane;
 
+	memset(st, 0, sizeof(*st));
 	mutex_lock(&lane->lock);
-	st.state = lane->state;
-	st.mode = lane->mode;
-	st.beams = lane->in.beams;
-	st.doors = egate_doors_summary(lane);
-	st.alarm = lane->alarm;
+	st->state = lane->state;
+	st->mode = lane->mode;
+	st->beams = lane->in.beams;
+	st->doors = egate_doors_summary(lane);
+	st->alarm = lane->alarm;
 	if (lane->ctl)
-		st.flags |= EGATE_STATUS_CONTROLLED;
+		st->flags |= EGATE_STATUS_CONTROLLED;
 	if (lane->ctl == r)
-		st.flags |= EGATE_STATUS_CONTROLLER;
+		st->flags |= EGATE_STATUS_CONTROLLER;
 	if (lane->in.emergency)
-		st.flags |= EGATE_STATUS_EMERGENCY_IN;
+		st->flags |= EGATE_STATUS_EMERGENCY_IN;
 	if (lane->hb_lost)
-		st.flags |= EGATE_STATUS_HB_LOST;
-	st.last_seq = lane->seq;
-	st.passages = lane->cnt[EGATE_CNT_PASSAGES];
+		st->flags |= EGATE_STATUS_HB_LOST;
+	st->last_seq = lane->seq;
+	st->passages = lane->cnt[EGATE_CNT_PASSAGES];
 	mutex_unlock(&lane->lock);
 
 	spin_lock(&r->lock);
-	st.dropped = r->dropped;
+	st->dropped = r->dropped;
 	spin_unlock(&r->lock);
+}
+
+static long egate_ioctl_state(struct egate_reader *r, void __user *arg)
+{
+	struct egate_status st;
+
+	egate_lane_status(r, &st);
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -261,7 +270,7 @@ static long egate_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case EGATE_IOC_GET_INFO:
 		return egate_ioctl_info(lane, uarg);
 	case EGATE_IOC_GET_STATE:
-		return egate_ioctl_state(lane, r, uarg);
+		return egate_ioctl_state(r, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -276,4 +285,5 @@ const struct file_operations egate_fops = {
 	.poll		= egate_poll,
 	.unlocked_ioctl	= egate_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.uring_cmd	= egate_uring_cmd,
 };

@@ -173,9 +173,12 @@ static int __init egate_init(void)
 	    egate_debounce < 1 || egate_debounce > 100)
 		return -EINVAL;
 
-	ret = alloc_chrdev_region(&egate_devt, 0, EGATE_MAX_LANES, "egate");
+	ret = egate_genl_init();
 	if (ret)
 		return ret;
+	ret = alloc_chrdev_region(&egate_devt, 0, EGATE_MAX_LANES, "egate");
+	if (ret)
+		goto unregister_genl;
 	ret = class_register(&egate_class);
 	if (ret)
 		goto unregister_chrdev;
@@ -188,6 +191,8 @@ unregister_class:
 	class_unregister(&egate_class);
 unregister_chrdev:
 	unregister_chrdev_region(egate_devt, EGATE_MAX_LANES);
+unregister_genl:
+	egate_genl_exit();
 	return ret;
 }
 
@@ -197,6 +202,7 @@ static void __exit egate_exit(void)
 	platform_driver_unregister(&egate_driver);
 	class_unregister(&egate_class);
 	unregister_chrdev_region(egate_devt, EGATE_MAX_LANES);
+	egate_genl_exit();
 }
 
 module_init(egate_init);

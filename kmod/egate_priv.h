@@ -156,7 +156,11 @@ struct egate_door {
  * @seq: last sequence number given
  * @last: last event raised
  * @cnt: counters, enum egate_counter
+ * @auth_ucmd: io_uring AUTHORISE waiting for the current authorisation
+ *	to end, or NULL (egate_uring.c)
  */
+struct io_uring_cmd;
+
 struct egate_lane {
 	struct device dev;
 	struct cdev cdev;
@@ -207,6 +211,7 @@ struct egate_lane {
 	u64 seq;
 	struct egate_event last;
 	u64 cnt[EGATE_CNT_COUNT];
+	struct io_uring_cmd *auth_ucmd;
 };
 
 /**
@@ -257,6 +262,9 @@ void egate_sm_inputs(struct egate_lane *lane, const struct egate_inputs *in);
 void egate_sm_timer(struct egate_lane *lane);
 int egate_sm_command(struct egate_lane *lane, struct egate_reader *r,
 		     const struct egate_cmd *cmd);
+int egate_sm_command_park(struct egate_lane *lane, struct egate_reader *r,
+			  const struct egate_cmd *cmd,
+			  struct io_uring_cmd *ucmd);
 void egate_sm_claim(struct egate_lane *lane, struct egate_reader *r);
 void egate_sm_release(struct egate_lane *lane, struct egate_reader *r);
 void egate_sm_remove(struct egate_lane *lane);
@@ -269,8 +277,19 @@ u32 egate_doors_summary(struct egate_lane *lane);
 extern const struct file_operations egate_fops;
 void egate_emit(struct egate_lane *lane, u32 type, u32 arg);
 void egate_wake_all(struct egate_lane *lane);
+void egate_lane_status(struct egate_reader *r, struct egate_status *st);
 
 /* egate_sysfs.c */
 extern const struct attribute_group *egate_lane_groups[];
+
+/* egate_genl.c */
+int egate_genl_init(void);
+void egate_genl_exit(void);
+void egate_genl_event(struct egate_lane *lane, const struct egate_event *ev);
+
+/* egate_uring.c */
+struct io_uring_cmd;
+int egate_uring_cmd(struct io_uring_cmd *ucmd, unsigned int issue_flags);
+void egate_uring_auth_end(struct egate_lane *lane, u32 outcome);
 
 #endif /* EGATE_PRIV_H */

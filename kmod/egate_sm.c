@@ -28,6 +28,7 @@ static const char * const egate_state_names[EGATE_ST_COUNT] = {
 	[EGATE_ST_EMERGENCY]		= "emergency",
 	[EGATE_ST_FAULT]		= "fault",
 	[EGATE_ST_LOCKED]		= "locked",
+	[EGATE_ST_HOLD_OPEN]		= "hold_open",
 };
 
 static const char * const egate_alarm_names[EGATE_ALARM_COUNT] = {
@@ -203,8 +204,8 @@ static bool egate_alarm_interrupts(struct egate_lane *lane)
 }
 
 /*
- * The one place an authorisation ends: reports how, once.  (A parked
- * io_uring "authorise" command would complete from here.)
+ * The one place an authorisation ends: reports how, once, to the event
+ * stream and to the io_uring AUTHORISE command waiting for it, if any.
  */
 static void egate_auth_end(struct egate_lane *lane, u32 outcome)
 {
@@ -213,6 +214,7 @@ static void egate_auth_end(struct egate_lane *lane, u32 outcome)
 		return;
 	lane->auth_active = false;
 	egate_emit(lane, EGATE_EV_AUTH_END, outcome);
+	egate_uring_auth_end(lane, outcome);
 	lane->tag = 0;
 }
 
@@ -253,7 +255,8 @@ static void egate_enter_fault(struct egate_lane *lane)
 /* Control lost (file closed, heartbeat missed): out of service, safely. */
 static void egate_lose_control(struct egate_lane *lane)
 {
-	if (lane->phase == EGATE_ST_EMERGENCY || lane->phase == EGATE_ST_FAULT)
+	if (lane->phase == EGATE_ST_EMERGENCY || lane->phase == EGATE_ST_FAULT ||
+	    lane->phase == EGATE_ST_HOLD_OPEN)
 		return;
 	egate_auth_end(lane, EGATE_OUT_OUT_OF_SERVICE);
 	lane->phase = EGATE_ST_OUT_OF_SERVICE;
@@ -283,6 +286,7 @@ static void egate_desire(struct egate_lane *lane, bool want[EGATE_NDOORS])
 
 	switch (lane->phase) {
 	case EGATE_ST_EMERGENCY:
+	case EGATE_ST_HOLD_OPEN:
 		want[EGATE_DOOR_ENTRY] = true;
 		want[EGATE_DOOR_EXIT] = true;
 		break;
@@ -376,7 +380,7 @@ static void egate_door_apply(struct egate_lane *lane, int d, bool want_open)
 static void egate_lamps(struct egate_lane *lane, u32 vis)
 {
 	bool green = vis == EGATE_ST_AUTHORISED || vis == EGATE_ST_PASSAGE ||
-		     vis == EGATE_ST_EXITING;
+		     vis == EGATE_ST_EXITING || vis == EGATE_ST_HOLD_OPEN;
 	bool red = vis == EGATE_ST_OUT_OF_SERVICE || vis == EGATE_ST_ALARM ||
 		   vis == EGATE_ST_OBSTRUCTED || vis == EGATE_ST_EMERGENCY ||
 		   vis == EGATE_ST_FAULT || vis == EGATE_ST_LOCKED;
@@ -729,6 +733,7 @@ static int egate_cmd_check(const struct egate_cmd *cmd)
 		return cmd->timeout_ms || cmd->tag ? -EINVAL : 0;
 	case EGATE_CMD_DENY:
 	case EGATE_CMD_LOCK:
+	case EGATE_CMD_HOLD_OPEN:
 	case EGATE_CMD_HEARTBEAT:
 	case EGATE_CMD_RESET:
 		return cmd->arg || cmd->timeout_ms || cmd->tag ? -EINVAL : 0;
@@ -757,6 +762,16 @@ static int egate_cmd_exec(struct egate_lane *lane, const struct egate_cmd *cmd)
 		egate_auth_end(lane, EGATE_OUT_LOCKED);
 		lane->phase = EGATE_ST_LOCKED;
 		return 0;
+	case EGATE_CMD_HOLD_OPEN:
+		/* Not over a passage, an alarm, an emergency or a fault. */
+		if (lane->phase != EGATE_ST_IDLE &&
+		    lane->phase != EGATE_ST_OUT_OF_SERVICE &&
+		    lane->phase != EGATE_ST_CLOSING &&
+		    lane->phase != EGATE_ST_LOCKED &&
+		    lane->phase != EGATE_ST_HOLD_OPEN)
+			return -EBUSY;
+		lane->phase = EGATE_ST_HOLD_OPEN;
+		return 0;
 	case EGATE_CMD_SET_MODE:
 		return egate_cmd_set_mode(lane, cmd->arg);
 	case EGATE_CMD_HEARTBEAT:
@@ -768,6 +783,46 @@ static int egate_cmd_exec(struct egate_lane *lane, const struct egate_cmd *cmd)
 		return egate_cmd_reset(lane);
 	}
 	return -EOPNOTSUPP;
+}
+
+/**
+ * egate_sm_command_park() - validate and run one command, parking @ucmd
+ * @lane: the lane
+ * @r: as for egate_sm_command()
+ * @cmd: the command record
+ * @ucmd: io_uring command to complete when the authorisation @cmd starts
+ *	ends (EGATE_CMD_AUTHORISE only), or NULL
+ *
+ * @ucmd is parked in the same critical section that accepts the
+ * authorisation, so no end of it can slip in between.
+ *
+ * Return: as egate_sm_command(); on error @ucmd was not parked.
+ */
+int egate_sm_command_park(struct egate_lane *lane, struct egate_reader *r,
+			  const struct egate_cmd *cmd,
+			  struct io_uring_cmd *ucmd)
+{
+	int ret;
+
+	ret = egate_cmd_check(cmd);
+	if (ret)
+		return ret;
+	mutex_lock(&lane->lock);
+	if (lane->dead) {
+		ret = -ENODEV;
+		goto unlock;
+	}
+	if (r && lane->ctl != r) {
+		ret = -EPERM;
+		goto unlock;
+	}
+	ret = egate_cmd_exec(lane, cmd);
+	if (!ret && ucmd && cmd->op == EGATE_CMD_AUTHORISE)
+		lane->auth_ucmd = ucmd;
+	egate_settle(lane);
+unlock:
+	mutex_unlock(&lane->lock);
+	return ret;
 }
 
 /**
@@ -786,25 +841,7 @@ static int egate_cmd_exec(struct egate_lane *lane, const struct egate_cmd *cmd)
 int egate_sm_command(struct egate_lane *lane, struct egate_reader *r,
 		     const struct egate_cmd *cmd)
 {
-	int ret;
-
-	ret = egate_cmd_check(cmd);
-	if (ret)
-		return ret;
-	mutex_lock(&lane->lock);
-	if (lane->dead) {
-		ret = -ENODEV;
-		goto unlock;
-	}
-	if (r && lane->ctl != r) {
-		ret = -EPERM;
-		goto unlock;
-	}
-	ret = egate_cmd_exec(lane, cmd);
-	egate_settle(lane);
-unlock:
-	mutex_unlock(&lane->lock);
-	return ret;
+	return egate_sm_command_park(lane, r, cmd, NULL);
 }
 
 /* --- controller ---------------------------------------------------------- */

@@ -37,6 +37,7 @@ enum egate_state {
 	EGATE_ST_EMERGENCY	= 8,	/* all doors open until input clear + reset */
 	EGATE_ST_FAULT		= 9,	/* impossible input / jammed door */
 	EGATE_ST_LOCKED		= 10,	/* locked down by command */
+	EGATE_ST_HOLD_OPEN	= 11,	/* doors held open by an officer */
 	EGATE_ST_COUNT
 };
 
@@ -164,6 +165,7 @@ enum egate_cmd_op {
 	EGATE_CMD_SET_MODE	= 4,	/* arg = enum egate_mode */
 	EGATE_CMD_HEARTBEAT	= 5,	/* controller is alive */
 	EGATE_CMD_RESET		= 6,	/* clear alarm/emergency/lock/fault */
+	EGATE_CMD_HOLD_OPEN	= 7,	/* hold every door open until reset/lock */
 	EGATE_CMD_COUNT
 };
 
@@ -258,5 +260,44 @@ struct egate_status {
 #define EGATE_IOC_MAGIC		0xE6
 #define EGATE_IOC_GET_INFO	_IOR(EGATE_IOC_MAGIC, 0x01, struct egate_info)
 #define EGATE_IOC_GET_STATE	_IOR(EGATE_IOC_MAGIC, 0x02, struct egate_status)
+
+/*
+ * IORING_OP_URING_CMD on /dev/egateN (Documentation/egate-uring.md).
+ * sqe->cmd_op = EGATE_URING_CMD(op) for an enum egate_cmd_op, or
+ * EGATE_URING_CMD_GET_STATE; the SQE's command area holds a struct
+ * egate_uring_cmd (16 bytes: no SQE128 ring needed).
+ *
+ * AUTHORISE completes when the authorisation it started ends: cqe->res is
+ * the enum egate_outcome (> 0), or -errno when refused at once, or
+ * -ECANCELED when io_uring cancelled it (6.12: ring teardown, task exit;
+ * the authorisation itself goes on).  On IORING_SETUP_CQE32 rings
+ * big_cqe[0] is the AUTH_END event's sequence number.  Every other
+ * command completes at once with 0 or -errno, as write() would.
+ */
+#define EGATE_URING_NR_BASE	0x40
+#define EGATE_URING_CMD(op) \
+	_IOW(EGATE_IOC_MAGIC, EGATE_URING_NR_BASE + (op), struct egate_uring_cmd)
+#define EGATE_URING_CMD_AUTHORISE	EGATE_URING_CMD(EGATE_CMD_AUTHORISE)
+#define EGATE_URING_CMD_DENY		EGATE_URING_CMD(EGATE_CMD_DENY)
+#define EGATE_URING_CMD_LOCK		EGATE_URING_CMD(EGATE_CMD_LOCK)
+#define EGATE_URING_CMD_SET_MODE	EGATE_URING_CMD(EGATE_CMD_SET_MODE)
+#define EGATE_URING_CMD_HEARTBEAT	EGATE_URING_CMD(EGATE_CMD_HEARTBEAT)
+#define EGATE_URING_CMD_RESET		EGATE_URING_CMD(EGATE_CMD_RESET)
+#define EGATE_URING_CMD_HOLD_OPEN	EGATE_URING_CMD(EGATE_CMD_HOLD_OPEN)
+/* tag = user address of a struct egate_status to fill in; arg, timeout 0 */
+#define EGATE_URING_CMD_GET_STATE \
+	_IOR(EGATE_IOC_MAGIC, 0x60, struct egate_uring_cmd)
+
+/**
+ * struct egate_uring_cmd - payload of an egate URING_CMD (16 bytes)
+ * @arg: as struct egate_cmd.arg
+ * @timeout_ms: as struct egate_cmd.timeout_ms
+ * @tag: as struct egate_cmd.tag; GET_STATE: user address of the result
+ */
+struct egate_uring_cmd {
+	__u32 arg;
+	__u32 timeout_ms;
+	__u64 tag;
+};
 
 #endif /* _UAPI_LINUX_EGATE_H */

@@ -75,24 +75,54 @@ void eg_uring_free(struct eg_uring *r)
 	free(r);
 }
 
-int eg_uring_read(struct eg_uring *r, int fd, void *buf, size_t len,
-		  uint64_t user_data)
+int eg_uring_fd(struct eg_uring *r)
 {
-	unsigned int tail = *r->sq_tail, idx = tail & *r->sq_mask;
+	return r->fd;
+}
+
+static struct io_uring_sqe *eg_uring_sqe(struct eg_uring *r, int fd,
+					 uint8_t opcode, uint64_t user_data)
+{
+	unsigned int idx = *r->sq_tail & *r->sq_mask;
 	struct io_uring_sqe *sqe = &r->sqes[idx];
 
 	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = IORING_OP_READ;
+	sqe->opcode = opcode;
 	sqe->fd = fd;
-	sqe->addr = (uintptr_t)buf;
-	sqe->len = len;
-	sqe->off = (uint64_t)-1;
 	sqe->user_data = user_data;
 	r->sq_array[idx] = idx;
-	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	return sqe;
+}
+
+static int eg_uring_submit(struct eg_uring *r)
+{
+	__atomic_store_n(r->sq_tail, *r->sq_tail + 1, __ATOMIC_RELEASE);
 	if (syscall(__NR_io_uring_enter, r->fd, 1, 0, 0, NULL, 0) != 1)
 		return -errno;
 	return 0;
+}
+
+int eg_uring_cmd(struct eg_uring *r, int fd, uint32_t cmd_op,
+		 const void *payload, uint64_t user_data)
+{
+	struct io_uring_sqe *sqe = eg_uring_sqe(r, fd, IORING_OP_URING_CMD,
+						user_data);
+
+	sqe->cmd_op = cmd_op;
+	memcpy(sqe->cmd, payload, 16);
+	return eg_uring_submit(r);
+}
+
+int eg_uring_read(struct eg_uring *r, int fd, void *buf, size_t len,
+		  uint64_t user_data)
+{
+	struct io_uring_sqe *sqe = eg_uring_sqe(r, fd, IORING_OP_READ,
+						user_data);
+
+	sqe->addr = (uintptr_t)buf;
+	sqe->len = len;
+	sqe->off = (uint64_t)-1;
+	return eg_uring_submit(r);
 }
 
 int eg_uring_wait(struct eg_uring *r, int timeout_ms, int *res,

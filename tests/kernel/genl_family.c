@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "egate" generic netlink family: get one lane and dump all, set mode,
+ * officer commands (open once, hold open, lock, reset) with operator and
+ * reason, the events multicast group; permissions (an unprivileged user
+ * reads and listens but cannot command); strict validation of malformed,
+ * unknown, output-only and oversized attributes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/genetlink.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "egate_test.h"
+#include "eg_genl.h"
+#include "uapi/linux/egate_netlink.h"
+
+static struct eg_nlmsg m, reply[4];
+
+FIXTURE(genl) {
+	struct eg_genl g;
+	int ctl;
+};
+
+FIXTURE_SETUP(genl)
+{
+	ASSERT_EQ(0, eg_load("", "topology=mantrap"));
+	self->ctl = eg_open_ctl();
+	ASSERT_LE(0, self->ctl);
+	ASSERT_EQ(0, eg_expect_state(self->ctl, 0, EGATE_ST_IDLE, 2000));
+	ASSERT_EQ(0, eg_genl_open(&self->g, EGATE_GENL_NAME));
+	ASSERT_NE(0, self->g.mcgrp);
+}
+
+FIXTURE_TEARDOWN(genl)
+{
+	eg_genl_close(&self->g);
+	close(self->ctl);
+	eg_unload();
+}
+
+static int officer(struct eg_genl *g, uint32_t lane, uint32_t action,
+		   const char *op, const char *reason)
+{
+	eg_genl_msg(g, &m, EGATE_NL_CMD_OFFICER, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_LANE, lane);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_ACTION, action);
+	if (op)
+		eg_genl_put_str(&m, EGATE_NL_ATTR_OPERATOR, op);
+	if (reason)
+		eg_genl_put_str(&m, EGATE_NL_ATTR_REASON, reason);
+	return eg_genl_call(g, &m, NULL, 0);
+}
+
+static int set_mode(struct eg_genl *g, uint32_t lane, uint32_t mode)
+{
+	eg_genl_msg(g, &m, EGATE_NL_CMD_SET_MODE, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_LANE, lane);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_MODE, mode);
+	return eg_genl_call(g, &m, NULL, 0);
+}
+
+TEST_F(genl, get_and_dump)
+{
+	const struct nlattr *tb[EGATE_NL_ATTR_MAX + 1];
+	const struct nlattr *cnt[EGATE_NL_CNT_MAX + 1];
+
+	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_GET_LANE, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_LANE, 0);
+	ASSERT_EQ(1, eg_genl_call(&self->g, &m, reply, 1));
+	eg_genl_parse(&reply[0].nlh, tb, EGATE_NL_ATTR_MAX);
+	ASSERT_NE(NULL, tb[EGATE_NL_ATTR_NAME]);
+	EXPECT_STREQ("egate0", (const char *)tb[EGATE_NL_ATTR_NAME] + NLA_HDRLEN);
+	EXPECT_EQ(EGATE_TOPO_MANTRAP, eg_nla_u32(tb[EGATE_NL_ATTR_TOPOLOGY]));
+	EXPECT_EQ(EGATE_ST_IDLE, eg_nla_u32(tb[EGATE_NL_ATTR_STATE]));
+	EXPECT_EQ(EGATE_MODE_NORMAL, eg_nla_u32(tb[EGATE_NL_ATTR_MODE]));
+	EXPECT_EQ(0, eg_nla_u32(tb[EGATE_NL_ATTR_BEAMS]));
+	EXPECT_TRUE(eg_nla_u32(tb[EGATE_NL_ATTR_FLAGS]) & EGATE_STATUS_CONTROLLED);
+	EXPECT_EQ(getpid(), (pid_t)eg_nla_u32(tb[EGATE_NL_ATTR_CTL_PID]));
+	EXPECT_EQ(EGATE_DOOR_CLOSED,
+		  EGATE_DOORS_POS(eg_nla_u32(tb[EGATE_NL_ATTR_DOORS]), 1));
+	ASSERT_NE(NULL, tb[EGATE_NL_ATTR_COUNTERS]);
+	eg_nla_parse_nested(tb[EGATE_NL_ATTR_COUNTERS], cnt, EGATE_NL_CNT_MAX);
+	ASSERT_NE(NULL, cnt[EGATE_NL_CNT_EVENTS]);
+	EXPECT_LT(0, eg_nla_u64(cnt[EGATE_NL_CNT_EVENTS]));
+	EXPECT_EQ(0, eg_nla_u64(cnt[EGATE_NL_CNT_PASSAGES]));
+
+	/* A dump lists the one lane. */
+	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_GET_LANE, NLM_F_DUMP);
+	EXPECT_EQ(1, eg_genl_call(&self->g, &m, reply, 4));
+
+	/* A lane that does not exist. */
+	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_GET_LANE, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_LANE, 3);
+	EXPECT_EQ(-ENODEV, eg_genl_call(&self->g, &m, reply, 1));
+	EXPECT_STREQ("no such lane", self->g.errmsg);
+}
+
+TEST_F(genl, mode_and_officer_commands)
+{
+	int mark = eg_mark();
+
+	ASSERT_EQ(0, set_mode(&self->g, 0, EGATE_MODE_OUT_OF_SERVICE));
+	ASSERT_EQ(0, eg_expect_state(self->ctl, mark, EGATE_ST_OUT_OF_SERVICE, 2000));
+	ASSERT_EQ(0, set_mode(&self->g, 0, EGATE_MODE_NORMAL));
+	ASSERT_EQ(0, eg_expect_state(self->ctl, mark, EGATE_ST_IDLE, 2000));
+
+	/* Lock, then reset. */
+	ASSERT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_LOCK, "officer7", "drill"));
+	ASSERT_EQ(0, eg_expect_state(self->ctl, mark, EGATE_ST_LOCKED, 2000));
+	ASSERT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_RESET, "officer7", "drill over"));
+	ASSERT_EQ(0, eg_expect_state(self->ctl, eg_mark(), EGATE_ST_IDLE, 5000));
+
+	/* Open once: one passage, then back to idle. */
+	mark = eg_mark();
+	ASSERT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_OPEN_ONCE, "officer7", "manual check passed"));
+	ASSERT_NE(NULL, eg_expect(self->ctl, mark, EGATE_EV_AUTHORISED, EG_ANY, 2000));
+	ASSERT_EQ(0, eg_sim("walk"));
+	ASSERT_NE(NULL, eg_expect(self->ctl, mark, EGATE_EV_AUTH_END, EGATE_OUT_COMPLETED, 20000));
+	ASSERT_EQ(0, eg_expect_state(self->ctl, mark, EGATE_ST_IDLE, 10000));
+
+	/* Hold open: both doors open, stays so without a controller. */
+	mark = eg_mark();
+	ASSERT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_HOLD_OPEN, "officer7", "wheelchair"));
+	ASSERT_EQ(0, eg_expect_state(self->ctl, mark, EGATE_ST_HOLD_OPEN, 2000));
+	ASSERT_EQ(0, eg_sysfs_wait("entry_door", "open", 5000));
+	ASSERT_EQ(0, eg_sysfs_wait("exit_door", "open", 5000));
+	EXPECT_EQ(-EBUSY, eg_cmd(self->ctl, EGATE_CMD_AUTHORISE, 0, 0, 0));
+	ASSERT_EQ(0, eg_sim("walk"));
+	eg_sleep_ms(3000);
+	EXPECT_EQ(0, eg_count(mark, EGATE_EV_ALARM, EG_ANY));
+	ASSERT_EQ(0, eg_wait_clear(10000));
+	ASSERT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_RESET, "officer7", "done"));
+	ASSERT_EQ(0, eg_expect_state(self->ctl, eg_mark(), EGATE_ST_IDLE, 8000));
+
+	/* Refused by the state: a lock during an emergency. */
+	ASSERT_EQ(0, eg_sim("emergency 1"));
+	ASSERT_EQ(0, eg_expect_state(self->ctl, mark, EGATE_ST_EMERGENCY, 2000));
+	EXPECT_EQ(-EBUSY, officer(&self->g, 0, EGATE_NL_ACTION_LOCK, "o", "r"));
+	EXPECT_NE(0, strlen(self->g.errmsg));
+	ASSERT_EQ(0, eg_sim("emergency 0"));
+	eg_sleep_ms(500);
+	EXPECT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_RESET, "o", "r"));
+}
+
+TEST_F(genl, events_group)
+{
+	const struct nlattr *tb[EGATE_NL_ATTR_MAX + 1];
+	struct eg_genl mon;
+	int got_lock = 0, got_officer = 0, i;
+	struct eg_nlmsg ev;
+
+	ASSERT_EQ(0, eg_genl_open(&mon, EGATE_GENL_NAME));
+	ASSERT_EQ(0, eg_genl_join(&mon));
+	ASSERT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_LOCK, "officer9", "test"));
+	for (i = 0; i < 50 && !(got_lock && got_officer); i++) {
+		struct genlmsghdr *gh;
+
+		if (eg_genl_recv(&mon, &ev, 2000) != 1)
+			break;
+		gh = NLMSG_DATA(&ev.nlh);
+		eg_genl_parse(&ev.nlh, tb, EGATE_NL_ATTR_MAX);
+		if (gh->cmd == EGATE_NL_CMD_EVENT &&
+		    eg_nla_u32(tb[EGATE_NL_ATTR_EV_TYPE]) == EGATE_EV_STATE &&
+		    eg_nla_u32(tb[EGATE_NL_ATTR_STATE]) == EGATE_ST_LOCKED) {
+			EXPECT_EQ(0, eg_nla_u32(tb[EGATE_NL_ATTR_LANE]));
+			EXPECT_NE(0, eg_nla_u64(tb[EGATE_NL_ATTR_SEQ]));
+			got_lock = 1;
+		}
+		if (gh->cmd == EGATE_NL_CMD_OFFICER_NOTIFY) {
+			EXPECT_STREQ("officer9", (const char *)
+				     tb[EGATE_NL_ATTR_OPERATOR] + NLA_HDRLEN);
+			EXPECT_EQ(EGATE_NL_ACTION_LOCK,
+				  eg_nla_u32(tb[EGATE_NL_ATTR_ACTION]));
+			got_officer = 1;
+		}
+	}
+	EXPECT_TRUE(got_lock);
+	EXPECT_TRUE(got_officer);
+	eg_genl_close(&mon);
+}
+
+/* Run as nobody: reading and listening work, commands are refused. */
+static int nobody_checks(void *arg)
+{
+	struct eg_genl g;
+	struct eg_nlmsg ev;
+	(void)arg;
+
+	if (eg_genl_open(&g, EGATE_GENL_NAME))
+		return 10;
+	eg_genl_msg(&g, &m, EGATE_NL_CMD_GET_LANE, NLM_F_DUMP);
+	if (eg_genl_call(&g, &m, reply, 4) != 1)
+		return 11;
+	if (set_mode(&g, 0, EGATE_MODE_OUT_OF_SERVICE) != -EPERM)
+		return 12;
+	if (officer(&g, 0, EGATE_NL_ACTION_LOCK, "mallory", "x") != -EPERM)
+		return 13;
+	if (officer(&g, 0, EGATE_NL_ACTION_HOLD_OPEN, "mallory", "x") != -EPERM)
+		return 14;
+	if (eg_genl_join(&g))
+		return 15;
+	/* The lane emits while we listen (the parent heartbeats at most). */
+	(void)ev;
+	eg_genl_close(&g);
+	return 0;
+}
+
+TEST_F(genl, unprivileged)
+{
+	struct egate_status st;
+
+	EXPECT_EQ(0, eg_as_nobody(nobody_checks, NULL));
+	ASSERT_EQ(0, eg_status(self->ctl, &st));
+	EXPECT_EQ(EGATE_ST_IDLE, st.state);
+	EXPECT_EQ(EGATE_MODE_NORMAL, st.mode);
+}
+
+TEST_F(genl, strict_validation)
+{
+	static const char big[300] = { [0 ... 298] = 'x' };
+	uint64_t u64 = 0;
+	uint16_t u16 = 0;
+
+	/* Missing required attributes. */
+	EXPECT_EQ(-EINVAL, officer(&self->g, 0, EGATE_NL_ACTION_LOCK, NULL, "r"));
+	EXPECT_EQ(-EINVAL, officer(&self->g, 0, EGATE_NL_ACTION_LOCK, "o", NULL));
+	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_SET_MODE, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_LANE, 0);
+	EXPECT_EQ(-EINVAL, eg_genl_call(&self->g, &m, NULL, 0));
+	/* Empty strings. */
+	EXPECT_EQ(-EINVAL, officer(&self->g, 0, EGATE_NL_ACTION_LOCK, "", "r"));
+	/* Out of range values. */
+	EXPECT_EQ(-ERANGE, officer(&self->g, 0, 0, "o", "r"));
+	EXPECT_EQ(-ERANGE, officer(&self->g, 0, EGATE_NL_ACTION_MAX + 1, "o", "r"));
+	EXPECT_EQ(-ERANGE, officer(&self->g, EGATE_MAX_BEAMS, EGATE_NL_ACTION_LOCK, "o", "r"));
+	EXPECT_EQ(-ERANGE, set_mode(&self->g, 0, EGATE_MODE_COUNT));
+	/* Oversized strings: one over each bound. */
+	EXPECT_EQ(-EINVAL, officer(&self->g, 0, EGATE_NL_ACTION_LOCK,
+				   big + sizeof(big) - 2 - EGATE_NL_OPERATOR_MAX, "r"));
+	EXPECT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_LOCK,
+			     big + sizeof(big) - 1 - EGATE_NL_OPERATOR_MAX,
+			     big + sizeof(big) - 1 - EGATE_NL_REASON_MAX));
+	EXPECT_EQ(-EINVAL, officer(&self->g, 0, EGATE_NL_ACTION_LOCK, "o",
+				   big + sizeof(big) - 2 - EGATE_NL_REASON_MAX));
+	/* A string without its NUL. */
+	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_OFFICER, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_LANE, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_ACTION, EGATE_NL_ACTION_LOCK);
+	eg_genl_put(&m, EGATE_NL_ATTR_OPERATOR, "abc", 3);
+	eg_genl_put_str(&m, EGATE_NL_ATTR_REASON, "r");
+	EXPECT_EQ(-EINVAL, eg_genl_call(&self->g, &m, NULL, 0));
+	/* Wrong sizes. */
+	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_GET_LANE, 0);
+	eg_genl_put(&m, EGATE_NL_ATTR_LANE, &u16, sizeof(u16));
+	EXPECT_EQ(-EINVAL, eg_genl_call(&self->g, &m, NULL, 0));
+	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_GET_LANE, 0);
+	eg_genl_put(&m, EGATE_NL_ATTR_LANE, &u64, sizeof(u64));
+	EXPECT_EQ(-EINVAL, eg_genl_call(&self->g, &m, NULL, 0));
+	/* Output-only and unknown attributes. */
+	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_GET_LANE, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_LANE, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_STATE, 0);
+	EXPECT_EQ(-EINVAL, eg_genl_call(&self->g, &m, NULL, 0));
+	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_GET_LANE, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_LANE, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_MAX + 1, 0);
+	EXPECT_EQ(-EINVAL, eg_genl_call(&self->g, &m, NULL, 0));
+	/* Unknown command. */
+	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_EVENT, 0);
+	EXPECT_EQ(-EOPNOTSUPP, eg_genl_call(&self->g, &m, NULL, 0));
+	/* The lane is still there and answering. */
+	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_GET_LANE, NLM_F_DUMP);
+	EXPECT_EQ(1, eg_genl_call(&self->g, &m, reply, 4));
+}
+
+TEST_HARNESS_MAIN
