@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# kiosk.mk - the kiosk agent's libraries (camera capture, gallery and audit
-# store, configuration) and their tests.  Called by the top-level Makefile:
+# kiosk.mk - the kiosk agent: its libraries (camera capture, gallery and
+# audit store, configuration), the daemon egate-agent (daemon/), the admin
+# tool egate-gallery (tools/) and their tests.  Called by the top-level
+# Makefile after agent/Makefile has built the face engine:
 #
 #   make -C agent -f kiosk.mk BUILD=<abs dir> [SANITIZE=1] [all|bench]
 #
 # Output: $(BUILD)/libegate-kiosk.a and its objects in $(BUILD)/kiosk/,
-# host tests in $(BUILD)/tests/, tests that need the VM (vivid camera) in
-# $(BUILD)/vmtests/.
+# $(BUILD)/bin/egate-agent and egate-gallery, host tests in $(BUILD)/tests/,
+# tests that need the VM (vivid camera, lane driver) in $(BUILD)/vmtests/.
 
 ifndef BUILD
 $(error BUILD=<absolute build directory> is required)
@@ -15,7 +17,7 @@ endif
 
 TOP		:= $(abspath ..)
 CC		?= cc
-PKGS		:= libudev libv4l2 libv4lconvert sqlite3
+PKGS		:= libudev libv4l2 libv4lconvert sqlite3 liburing libsystemd
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS))
 
@@ -25,12 +27,28 @@ CFLAGS		+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=all
 LDFLAGS		+= -fsanitize=address,undefined
 endif
-CFLAGS		+= -MMD -MP -Iconf -Istore -Icapture $(PKG_CFLAGS)
+CFLAGS		+= -MMD -MP -Iconf -Istore -Icapture -Iface -Idaemon -I$(TOP)/include \
+		   $(PKG_CFLAGS)
+
+# The face engine, built by agent/Makefile, and what it links with.
+FACE_LIB	:= $(BUILD)/lib/libegate-face.a
+FACE_LIBS	:= $(FACE_LIB) $(shell pkg-config --libs json-c libjpeg libpng) \
+		   $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas) -lm
 
 KIOSK_DIRS	:= conf store capture
 KIOSK_SRCS	:= $(foreach d,$(KIOSK_DIRS),$(wildcard $(d)/*.c))
 KIOSK_OBJS	:= $(patsubst %.c,$(BUILD)/kiosk/%.o,$(KIOSK_SRCS))
 KIOSK_LIB	:= $(BUILD)/libegate-kiosk.a
+
+# The daemon: every daemon/*.c but main.c also goes into the host tests.
+AGENT_SRCS	:= $(wildcard daemon/*.c)
+AGENT_OBJS	:= $(patsubst %.c,$(BUILD)/kiosk/%.o,$(AGENT_SRCS))
+AGENT_LIB_OBJS	:= $(filter-out %/main.o,$(AGENT_OBJS))
+AGENT		:= $(BUILD)/bin/egate-agent
+GALLERY_TOOL	:= $(BUILD)/bin/egate-gallery
+# The demo's camera (scripts/demo), made of the VM tests' helpers.
+SIM_CAMERA	:= $(BUILD)/bin/egate-sim-camera
+ALL_LIBS	:= $(KIOSK_LIB) $(FACE_LIBS) $(PKG_LIBS) -pthread
 
 # tests/agent/*_test.c are host tests, tests/agent/vm_*_test.c need the VM;
 # tests/agent/common/*.c are helpers linked into both.
@@ -40,16 +58,32 @@ TEST_COMMON_OBJS := $(patsubst $(TEST_DIR)/%.c,$(BUILD)/kiosk/tests/%.o,$(TEST_C
 VM_TEST_SRCS	:= $(wildcard $(TEST_DIR)/vm_*_test.c)
 HOST_TEST_SRCS	:= $(filter-out $(VM_TEST_SRCS),$(wildcard $(TEST_DIR)/*_test.c))
 HOST_TESTS	:= $(patsubst $(TEST_DIR)/%.c,$(BUILD)/tests/agent-%,$(HOST_TEST_SRCS))
-VM_TESTS	:= $(patsubst $(TEST_DIR)/vm_%.c,$(BUILD)/vmtests/agent-%,$(VM_TEST_SRCS))
-TEST_CFLAGS	:= $(CFLAGS) -isystem $(TOP)/build/kselftest -I$(TEST_DIR)/common -pthread
+# The agent's end-to-end test runs the face engine on every frame: sanitised
+# and emulated that is some hundred times slower than native, too slow for a
+# camera, so the sanitizer build leaves it out (its pieces have host tests).
+VM_TEST_NAMES	:= $(patsubst $(TEST_DIR)/vm_%.c,%,$(VM_TEST_SRCS))
+ifeq ($(SANITIZE),1)
+VM_TEST_NAMES	:= $(filter-out agent_test,$(VM_TEST_NAMES))
+endif
+VM_TESTS	:= $(patsubst %,$(BUILD)/vmtests/agent-%,$(VM_TEST_NAMES))
+# The VM tests drive the simulated lane with the kernel tests' helpers.
+LANE_TEST_DIR	:= $(TOP)/tests/kernel/common
+LANE_TEST_OBJS	:= $(BUILD)/kiosk/tests/lane/egate_test.o
+TEST_CFLAGS	:= $(CFLAGS) -isystem $(TOP)/build/kselftest -I$(TEST_DIR)/common \
+		   -I$(LANE_TEST_DIR) -pthread
 
 .PHONY: all bench
 .SECONDARY:
-all: $(KIOSK_LIB) $(HOST_TESTS) $(VM_TESTS)
+all: $(KIOSK_LIB) $(AGENT) $(GALLERY_TOOL) $(SIM_CAMERA) $(HOST_TESTS) $(VM_TESTS)
 
-# Benchmarks of the kiosk pieces come with the agent's loop; nothing yet.
-bench:
-	@true
+# The agent's per-frame pipeline on the host (tests/agent/bench.c).
+AGENT_BENCH	:= $(BUILD)/bench/agent-bench
+bench: $(AGENT_BENCH)
+	EGATE_MODELS=$${EGATE_MODELS:-$(TOP)/build/models/face-api/model} taskset -c 0 $(AGENT_BENCH)
+
+$(AGENT_BENCH): $(BUILD)/kiosk/tests/bench.o $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(FACE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(ALL_LIBS)
 
 $(BUILD)/kiosk/%.o: %.c
 	@mkdir -p $(@D)
@@ -59,17 +93,38 @@ $(KIOSK_LIB): $(KIOSK_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(AGENT): $(AGENT_OBJS) $(KIOSK_LIB) $(FACE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(AGENT_OBJS) $(ALL_LIBS)
+
+$(GALLERY_TOOL): $(BUILD)/kiosk/tools/egate-gallery.o $(KIOSK_LIB) $(FACE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(ALL_LIBS)
+
+$(SIM_CAMERA): $(BUILD)/kiosk/tests/sim-camera.o $(TEST_COMMON_OBJS) $(FACE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(ALL_LIBS)
+
 $(BUILD)/kiosk/tests/%.o: $(TEST_DIR)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/agent-%: $(BUILD)/kiosk/tests/%.o $(TEST_COMMON_OBJS) $(KIOSK_LIB)
+$(BUILD)/kiosk/tests/lane/%.o: $(LANE_TEST_DIR)/%.c
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(TEST_CFLAGS) -c -o $@ $<
 
-$(BUILD)/vmtests/agent-%: $(BUILD)/kiosk/tests/vm_%.o $(TEST_COMMON_OBJS) $(KIOSK_LIB)
+$(BUILD)/tests/agent-%: $(BUILD)/kiosk/tests/%.o $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) \
+		$(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(ALL_LIBS)
 
--include $(KIOSK_OBJS:.o=.d) $(TEST_COMMON_OBJS:.o=.d) \
+# VM tests run the daemon and the tool: they find them beside themselves.
+$(BUILD)/vmtests/agent-%: $(BUILD)/kiosk/tests/vm_%.o $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) \
+		$(KIOSK_LIB) $(FACE_LIB) | $(AGENT) $(GALLERY_TOOL)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) $(ALL_LIBS)
+
+-include $(KIOSK_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(TEST_COMMON_OBJS:.o=.d) \
+	$(BUILD)/kiosk/tools/egate-gallery.d $(LANE_TEST_OBJS:.o=.d) \
+	$(BUILD)/kiosk/tests/sim-camera.d $(BUILD)/kiosk/tests/bench.d \
 	$(patsubst $(TEST_DIR)/%.c,$(BUILD)/kiosk/tests/%.d,$(HOST_TEST_SRCS) $(VM_TEST_SRCS))

@@ -68,6 +68,7 @@ static const struct conf_choice match_modes[] = {
 
 static const struct conf_key keys[] = {
 	TEXT_KEY(lane, name, CONF_STRING, "lane-1"),
+	UINT_KEY(lane, alarm_reset_s, 0, 3600, "0"),
 	UINT_KEY(camera, width, 64, 1920, "640"),
 	UINT_KEY(camera, height, 48, 1080, "480"),
 	UINT_KEY(camera, fps, 1, 120, "30"),
@@ -80,9 +81,12 @@ static const struct conf_key keys[] = {
 	UINT_KEY(decision, min_face_px, 16, 1080, "80"),
 	DOUBLE_KEY(decision, min_quality, 0.0, 1.0, "0.5"),
 	UINT_KEY(decision, unknown_timeout_s, 1, 600, "10"),
+	TEXT_KEY(face, models, CONF_PATH, "/usr/share/egate/models"),
+	UINT_KEY(face, input_size, 128, 608, "320"),
 	TEXT_KEY(store, path, CONF_PATH, "/var/lib/egate/egate.db"),
 	UINT_KEY(store, audit_retention_days, 1, 36500, "365"),
 	UINT_KEY(store, busy_timeout_ms, 0, 600000, "5000"),
+	TEXT_KEY(metrics, textfile, CONF_PATH, "/run/egate/metrics.prom"),
 };
 
 size_t conf_key_count(void)

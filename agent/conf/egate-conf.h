@@ -32,6 +32,7 @@ enum egate_match_mode {
 struct egate_settings {
 	struct {
 		char name[EGATE_CONF_LANE_NAME_MAX + 1];
+		unsigned int alarm_reset_s;	/* 0: an officer resets alarms */
 	} lane;
 	struct {
 		unsigned int width;
@@ -50,10 +51,17 @@ struct egate_settings {
 		unsigned int unknown_timeout_s;
 	} decision;
 	struct {
+		char models[PATH_MAX];		/* the face engine's model folder */
+		unsigned int input_size;	/* detector input, multiple of 32 */
+	} face;
+	struct {
 		char path[PATH_MAX];
 		unsigned int audit_retention_days;
 		unsigned int busy_timeout_ms;
 	} store;
+	struct {
+		char textfile[PATH_MAX];	/* Prometheus textfile */
+	} metrics;
 };
 
 struct egate_conf;

@@ -141,6 +141,10 @@ struct vivid_feeder {
 	int fd;
 	pthread_t thread;
 	atomic_bool stop;
+	pthread_mutex_t lock;
+	uint8_t *image;				/* under lock: what to show */
+	unsigned int generation;		/* under lock: +1 per image */
+	unsigned int shown[FEEDER_BUFFERS];	/* generation in each buffer */
 	void *buffers[FEEDER_BUFFERS];
 	size_t lengths[FEEDER_BUFFERS];
 	unsigned int n_buffers;
@@ -168,6 +172,12 @@ static void *feed(void *data)
 				continue;
 			break;	/* ENODEV: unplugged */
 		}
+		pthread_mutex_lock(&f->lock);
+		if (buf.index < FEEDER_BUFFERS && f->shown[buf.index] != f->generation) {
+			memcpy(f->buffers[buf.index], f->image, f->frame_bytes);
+			f->shown[buf.index] = f->generation;
+		}
+		pthread_mutex_unlock(&f->lock);
 		buf.bytesused = f->frame_bytes;
 		if (ioctl(f->fd, VIDIOC_QBUF, &buf) < 0)
 			break;
@@ -190,7 +200,17 @@ void vivid_feeder_stop(struct vivid_feeder *f)
 		munmap(f->buffers[i], f->lengths[i]);
 	if (f->fd >= 0)
 		close(f->fd);
+	pthread_mutex_destroy(&f->lock);
+	free(f->image);
 	free(f);
+}
+
+void vivid_feeder_show(struct vivid_feeder *f, const uint8_t *image)
+{
+	pthread_mutex_lock(&f->lock);
+	memcpy(f->image, image, f->frame_bytes);
+	f->generation++;
+	pthread_mutex_unlock(&f->lock);
 }
 
 static int feeder_setup(struct vivid_feeder *f, uint32_t fourcc, const uint8_t *image)
@@ -210,6 +230,10 @@ static int feeder_setup(struct vivid_feeder *f, uint32_t fourcc, const uint8_t *
 	if (ioctl(f->fd, VIDIOC_S_FMT, &fmt) < 0)
 		return -errno;
 	f->frame_bytes = VIVID_WIDTH * VIVID_HEIGHT * vivid_bytes_per_pixel(fourcc);
+	f->image = malloc(f->frame_bytes);
+	if (!f->image)
+		return -ENOMEM;
+	memcpy(f->image, image, f->frame_bytes);
 	if (fmt.fmt.pix.pixelformat != fourcc ||
 	    fmt.fmt.pix.bytesperline * VIVID_HEIGHT != f->frame_bytes)
 		return -ERANGE;
@@ -253,6 +277,7 @@ int vivid_feeder_start(const char *output, uint32_t fourcc, const uint8_t *image
 
 	if (!f)
 		return -ENOMEM;
+	pthread_mutex_init(&f->lock, NULL);
 	f->fd = open(output, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	r = f->fd < 0 ? -errno : feeder_setup(f, fourcc, image);
 	if (r >= 0) {

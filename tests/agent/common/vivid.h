@@ -41,5 +41,7 @@ unsigned int vivid_bytes_per_pixel(uint32_t fourcc);
 int vivid_feeder_start(const char *output, uint32_t fourcc, const uint8_t *image,
 		       struct vivid_feeder **ret);
 void vivid_feeder_stop(struct vivid_feeder *feeder);
+/* From now on stream this image (same format and size) instead. */
+void vivid_feeder_show(struct vivid_feeder *feeder, const uint8_t *image);
 
 #endif

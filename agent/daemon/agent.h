@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * agent.h - egate-agent, the controller of one lane: its state, shared by
+ * the files that each do one job of it:
+ *   main.c      options, configuration, start and stop
+ *   loop.c      the io_uring event loop: lane, camera, worker, timer, signals
+ *   decide.c    face results -> policy verdicts -> gate commands; outcomes
+ *   record.c    audit records, journal entries, the log line
+ *   gallery.c   the enrolled gallery, from the store into the engine
+ *   camera.c    finding the lane's camera and following it (unplug, replug)
+ *   lane.c, worker.c, policy.c, metrics.c: see their headers.
+ */
+#ifndef EGATE_AGENT_H
+#define EGATE_AGENT_H
+
+#include <liburing.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "egate-capture.h"
+#include "egate-conf.h"
+#include "egate-face.h"
+#include "egate-store.h"
+#include "lane.h"
+#include "metrics.h"
+#include "policy.h"
+#include "worker.h"
+
+#define AGENT_TICK_MS 100		/* timer: heartbeat, timeouts, watchdog */
+#define AGENT_GALLERY_CHECK_MS 2000	/* how often the store's version is read */
+#define AGENT_METRICS_MS 5000		/* textfile rewritten at most this often */
+#define AGENT_AUTH_TIMEOUT_MS 8000	/* an admitted traveller has this long to enter */
+
+struct camera_link {
+	struct egate_camera_monitor *monitor;
+	struct egate_camera *camera;	/* NULL while unplugged */
+	struct egate_camera_config *config;
+	char selector[EGATE_CONF_SELECTOR_MAX + 1];
+	bool polling;			/* a POLL_ADD on the camera is in flight */
+	uint32_t generation;		/* +1 per open: tells stale polls apart */
+};
+
+struct agent_label {
+	int64_t id;
+	char label[EGATE_STORE_LABEL_MAX + 1];
+};
+
+struct agent {
+	const struct egate_settings *settings;
+	const char *lane_name;		/* settings->lane.name */
+	struct lane lane;
+	struct io_uring ring;
+	bool ring_ready;
+	int signal_fd;
+	bool stopping;
+	int exit_status;
+
+	struct egate_store *store;
+	struct egate_face_engine *engine;
+	struct egate_face_gallery *gallery;	/* what the worker searches */
+	struct agent_label *labels;		/* id -> label, sorted by id */
+	size_t n_labels;
+	uint64_t gallery_version;
+	bool gallery_stale;			/* reload once the worker is idle */
+
+	struct worker *worker;
+	struct policy policy;
+	struct camera_link camera;
+
+	/* the authorisation in flight: its tag is the decision's audit id */
+	int64_t auth_tag;
+	int64_t auth_traveller;
+	struct worker_timing auth_timing;
+
+	uint64_t now_ns;
+	uint64_t next_heartbeat_ns, next_gallery_check_ns, next_metrics_ns;
+	uint64_t next_expiry_reload_ns;
+	uint64_t alarm_since_ns;	/* lane in alarm/emergency since, 0: not */
+	uint64_t watchdog_usec;		/* 0: no systemd watchdog */
+	struct metrics metrics;
+	char metrics_path[PATH_MAX];	/* empty: no textfile */
+	struct __kernel_timespec tick;
+	uint64_t signal_buf[16];	/* struct signalfd_siginfo, aligned */
+};
+
+uint64_t agent_now_ns(void);
+
+/* loop.c */
+/* Blocks the signals the loop reads: before any thread starts, so all inherit it. */
+int agent_block_signals(sigset_t *mask);
+int agent_loop_init(struct agent *a);
+void agent_loop_done(struct agent *a);
+int agent_loop_run(struct agent *a);
+/* Queues a lane command; errors are logged and returned. */
+int agent_command(struct agent *a, uint32_t op, uint32_t arg, uint32_t timeout_ms,
+		  uint64_t tag);
+int agent_arm_camera(struct agent *a);
+
+/* decide.c */
+void agent_on_result(struct agent *a, const struct worker_result *r);
+void agent_on_lane_event(struct agent *a, const struct egate_event *ev);
+void agent_on_tick(struct agent *a);
+
+/* record.c */
+void agent_log(struct agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int64_t agent_record_decision(struct agent *a, enum egate_decision decision,
+			      const struct policy_decision *d);
+void agent_record_passage(struct agent *a, int64_t decision_id, int64_t traveller_id,
+			  uint32_t outcome);
+
+/* gallery.c */
+int agent_gallery_load(struct agent *a);
+void agent_gallery_check(struct agent *a);
+const char *agent_label(const struct agent *a, int64_t traveller_id);
+void agent_gallery_free(struct agent *a);
+
+/* camera.c */
+int agent_camera_init(struct agent *a, const char *selector, char *err, size_t err_size);
+void agent_camera_done(struct agent *a);
+/* Opens the camera if it is there now (at start). */
+void agent_camera_look(struct agent *a);
+/* The monitor said something: open the camera if it came back. */
+void agent_camera_monitor_ready(struct agent *a);
+/* The camera's fd is readable (or in error): hand a frame to the worker. */
+void agent_camera_ready(struct agent *a, uint32_t generation, int poll_res);
+
+#endif

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * camera.c - the lane's camera as the loop sees it: found through libudev
+ * (the selector from the configuration), opened, read newest-frame-first
+ * into the idle worker, dropped when unplugged and opened again when the
+ * monitor sees it come back.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "macro.h"
+
+int agent_camera_init(struct agent *a, const char *selector, char *err, size_t err_size)
+{
+	const struct egate_settings *s = a->settings;
+	struct camera_link *c = &a->camera;
+	/* Without udevd (a test VM, an initramfs) follow the kernel's uevents. */
+	enum egate_uevent_source source = access("/run/udev/control", F_OK) == 0 ?
+		EGATE_UEVENT_UDEV : EGATE_UEVENT_KERNEL;
+	int r;
+
+	snprintf(c->selector, sizeof(c->selector), "%s", selector);
+	r = egate_camera_config_new(&c->config);
+	if (r >= 0)
+		r = egate_camera_config_set_size(c->config, s->camera.width, s->camera.height);
+	if (r >= 0)
+		r = egate_camera_config_set_fps(c->config, s->camera.fps);
+	if (r >= 0)
+		r = egate_camera_config_set_buffers(c->config, s->camera.buffers);
+	if (r >= 0)
+		r = egate_camera_config_set_pixel_format(c->config, s->camera.pixel_format);
+	if (r < 0) {
+		snprintf(err, err_size, "camera configuration: %s", strerror(-r));
+		return r;
+	}
+	return egate_camera_monitor_new(selector, source, &c->monitor, err, err_size);
+}
+
+void agent_camera_done(struct agent *a)
+{
+	egate_camera_free(a->camera.camera);
+	a->camera.camera = NULL;
+	egate_camera_monitor_free(a->camera.monitor);
+	a->camera.monitor = NULL;
+	egate_camera_config_free(a->camera.config);
+	a->camera.config = NULL;
+}
+
+static void camera_open(struct agent *a, const char *devnode)
+{
+	struct camera_link *c = &a->camera;
+	char err[EGATE_ERRMSG_MAX];
+	int r;
+
+	r = egate_camera_open(devnode, c->config, &c->camera, err, sizeof(err));
+	if (r < 0) {
+		agent_log(a, "camera %s: %s", devnode, err);
+		return;
+	}
+	c->generation++;
+	c->polling = false;
+	agent_log(a, "camera %s: %ux%u, streaming", devnode, egate_camera_width(c->camera),
+		  egate_camera_height(c->camera));
+	agent_arm_camera(a);
+}
+
+static void camera_lost(struct agent *a)
+{
+	struct camera_link *c = &a->camera;
+
+	agent_log(a, "camera %s gone; waiting for it to come back",
+		  egate_camera_devnode(c->camera));
+	a->metrics.frames_dropped += egate_camera_frames_dropped(c->camera);
+	egate_camera_free(c->camera);
+	c->camera = NULL;
+	policy_reset(&a->policy);
+}
+
+/* What is there now: after start, a lost uevent, or a hint from the monitor. */
+void agent_camera_look(struct agent *a)
+{
+	char devnode[PATH_MAX];
+
+	if (a->camera.camera)
+		return;
+	if (egate_camera_monitor_find(a->camera.monitor, devnode, sizeof(devnode)) == 0)
+		camera_open(a, devnode);
+}
+
+void agent_camera_monitor_ready(struct agent *a)
+{
+	struct camera_link *c = &a->camera;
+	enum egate_camera_event event;
+	char devnode[PATH_MAX];
+	bool look = false;
+	int r;
+
+	while ((r = egate_camera_monitor_receive(c->monitor, &event, devnode,
+						 sizeof(devnode))) != -EAGAIN) {
+		if (r < 0)
+			look = true;	/* events lost: ask what is there */
+		else if (event == EGATE_CAMERA_REMOVED && c->camera &&
+			 !strcmp(devnode, egate_camera_devnode(c->camera)))
+			camera_lost(a);
+		else if (event == EGATE_CAMERA_ADDED && !c->camera)
+			camera_open(a, devnode);
+	}
+	if (look)
+		agent_camera_look(a);
+}
+
+void agent_camera_ready(struct agent *a, uint32_t generation, int poll_res)
+{
+	struct camera_link *c = &a->camera;
+	struct egate_frame *frame;
+	int r;
+
+	if (!c->camera || generation != c->generation)
+		return;	/* the poll of a camera that was unplugged since */
+	c->polling = false;
+	if (poll_res < 0 || (poll_res & (POLLERR | POLLHUP))) {
+		camera_lost(a);
+		return;
+	}
+	frame = worker_idle_frame(a->worker);
+	if (!frame || a->auth_tag) {
+		/* busy, or the lane is already serving someone: not now */
+		egate_camera_discard(c->camera);
+		agent_arm_camera(a);
+		return;
+	}
+	r = egate_camera_read_latest(c->camera, frame);
+	if (r == -ENODEV) {
+		camera_lost(a);
+		return;
+	}
+	if (r == 0)
+		worker_start(a->worker, a->gallery);
+	agent_arm_camera(a);
+}

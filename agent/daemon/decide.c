@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * decide.c - the agent's reasoning: face results go through the policy
+ * while the lane can take a traveller; an admission authorises one passage
+ * (tagged with the decision's audit id), a denial tells the lane and the
+ * log; the lane's events end the passage (EGATE_EV_AUTH_END carries the
+ * outcome) and report alarms.  The timer keeps the heartbeat, the unknown
+ * timeout, the optional automatic reset, the watchdog and the metrics.
+ */
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "agent.h"
+
+static bool lane_ready(const struct agent *a)
+{
+	return a->lane.state == EGATE_ST_IDLE && !a->auth_tag;
+}
+
+static void act(struct agent *a, enum policy_verdict verdict, const struct policy_decision *d,
+		const struct worker_timing *timing)
+{
+	int64_t id;
+
+	switch (verdict) {
+	case POLICY_NONE:
+		return;
+	case POLICY_ADMIT:
+		id = agent_record_decision(a, EGATE_DECISION_ADMIT, d);
+		/* The tag names the decision; a failed audit write still admits. */
+		a->auth_tag = id > 0 ? id : -1;
+		a->auth_traveller = d->traveller_id;
+		if (agent_command(a, EGATE_CMD_AUTHORISE, EGATE_DIR_FORWARD,
+				  AGENT_AUTH_TIMEOUT_MS, (uint64_t)a->auth_tag) < 0) {
+			a->auth_tag = 0;
+			return;
+		}
+		if (timing)
+			metrics_admission(&a->metrics, timing, agent_now_ns());
+		return;
+	case POLICY_DENY:
+		agent_record_decision(a, EGATE_DECISION_DENY, d);
+		agent_command(a, EGATE_CMD_DENY, 0, 0, 0);
+		return;
+	case POLICY_ONE_AT_A_TIME:
+		agent_record_decision(a, EGATE_DECISION_ONE_AT_A_TIME, d);
+		agent_log(a, "several faces in view: one at a time, please");
+		return;
+	}
+}
+
+void agent_on_result(struct agent *a, const struct worker_result *r)
+{
+	struct policy_decision d;
+	enum policy_verdict v;
+
+	a->metrics.frames_processed++;
+	if (r->error < 0) {
+		a->metrics.engine_errors++;
+		agent_log(a, "face engine: %s", strerror(-r->error));
+		return;
+	}
+	if (a->auth_tag) {
+		policy_feed(&a->policy, &r->frame, &d);	/* presence only: decided */
+		return;
+	}
+	if (!lane_ready(a)) {
+		policy_reset(&a->policy);
+		return;
+	}
+	v = policy_feed(&a->policy, &r->frame, &d);
+	act(a, v, &d, &r->timing);
+}
+
+static void on_auth_end(struct agent *a, const struct egate_event *ev)
+{
+	if (!a->auth_tag || ev->tag != (uint64_t)a->auth_tag) {
+		agent_log(a, "lane: authorisation %llu ended (%s), not ours",
+			  (unsigned long long)ev->tag, lane_outcome_name(ev->arg));
+		return;
+	}
+	agent_record_passage(a, a->auth_tag > 0 ? a->auth_tag : 0, a->auth_traveller, ev->arg);
+	a->auth_tag = 0;
+	a->auth_traveller = 0;
+}
+
+void agent_on_lane_event(struct agent *a, const struct egate_event *ev)
+{
+	switch (ev->type) {
+	case EGATE_EV_STATE:
+		agent_log(a, "lane: %s -> %s", lane_state_name(ev->arg),
+			  lane_state_name(ev->state));
+		break;
+	case EGATE_EV_AUTH_END:
+		on_auth_end(a, ev);
+		break;
+	case EGATE_EV_ALARM:
+		if (ev->arg < EGATE_ALARM_COUNT)
+			a->metrics.alarms[ev->arg]++;
+		a->metrics.dirty = true;
+		agent_log(a, "lane: ALARM %s (beams 0x%x)", lane_alarm_name(ev->arg), ev->beams);
+		break;
+	case EGATE_EV_EMERGENCY:
+		agent_log(a, "lane: emergency input %s", ev->arg ? "ACTIVE: doors open" : "clear");
+		break;
+	case EGATE_EV_HEARTBEAT_LOST:
+		agent_log(a, "lane: the driver says our heartbeat was lost");
+		break;
+	case EGATE_EV_PASSAGE_START:
+		agent_log(a, "lane: traveller entered");
+		break;
+	case EGATE_EV_PASSAGE_DONE:
+		agent_log(a, "lane: traveller through (%u passages)", ev->arg);
+		break;
+	default:
+		break;
+	}
+}
+
+/* With lane.alarm_reset_s set, an alarm or emergency over a clear lane resets itself. */
+static void auto_reset(struct agent *a)
+{
+	unsigned int after_s = a->settings->lane.alarm_reset_s;
+	bool latched = a->lane.state == EGATE_ST_ALARM || a->lane.state == EGATE_ST_EMERGENCY;
+	struct egate_status st;
+
+	if (!after_s || !latched || a->lane.beams) {
+		a->alarm_since_ns = 0;
+		return;
+	}
+	if (!a->alarm_since_ns)
+		a->alarm_since_ns = a->now_ns;
+	if (a->now_ns - a->alarm_since_ns < after_s * 1000000000ull)
+		return;
+	if (lane_status(&a->lane, &st) == 0 && (st.flags & EGATE_STATUS_EMERGENCY_IN))
+		return;	/* the fire alarm is still on */
+	agent_log(a, "lane: clear for %u s after the %s: resetting", after_s,
+		  lane_state_name(a->lane.state));
+	agent_command(a, EGATE_CMD_RESET, 0, 0, 0);
+	a->alarm_since_ns = 0;
+}
+
+void agent_on_tick(struct agent *a)
+{
+	struct policy_decision d;
+
+	if (a->now_ns >= a->next_heartbeat_ns) {
+		agent_command(a, EGATE_CMD_HEARTBEAT, 0, 0, 0);
+		a->next_heartbeat_ns = a->now_ns + a->lane.heartbeat_ms * 1000000ull / 4;
+	}
+	if (a->watchdog_usec)
+		sd_notify(0, "WATCHDOG=1");
+	if (lane_ready(a))
+		act(a, policy_tick(&a->policy, a->now_ns, &d), &d, NULL);
+	auto_reset(a);
+	agent_gallery_check(a);
+	if (a->camera.camera)
+		agent_arm_camera(a);
+	if (a->metrics_path[0] && a->metrics.dirty && a->now_ns >= a->next_metrics_ns) {
+		int r = metrics_write(&a->metrics, a->metrics_path, a->lane_name);
+
+		if (r < 0)
+			agent_log(a, "metrics: cannot write %s: %s", a->metrics_path, strerror(-r));
+		a->next_metrics_ns = a->now_ns + AGENT_METRICS_MS * 1000000ull;
+	}
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lane.h - the lane device /dev/egateN as the agent holds it: opened as its
+ * controller, commands and events as io_uring requests.  Commands go as
+ * WRITE of struct egate_cmd; how an authorisation ended comes back as the
+ * EGATE_EV_AUTH_END event with the authorisation's tag.  Switching the
+ * commands to IORING_OP_URING_CMD passthrough (which completes with the
+ * outcome) changes lane_prep_command() and the loop's completion of it.
+ */
+#ifndef EGATE_AGENT_LANE_H
+#define EGATE_AGENT_LANE_H
+
+#include <liburing.h>
+#include <stdint.h>
+
+#include "egate-store.h"
+#include "uapi/linux/egate.h"
+
+#define LANE_EVENTS_PER_READ 16
+#define LANE_COMMANDS_MAX 8	/* commands in flight at once */
+
+struct lane {
+	int fd;
+	char device[32];		/* "egate0" */
+	struct egate_info info;
+	unsigned int heartbeat_ms;	/* the driver's timeout */
+	struct egate_event events[LANE_EVENTS_PER_READ];	/* READ target */
+	struct egate_cmd commands[LANE_COMMANDS_MAX];		/* WRITE sources */
+	uint32_t commands_busy;		/* bit i: commands[i] in flight */
+	uint32_t state;			/* from the last event */
+	uint32_t beams;
+	uint64_t last_seq;
+	uint64_t lost_events;		/* sequence gaps */
+};
+
+/* Opens /dev/DEVICE as its controller and checks the ABI: err says why not. */
+int lane_open(struct lane *lane, const char *device, char *err, size_t err_size);
+void lane_close(struct lane *lane);
+int lane_status(const struct lane *lane, struct egate_status *ret);
+
+/* A free command slot, filled with op/arg/timeout/tag: -EBUSY if none. */
+int lane_command_slot(struct lane *lane, uint32_t op, uint32_t arg, uint32_t timeout_ms,
+		      uint64_t tag);
+/* Prepares the request that sends command slot i. */
+void lane_prep_command(struct lane *lane, struct io_uring_sqe *sqe, unsigned int slot);
+/* The request for slot i completed with res: 0, or the command's error. */
+int lane_command_done(struct lane *lane, unsigned int slot, int res);
+void lane_prep_read(struct lane *lane, struct io_uring_sqe *sqe);
+/* Accounts a read of res bytes: the number of whole events now in events[]. */
+int lane_read_done(struct lane *lane, int res);
+
+const char *lane_state_name(uint32_t state);
+const char *lane_event_name(uint32_t type);
+const char *lane_outcome_name(uint32_t outcome);
+const char *lane_alarm_name(uint32_t alarm);
+const char *lane_command_name(uint32_t op);
+/* The audit log's outcome for the driver's EGATE_EV_AUTH_END argument. */
+enum egate_passage_outcome lane_outcome_to_audit(uint32_t outcome);
+
+#endif

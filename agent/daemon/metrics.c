@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * metrics.c - counters, admission latencies and the Prometheus textfile.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lane.h"
+#include "macro.h"
+#include "metrics.h"
+
+const char *metrics_stage_name(enum metrics_stage stage)
+{
+	static const char *const names[STAGE_COUNT] = {
+		[STAGE_QUEUE] = "queue", [STAGE_DETECT] = "detect",
+		[STAGE_LANDMARKS] = "landmarks", [STAGE_DESCRIPTOR] = "descriptor",
+		[STAGE_SEARCH] = "search", [STAGE_COMMAND] = "command",
+	};
+
+	return names[stage];
+}
+
+void metrics_admission(struct metrics *m, const struct worker_timing *t, uint64_t command_ns)
+{
+	uint64_t bounds[STAGE_COUNT + 1] = {
+		t->captured, t->started, t->detected, t->landmarked, t->described,
+		t->searched, command_ns,
+	};
+
+	for (int i = 0; i < STAGE_COUNT; i++)
+		m->stage_ns[i] += bounds[i + 1] > bounds[i] ? bounds[i + 1] - bounds[i] : 0;
+	m->latency_us[m->latency_count++ % METRICS_LATENCY_SAMPLES] =
+		command_ns > t->captured ? (uint32_t)((command_ns - t->captured) / 1000) : 0;
+	m->dirty = true;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+uint32_t metrics_latency_quantile(const struct metrics *m, double p)
+{
+	size_t n = m->latency_count < METRICS_LATENCY_SAMPLES ? m->latency_count :
+		   METRICS_LATENCY_SAMPLES;
+	uint32_t sorted[METRICS_LATENCY_SAMPLES];
+
+	if (!n)
+		return 0;
+	memcpy(sorted, m->latency_us, n * sizeof(sorted[0]));
+	qsort(sorted, n, sizeof(sorted[0]), cmp_u32);
+	return sorted[(size_t)(p * (double)(n - 1) + 0.5)];
+}
+
+static void write_counters(FILE *f, const char *lane, const char *name, const char *label,
+			   const uint64_t *values, size_t n, const char *(*label_of)(uint32_t))
+{
+	fprintf(f, "# TYPE egate_%s_total counter\n", name);
+	for (size_t i = 0; i < n; i++)
+		if (values[i] || !strcmp(name, "decisions"))
+			fprintf(f, "egate_%s_total{lane=\"%s\",%s=\"%s\"} %llu\n", name, lane,
+				label, label_of((uint32_t)i), (unsigned long long)values[i]);
+}
+
+static const char *decision_label(uint32_t d)
+{
+	return egate_decision_name(d);
+}
+
+static void write_metrics(FILE *f, const struct metrics *m, const char *lane)
+{
+	static const double quantiles[] = { 0.5, 0.9, 0.99 };
+
+	write_counters(f, lane, "decisions", "decision", m->decisions, EGATE_DECISION_COUNT,
+		       decision_label);
+	write_counters(f, lane, "passages", "outcome", m->outcomes, EGATE_OUT_COUNT,
+		       lane_outcome_name);
+	write_counters(f, lane, "alarms", "kind", m->alarms, EGATE_ALARM_COUNT,
+		       lane_alarm_name);
+	fprintf(f, "# TYPE egate_frames_processed_total counter\n"
+		"egate_frames_processed_total{lane=\"%s\"} %llu\n"
+		"# TYPE egate_frames_dropped_total counter\n"
+		"egate_frames_dropped_total{lane=\"%s\"} %llu\n"
+		"# TYPE egate_engine_errors_total counter\n"
+		"egate_engine_errors_total{lane=\"%s\"} %llu\n"
+		"# TYPE egate_lane_events_lost_total counter\n"
+		"egate_lane_events_lost_total{lane=\"%s\"} %llu\n",
+		lane, (unsigned long long)m->frames_processed,
+		lane, (unsigned long long)m->frames_dropped,
+		lane, (unsigned long long)m->engine_errors,
+		lane, (unsigned long long)m->lane_events_lost);
+	fprintf(f, "# TYPE egate_admission_latency_seconds summary\n");
+	for (size_t i = 0; i < ELEMENTSOF(quantiles); i++)
+		fprintf(f, "egate_admission_latency_seconds{lane=\"%s\",quantile=\"%g\"} %.6f\n",
+			lane, quantiles[i], metrics_latency_quantile(m, quantiles[i]) / 1e6);
+	fprintf(f, "egate_admission_latency_seconds_count{lane=\"%s\"} %llu\n", lane,
+		(unsigned long long)m->latency_count);
+	fprintf(f, "# TYPE egate_admission_stage_seconds_total counter\n");
+	for (int s = 0; s < STAGE_COUNT; s++)
+		fprintf(f, "egate_admission_stage_seconds_total{lane=\"%s\",stage=\"%s\"} %.6f\n",
+			lane, metrics_stage_name(s), m->stage_ns[s] / 1e9);
+}
+
+int metrics_write(struct metrics *m, const char *path, const char *lane)
+{
+	char tmp[PATH_MAX];
+	_cleanup_fclose_ FILE *f = NULL;
+	int r = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	write_metrics(f, m, lane);
+	if (fflush(f) || ferror(f))
+		r = -EIO;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	else
+		m->dirty = false;
+	return r;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * policy.h - the decision policy: from per-frame face results to "admit
+ * traveller T", "deny" or "one at a time please".  Pure: no I/O, no clock
+ * of its own (times come with the frames), so it is tested on the host.
+ *
+ * A session starts when a face comes into view and ends when no face has
+ * been seen for POLICY_ABSENT_NS.  In a session:
+ *  - several faces in view: ONE_AT_A_TIME (once per crowd), the streak
+ *    starts again;
+ *  - one face of good quality (box at least min_face_px wide, quality at
+ *    least min_quality) whose best enrolled identity is nearer than
+ *    threshold and beats the runner-up identity by margin: a vote for it;
+ *    frames consecutive votes for the same identity: ADMIT;
+ *  - anything else breaks the streak;
+ *  - no ADMIT within unknown_timeout_ns of the session's first face: DENY.
+ * After ADMIT or DENY the session makes no more decisions: the next
+ * traveller starts a new session.
+ */
+#ifndef EGATE_AGENT_POLICY_H
+#define EGATE_AGENT_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define POLICY_ABSENT_NS 1000000000ull	/* no face this long ends a session */
+
+struct policy_config {
+	double threshold;	/* largest distance accepted as a match */
+	double margin;		/* runner-up identity at least this much further */
+	double min_quality;	/* 0..1 */
+	unsigned int min_face_px;
+	unsigned int frames;	/* consecutive agreeing frames to admit */
+	uint64_t unknown_timeout_ns;
+};
+
+/* What the face worker found in one frame. */
+struct policy_frame {
+	uint64_t time_ns;	/* CLOCK_MONOTONIC capture time */
+	unsigned int n_faces;
+	double face_px;		/* width of the face box */
+	double quality;		/* 0..1, see worker.c */
+	int64_t best_id;	/* nearest traveller, 0: gallery empty */
+	double best_distance;
+	double second_distance;	/* nearest other traveller; INFINITY if none */
+};
+
+enum policy_verdict {
+	POLICY_NONE,		/* nothing to act on yet */
+	POLICY_ADMIT,
+	POLICY_DENY,
+	POLICY_ONE_AT_A_TIME,
+};
+
+/* What a verdict rests on, for the audit log. */
+struct policy_decision {
+	enum policy_verdict verdict;
+	int64_t traveller_id;		/* ADMIT; DENY: nearest seen, or 0 */
+	double distance;		/* mean over the streak (ADMIT) or best seen */
+	double margin;
+	double quality;
+	unsigned int frames;		/* frames seen in the session */
+};
+
+struct policy {
+	struct policy_config config;
+	bool in_session;
+	bool decided;		/* ADMIT or DENY given in this session */
+	bool crowd_reported;
+	uint64_t first_seen_ns, last_seen_ns;
+	unsigned int frames_seen;
+	int64_t candidate;
+	unsigned int streak;
+	double streak_distance, streak_margin, streak_quality;	/* sums */
+	int64_t nearest_id;	/* for DENY records: best single-face frame */
+	double nearest_distance, nearest_margin, nearest_quality;
+};
+
+void policy_init(struct policy *p, const struct policy_config *config);
+/* Ends the session: the next face starts a new one. */
+void policy_reset(struct policy *p);
+enum policy_verdict policy_feed(struct policy *p, const struct policy_frame *f,
+				struct policy_decision *d);
+/* Time passing without frames: DENY once the unknown timeout ran out. */
+enum policy_verdict policy_tick(struct policy *p, uint64_t now_ns,
+				struct policy_decision *d);
+
+#endif

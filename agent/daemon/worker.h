@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * worker.h - the face worker: one thread that runs the face engine on the
+ * newest frame (detect, landmarks, quality, descriptor, 1:N search) while
+ * the loop goes on.  The loop hands it a frame only when it is idle (frames
+ * that arrive meanwhile are dropped, never queued) and learns that a result
+ * is ready from an eventfd.
+ */
+#ifndef EGATE_AGENT_WORKER_H
+#define EGATE_AGENT_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "egate-capture.h"
+#include "egate-face.h"
+#include "policy.h"
+
+#define WORKER_MAX_FACES 8	/* faces looked at per frame; more is a crowd */
+
+/* Where the time of one frame went, CLOCK_MONOTONIC nanoseconds. */
+struct worker_timing {
+	uint64_t captured;	/* the driver's capture timestamp */
+	uint64_t started;	/* the worker took the frame */
+	uint64_t detected;
+	uint64_t landmarked;	/* landmarks and quality */
+	uint64_t described;
+	uint64_t searched;	/* result ready */
+};
+
+struct worker_result {
+	struct policy_frame frame;
+	struct worker_timing timing;
+	int error;		/* negative errno of the engine, 0 */
+};
+
+struct worker;
+
+/* Takes ownership of neither: engine and gallery must outlive the worker. */
+int worker_new(const struct egate_face_engine *engine, unsigned int input_size,
+	       struct worker **ret);
+void worker_free(struct worker *w);
+/* Readable (eventfd) when a result is ready. */
+int worker_fd(const struct worker *w);
+/* The frame to fill while the worker is idle; NULL while it is busy. */
+struct egate_frame *worker_idle_frame(struct worker *w);
+/* Starts work on the frame just filled; the gallery must stay until done. */
+void worker_start(struct worker *w, const struct egate_face_gallery *gallery);
+/* The finished result: -EAGAIN while the worker is busy. */
+int worker_take_result(struct worker *w, struct worker_result *ret);
+bool worker_busy(struct worker *w);
+
+/* What the worker does with one frame, in the caller's thread (tests, bench). */
+void worker_look(struct egate_face_engine *e, unsigned int input_size,
+		 const struct egate_face_image *img, const struct egate_face_gallery *gallery,
+		 uint64_t captured_ns, struct worker_result *r);
+
+#endif

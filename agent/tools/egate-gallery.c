@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * egate-gallery - the gallery and audit log of egate-agent, for the
+ * enrolment officer and the auditor: enrol a traveller from photos (only
+ * the face templates are stored), list, delete (every template of theirs),
+ * show the audit log.  A running agent picks changes up by itself.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "egate-conf.h"
+#include "egate-face.h"
+#include "egate-store.h"
+#include "macro.h"
+
+#define ENROL_INPUT_SIZE 416	/* detector input for photos (egate-face's default) */
+#define FACES_MAX 32
+
+DEFINE_POINTER_CLEANUP(struct egate_conf, egate_conf_freep, egate_conf_free)
+DEFINE_POINTER_CLEANUP(struct egate_face_engine, engine_freep, egate_face_engine_free)
+DEFINE_POINTER_CLEANUP(struct egate_face_picture, picture_freep, egate_face_picture_free)
+
+struct options {
+	const char *config_path;
+	bool config_explicit;
+	const char *db;
+	const char *models;
+	const char *expires;
+	int face;		/* -1: the only face */
+	int64_t after;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: egate-gallery [OPTIONS] COMMAND [ARGS]\n\n"
+		"Commands:\n"
+		"  enrol LABEL IMAGE...   enrol a traveller from photos (JPEG/PNG), one\n"
+		"                         template per photo; prints the traveller id\n"
+		"  list                   travellers: id, label, templates, expiry\n"
+		"  delete ID              delete a traveller and every template of theirs\n"
+		"  audit                  the audit log, oldest first\n\n"
+		"Options:\n"
+		"  -c, --config FILE      egate.conf for store.path and face.models\n"
+		"                         (default " EGATE_CONF_DEFAULT_PATH ")\n"
+		"  -d, --db PATH          the database (overrides store.path)\n"
+		"  -m, --models DIR       face models (overrides face.models)\n"
+		"  -e, --expires DATE     enrol: valid through YYYY-MM-DD (UTC)\n"
+		"  -f, --face N           enrol: in photos of several people, the Nth\n"
+		"                         face from the left (0 = leftmost)\n"
+		"  -a, --after ID         audit: only records after ID\n"
+		"  -h, --help             this help\n");
+}
+
+static int face_of(struct egate_face_engine *e, const char *path, int choice, float *descriptor)
+{
+	_cleanup_(picture_freep) struct egate_face_picture *pic = NULL;
+	struct egate_face_detect_opts opts = { .input_size = ENROL_INPUT_SIZE };
+	struct egate_face_detection faces[FACES_MAX];
+	struct egate_face_landmarks lm;
+	struct egate_face_image img;
+	char err[EGATE_ERRMSG_MAX];
+	int n, pick = 0, r;
+
+	r = egate_face_picture_load(path, &pic, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "egate-gallery: %s\n", err);
+		return r;
+	}
+	img = egate_face_picture_image(pic);
+	n = egate_face_detect(e, &img, &opts, faces, FACES_MAX);
+	if (n < 0)
+		return n;
+	if (n == 0 || (choice < 0 && n > 1) || choice >= n) {
+		fprintf(stderr, "egate-gallery: %s: %d faces%s\n", path, n,
+			n > 1 ? "; choose one with --face N (0 = leftmost)" : "");
+		return -ENOENT;
+	}
+	for (int i = 0; choice >= 0 && i < n; i++) {	/* the choice-th from the left */
+		int left = 0;
+
+		for (int j = 0; j < n; j++)
+			left += faces[j].box.x < faces[i].box.x;
+		if (left == choice)
+			pick = i;
+	}
+	r = egate_face_landmarks(e, &img, &faces[pick].box, &lm);
+	if (r >= 0)
+		r = egate_face_descriptor(e, &img, &lm, descriptor);
+	if (r < 0)
+		fprintf(stderr, "egate-gallery: %s: %s\n", path, strerror(-r));
+	return r;
+}
+
+static int cmd_enrol(struct egate_store *store, const struct options *o, const char *models,
+		     const char *label, char **images, int n_images)
+{
+	_cleanup_(engine_freep) struct egate_face_engine *e = NULL;
+	_cleanup_free_ float *templates = NULL;
+	char err[EGATE_ERRMSG_MAX];
+	int64_t id;
+	int r;
+
+	if (n_images < 1 || n_images > EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX) {
+		fprintf(stderr, "egate-gallery: enrol takes 1 to %d photos\n",
+			EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX);
+		return -EINVAL;
+	}
+	r = egate_face_engine_new(models, &e, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "egate-gallery: face models: %s\n", err);
+		return r;
+	}
+	templates = calloc((size_t)n_images * EGATE_TEMPLATE_DIM, sizeof(float));
+	if (!templates)
+		return -ENOMEM;
+	for (int i = 0; i < n_images; i++) {
+		r = face_of(e, images[i], o->face, templates + (size_t)i * EGATE_TEMPLATE_DIM);
+		if (r < 0)
+			return r;
+	}
+	r = egate_store_enrol(store, label, o->expires, templates, n_images, &id);
+	if (r < 0) {
+		fprintf(stderr, "egate-gallery: enrol: %s\n", egate_store_last_error(store));
+		return r;
+	}
+	printf("%lld\n", (long long)id);
+	return 0;
+}
+
+static int print_traveller(const struct egate_traveller *t, void *userdata)
+{
+	time_t when = (time_t)(t->enrolled_us / 1000000);
+	char date[32];
+	struct tm tm;
+
+	(void)userdata;
+	gmtime_r(&when, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	printf("%-6lld %-24s %3u templates  enrolled %s  expires %s\n", (long long)t->id,
+	       t->label, t->n_templates, date, t->expires ? t->expires : "never");
+	return 0;
+}
+
+static void print_number(const char *name, double v)
+{
+	if (!isnan(v))
+		printf(" %s=%.3f", name, v);
+}
+
+static int print_record(const struct egate_audit_record *r, void *userdata)
+{
+	time_t when = (time_t)(r->time_us / 1000000);
+	char date[32];
+	struct tm tm;
+
+	(void)userdata;
+	gmtime_r(&when, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%-6lld %s %s", (long long)r->id, date, r->lane);
+	switch (r->kind) {
+	case EGATE_AUDIT_DECISION:
+		printf(" decision %s traveller %lld", egate_decision_name(r->decision),
+		       (long long)r->traveller_id);
+		print_number("distance", r->score);
+		print_number("margin", r->margin);
+		print_number("quality", r->quality);
+		break;
+	case EGATE_AUDIT_PASSAGE:
+		printf(" passage %s traveller %lld decision %lld",
+		       egate_passage_outcome_name(r->outcome), (long long)r->traveller_id,
+		       (long long)r->decision_id);
+		break;
+	case EGATE_AUDIT_PURGE:
+		printf(" purge %s", r->detail ? r->detail : "");
+		break;
+	}
+	putchar('\n');
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "models", required_argument, NULL, 'm' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "face", required_argument, NULL, 'f' },
+		{ "after", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	char *end;
+	int c;
+
+	*o = (struct options) { .config_path = EGATE_CONF_DEFAULT_PATH, .face = -1 };
+	while ((c = getopt_long(argc, argv, "+c:d:m:e:f:a:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config_path = optarg;
+			o->config_explicit = true;
+			break;
+		case 'd':
+			o->db = optarg;
+			break;
+		case 'm':
+			o->models = optarg;
+			break;
+		case 'e':
+			o->expires = optarg;
+			break;
+		case 'f':
+			o->face = (int)strtol(optarg, &end, 10);
+			if (*end || o->face < 0 || o->face >= FACES_MAX)
+				return -EINVAL;
+			break;
+		case 'a':
+			o->after = strtoll(optarg, &end, 10);
+			if (*end || o->after < 0)
+				return -EINVAL;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_SUCCESS);
+		default:
+			return -EINVAL;
+		}
+	}
+	return optind < argc ? 0 : -EINVAL;
+}
+
+int main(int argc, char **argv)
+{
+	_cleanup_(egate_conf_freep) struct egate_conf *conf = NULL;
+	struct egate_store *store = NULL;
+	const struct egate_settings *s;
+	char err[EGATE_ERRMSG_MAX] = "";
+	struct options o;
+	const char *cmd;
+	char **args;
+	int n_args, r;
+
+	if (parse_options(argc, argv, &o) < 0) {
+		usage(stderr);
+		return EXIT_FAILURE;
+	}
+	cmd = argv[optind];
+	args = argv + optind + 1;
+	n_args = argc - optind - 1;
+	r = egate_conf_new(&conf);
+	if (r >= 0)
+		r = egate_conf_load_file(conf, o.config_path, err, sizeof(err));
+	if (r == -ENOENT && !o.config_explicit)
+		r = 0;
+	if (r < 0) {
+		fprintf(stderr, "egate-gallery: configuration: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	s = egate_conf_settings(conf);
+	r = egate_store_open(o.db ? o.db : s->store.path, EGATE_STORE_CREATE,
+			     s->store.busy_timeout_ms, &store, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "egate-gallery: %s: %s\n", o.db ? o.db : s->store.path, err);
+		return EXIT_FAILURE;
+	}
+	if (!strcmp(cmd, "enrol") && n_args >= 1) {
+		r = cmd_enrol(store, &o, o.models ? o.models : s->face.models, args[0],
+			      args + 1, n_args - 1);
+	} else if (!strcmp(cmd, "list") && n_args == 0) {
+		r = egate_store_list_travellers(store, print_traveller, NULL);
+	} else if (!strcmp(cmd, "delete") && n_args == 1) {
+		r = egate_store_delete_traveller(store, strtoll(args[0], NULL, 10));
+		if (r < 0)
+			fprintf(stderr, "egate-gallery: delete %s: %s\n", args[0],
+				r == -ENOENT ? "no such traveller" : egate_store_last_error(store));
+	} else if (!strcmp(cmd, "audit") && n_args == 0) {
+		r = egate_store_audit_foreach(store, o.after, print_record, NULL);
+	} else {
+		usage(stderr);
+		r = -EINVAL;
+	}
+	egate_store_close(store);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * agent-run.h - running the built egate-agent and egate-gallery from the
+ * VM tests: found beside the test program ($BUILD/vmtests/../bin), models
+ * and demo photos under build/models (or $EGATE_MODELS).
+ */
+#ifndef EGATE_TEST_AGENT_RUN_H
+#define EGATE_TEST_AGENT_RUN_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct agent_env {
+	char bin[1024];		/* $BUILD/bin */
+	char models[1024];
+	char photos[2048];	/* the npm package's demo photos */
+	char dir[64];		/* scratch folder: database, log, metrics */
+	char db[128];
+	char log[128];
+	char metrics[128];
+};
+
+int agent_env_init(struct agent_env *env);
+void agent_env_cleanup(struct agent_env *env);
+/* $photos/name */
+const char *agent_photo(const struct agent_env *env, const char *name, char buf[PATH_MAX]);
+
+/* Runs bin/tool with args (NULL-terminated), output to the log: exit status or -errno. */
+int agent_tool(const struct agent_env *env, const char *tool, const char *const *args);
+/* Starts egate-agent on egate0 with the test settings plus extra --set values. */
+pid_t agent_start(const struct agent_env *env, const char *const *extra_sets);
+/* SIGTERM (or sig) and wait: the exit status, or 128 + signal. */
+int agent_stop(pid_t pid, int sig);
+/* Waits until the agent logged a line containing text. */
+bool agent_log_wait(const struct agent_env *env, const char *text, int timeout_ms);
+void agent_log_dump(const struct agent_env *env);
+
+#endif
