@@ -26,8 +26,8 @@ VM_TESTS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/vm/*.c))
 KERNEL_COMMON	:= $(wildcard tests/kernel/common/*.c)
 KERNEL_TESTS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/kernel/*.c))
 
-.PHONY: all deps modules tests agent agent-asan check bench lint demo \
-	vm-shell clean help
+.PHONY: all deps modules tests agent agent-asan check bench accuracy fuzz \
+	lint demo vm-shell clean help
 
 all: modules tests agent
 
@@ -37,6 +37,8 @@ help:
 	@echo 'make modules     kmod/ for KERNELS="$(KERNELS)" (or KDIR=tree)'
 	@echo 'make check       everything, then all tests: host, VM per kernel'
 	@echo 'make bench       benchmarks (numbers printed)'
+	@echo 'make accuracy    face engine accuracy report (FACES=DIR/<person>/*)'
+	@echo 'make fuzz        libFuzzer on the model and image loaders (clang)'
 	@echo 'make lint        checkpatch on the kernel code'
 	@echo 'make demo        the simulated lane in a VM'
 	@echo 'make vm-shell    a shell in the VM (KERNELS=6.12 for the other)'
@@ -83,6 +85,15 @@ bench: deps
 	@$(call agent_make,BUILD=$(BUILD)/host bench)
 	@$(foreach k,$(KERNELS),scripts/vm-run --kernel $(k) -- \
 		$(BUILD)/tests/kernel/bench &&) true
+
+# The face engine's accuracy report and fuzzing (agent/Makefile's own).
+FUZZ_SECONDS	?= 600
+accuracy: deps
+	@$(MAKE) -C agent -f Makefile BUILD=$(BUILD)/host accuracy \
+		$(if $(FACES),FACES=$(abspath $(FACES)))
+fuzz: deps
+	@$(MAKE) -C agent -f Makefile BUILD=$(BUILD)/fuzz fuzz \
+		FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # Kernel style: checkpatch as for a patch to the kernel itself.
 CHECKPATCH	:= $(BUILD)/checkpatch/checkpatch.pl --no-tree --terse \
