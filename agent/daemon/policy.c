@@ -96,10 +96,14 @@ enum policy_verdict policy_feed(struct policy *p, const struct policy_frame *f,
 				struct policy_decision *d)
 {
 	if (f->n_faces == 0) {
+		if (p->in_session && f->time_ns - p->last_seen_ns >= POLICY_ABSENT_NS) {
+			policy_reset(p);	/* they walked away */
+			return POLICY_NONE;
+		}
 		streak_break(p);
 		return policy_tick(p, f->time_ns, d);
 	}
-	if (!p->in_session || f->time_ns - p->last_seen_ns >= POLICY_ABSENT_NS) {
+	if (!p->in_session) {
 		policy_reset(p);
 		p->in_session = true;
 		p->first_seen_ns = f->time_ns;
@@ -134,10 +138,6 @@ enum policy_verdict policy_tick(struct policy *p, uint64_t now_ns, struct policy
 {
 	if (!p->in_session || p->decided)
 		return POLICY_NONE;
-	if (now_ns - p->last_seen_ns >= POLICY_ABSENT_NS) {
-		policy_reset(p);	/* they walked away before a decision */
-		return POLICY_NONE;
-	}
 	if (now_ns - p->first_seen_ns < p->config.unknown_timeout_ns)
 		return POLICY_NONE;
 	return deny(p, d);

@@ -4,8 +4,10 @@
  * traveller T", "deny" or "one at a time please".  Pure: no I/O, no clock
  * of its own (times come with the frames), so it is tested on the host.
  *
- * A session starts when a face comes into view and ends when no face has
- * been seen for POLICY_ABSENT_NS.  In a session:
+ * A session starts when a face comes into view and ends with a frame
+ * without a face taken POLICY_ABSENT_NS or more after the last face.  Only
+ * frames end it, never the clock: on a slow machine a frame's result comes
+ * long after it was taken.  In a session:
  *  - several faces in view: ONE_AT_A_TIME (once per crowd), the streak
  *    starts again;
  *  - one face of good quality (box at least min_face_px wide, quality at
