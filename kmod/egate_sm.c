@@ -340,7 +340,14 @@ static void egate_door_drive(struct egate_lane *lane, int d, bool open)
 		return;
 	door->cmd_open = open;
 	egate_gpio_set(door->drive, open);
-	if (lane->in.door_pos[d] == (open ? EGATE_DOOR_OPEN : EGATE_DOOR_CLOSED))
+	/*
+	 * Closed again before it left its closed switch: the actuator may
+	 * still be answering the open pulse, so the door may yet move a
+	 * little.  Keep it "travelling" for a travel time so that is not
+	 * taken for a forced door (the deadline faults only a door that is
+	 * not where it is driven).
+	 */
+	if (open && lane->in.door_pos[d] == EGATE_DOOR_OPEN)
 		egate_dl_clear(lane, EGATE_DL_TRAVEL0 + d);
 	else
 		egate_dl_set(lane, EGATE_DL_TRAVEL0 + d, lane->t.door_travel_ms);
@@ -597,6 +604,8 @@ void egate_sm_inputs(struct egate_lane *lane, const struct egate_inputs *in)
 
 static void egate_deadline(struct egate_lane *lane, int which)
 {
+	int d;
+
 	switch (which) {
 	case EGATE_DL_STATE:
 		if (lane->phase == EGATE_ST_AUTHORISED) {
@@ -618,7 +627,10 @@ static void egate_deadline(struct egate_lane *lane, int which)
 	case EGATE_DL_TRAVEL0:
 	case EGATE_DL_TRAVEL1:
 		/* Jammed: the door never reached where it was driven. */
-		egate_enter_fault(lane);
+		d = which - EGATE_DL_TRAVEL0;
+		if (lane->in.door_pos[d] != (lane->door[d].cmd_open ?
+					      EGATE_DOOR_OPEN : EGATE_DOOR_CLOSED))
+			egate_enter_fault(lane);
 		break;
 	case EGATE_DL_BUZZER:
 		lane->buzz_on = !lane->buzz_on;
