@@ -35,8 +35,7 @@ static void act(struct agent *a, enum policy_verdict verdict, const struct polic
 			a->auth_tag = 0;
 			return;
 		}
-		if (timing)
-			metrics_admission(&a->metrics, timing, agent_now_ns());
+		metrics_admission(&a->metrics, timing, agent_now_ns());
 		return;
 	case POLICY_DENY:
 		agent_record_decision(a, EGATE_DECISION_DENY, d);
@@ -142,16 +141,12 @@ static void auto_reset(struct agent *a)
 
 void agent_on_tick(struct agent *a)
 {
-	struct policy_decision d;
-
 	if (a->now_ns >= a->next_heartbeat_ns) {
 		agent_command(a, EGATE_CMD_HEARTBEAT, 0, 0, 0);
 		a->next_heartbeat_ns = a->now_ns + a->lane.heartbeat_ms * 1000000ull / 4;
 	}
 	if (a->watchdog_usec)
 		sd_notify(0, "WATCHDOG=1");
-	if (lane_ready(a))
-		act(a, policy_tick(&a->policy, a->now_ns, &d), &d, NULL);
 	auto_reset(a);
 	agent_gallery_check(a);
 	if (a->camera.camera)

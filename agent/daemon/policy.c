@@ -44,13 +44,19 @@ static bool frame_matches(const struct policy *p, const struct policy_frame *f)
 	       f->second_distance - f->best_distance >= p->config.margin;
 }
 
+/* NaN (not measured) when nobody else is enrolled. */
+static double margin_of(const struct policy_frame *f)
+{
+	return isinf(f->second_distance) ? NAN : f->second_distance - f->best_distance;
+}
+
 static void remember_nearest(struct policy *p, const struct policy_frame *f)
 {
 	if (f->best_id <= 0 || f->best_distance >= p->nearest_distance)
 		return;
 	p->nearest_id = f->best_id;
 	p->nearest_distance = f->best_distance;
-	p->nearest_margin = f->second_distance - f->best_distance;
+	p->nearest_margin = margin_of(f);
 	p->nearest_quality = f->quality;
 }
 
@@ -68,6 +74,15 @@ static enum policy_verdict deny(struct policy *p, struct policy_decision *d)
 	return POLICY_DENY;
 }
 
+/* Time is the frames' capture time: a slow machine sees as long as a fast one. */
+static enum policy_verdict unknown_timeout(struct policy *p, const struct policy_frame *f,
+					   struct policy_decision *d)
+{
+	if (f->time_ns - p->first_seen_ns < p->config.unknown_timeout_ns)
+		return POLICY_NONE;
+	return deny(p, d);
+}
+
 static enum policy_verdict vote(struct policy *p, const struct policy_frame *f,
 				struct policy_decision *d)
 {
@@ -76,7 +91,7 @@ static enum policy_verdict vote(struct policy *p, const struct policy_frame *f,
 	p->candidate = f->best_id;
 	p->streak++;
 	p->streak_distance += f->best_distance;
-	p->streak_margin += fmin(f->second_distance - f->best_distance, 1.0);
+	p->streak_margin += margin_of(f);
 	p->streak_quality += f->quality;
 	if (p->streak < p->config.frames)
 		return POLICY_NONE;
@@ -101,7 +116,7 @@ enum policy_verdict policy_feed(struct policy *p, const struct policy_frame *f,
 			return POLICY_NONE;
 		}
 		streak_break(p);
-		return policy_tick(p, f->time_ns, d);
+		return POLICY_NONE;
 	}
 	if (!p->in_session) {
 		policy_reset(p);
@@ -115,7 +130,7 @@ enum policy_verdict policy_feed(struct policy *p, const struct policy_frame *f,
 	if (f->n_faces > 1) {
 		streak_break(p);
 		if (p->crowd_reported)
-			return policy_tick(p, f->time_ns, d);
+			return unknown_timeout(p, f, d);
 		p->crowd_reported = true;
 		*d = (struct policy_decision) {
 			.verdict = POLICY_ONE_AT_A_TIME,
@@ -131,14 +146,5 @@ enum policy_verdict policy_feed(struct policy *p, const struct policy_frame *f,
 			return vote(p, f, d);
 	}
 	streak_break(p);
-	return policy_tick(p, f->time_ns, d);
-}
-
-enum policy_verdict policy_tick(struct policy *p, uint64_t now_ns, struct policy_decision *d)
-{
-	if (!p->in_session || p->decided)
-		return POLICY_NONE;
-	if (now_ns - p->first_seen_ns < p->config.unknown_timeout_ns)
-		return POLICY_NONE;
-	return deny(p, d);
+	return unknown_timeout(p, f, d);
 }

@@ -15,7 +15,8 @@
  *    threshold and beats the runner-up identity by margin: a vote for it;
  *    frames consecutive votes for the same identity: ADMIT;
  *  - anything else breaks the streak;
- *  - no ADMIT within unknown_timeout_ns of the session's first face: DENY.
+ *  - a face not admitted unknown_timeout_ns after the session's first face
+ *    (capture times, so that slow processing does not shorten it): DENY.
  * After ADMIT or DENY the session makes no more decisions: the next
  * traveller starts a new session.
  */
@@ -82,9 +83,6 @@ void policy_init(struct policy *p, const struct policy_config *config);
 /* Ends the session: the next face starts a new one. */
 void policy_reset(struct policy *p);
 enum policy_verdict policy_feed(struct policy *p, const struct policy_frame *f,
-				struct policy_decision *d);
-/* Time passing without frames: DENY once the unknown timeout ran out. */
-enum policy_verdict policy_tick(struct policy *p, uint64_t now_ns,
 				struct policy_decision *d);
 
 #endif

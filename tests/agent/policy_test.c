@@ -3,7 +3,8 @@
  * policy_test - the decision policy on made-up face results: admission
  * needs several agreeing good frames with a margin, one bad frame or a
  * change of identity starts again, crowds are told "one at a time",
- * unknown faces are denied after the timeout and not before, and a
+ * unknown faces are denied after the timeout (in the frames' time, however
+ * late the frames are looked at) and not before, and a
  * decided session stays decided until the traveller leaves.
  */
 #include <math.h>
@@ -105,12 +106,24 @@ TEST_F(policy, unknown_denied_after_timeout_only)
 
 	while (self->t - start < config.unknown_timeout_ns - FRAME_NS)
 		ASSERT_EQ(POLICY_NONE, feed(self, face(self->t, 0, INFINITY)));
-	ASSERT_EQ(POLICY_NONE, policy_tick(&self->p, start + config.unknown_timeout_ns - 1,
-					   &self->d));
-	ASSERT_EQ(POLICY_DENY, policy_tick(&self->p, start + config.unknown_timeout_ns,
-					   &self->d));
+	ASSERT_EQ(POLICY_NONE, feed(self, face(start + config.unknown_timeout_ns - 1, 0,
+					       INFINITY)));
+	ASSERT_EQ(POLICY_DENY, feed(self, face(start + config.unknown_timeout_ns, 0, INFINITY)));
 	EXPECT_EQ(0, self->d.traveller_id);
-	ASSERT_EQ(POLICY_NONE, policy_tick(&self->p, self->t + 10 * FRAME_NS, &self->d));
+	EXPECT_EQ(config.unknown_timeout_ns / FRAME_NS + 1, self->d.frames);
+	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t + 10 * FRAME_NS, 0, INFINITY)));
+}
+
+TEST_F(policy, slow_frames_still_agree)
+{
+	/* each result comes 30 s after the last: still two agreeing frames */
+	struct policy_config slow = config;
+
+	slow.frames = 2;
+	slow.unknown_timeout_ns = 4000 * MS;
+	policy_init(&self->p, &slow);
+	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t, 7, 0.3)));
+	ASSERT_EQ(POLICY_ADMIT, feed(self, face(self->t + 30000 * MS, 7, 0.3)));
 }
 
 TEST_F(policy, crowd_is_told_once_and_never_admitted)
