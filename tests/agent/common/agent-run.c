@@ -141,18 +141,19 @@ int agent_stop(pid_t pid, int sig)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-bool agent_log_wait(const struct agent_env *env, const char *text, int timeout_ms)
+bool agent_log_wait(const struct agent_env *env, const char *text, unsigned int times,
+		    int timeout_ms)
 {
 	for (int waited = 0; waited <= timeout_ms; waited += 50) {
 		FILE *f = fopen(env->log, "re");
 		char line[1024];
-		bool found = false;
+		unsigned int found = 0;
 
-		while (f && !found && fgets(line, sizeof(line), f))
-			found = strstr(line, text) != NULL;
+		while (f && fgets(line, sizeof(line), f))
+			found += strstr(line, text) != NULL;
 		if (f)
 			fclose(f);
-		if (found)
+		if (found >= times)
 			return true;
 		sleep_ms(50);
 	}

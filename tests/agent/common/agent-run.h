@@ -32,8 +32,9 @@ int agent_tool(const struct agent_env *env, const char *tool, const char *const 
 pid_t agent_start(const struct agent_env *env, const char *const *extra_sets);
 /* SIGTERM (or sig) and wait: the exit status, or 128 + signal. */
 int agent_stop(pid_t pid, int sig);
-/* Waits until the agent logged a line containing text. */
-bool agent_log_wait(const struct agent_env *env, const char *text, int timeout_ms);
+/* Waits until the agent logged times lines containing text. */
+bool agent_log_wait(const struct agent_env *env, const char *text, unsigned int times,
+		    int timeout_ms);
 void agent_log_dump(const struct agent_env *env);
 
 #endif
