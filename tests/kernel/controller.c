@@ -78,13 +78,18 @@ TEST_F(ctl, heartbeat_lost)
 	int fd, mark = eg_mark();
 	long long t0;
 
-	ASSERT_EQ(0, eg_sysfs_write("timings/heartbeat_ms", "400"));
+	/*
+	 * The timeout is long beside the beat period: under emulation on a
+	 * busy host a 150 ms sleep can take several times that, and a missed
+	 * beat here would be the test's fault, not the driver's.
+	 */
+	ASSERT_EQ(0, eg_sysfs_write("timings/heartbeat_ms", "1500"));
 	fd = eg_open(O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, eg_expect_state(self->ro, mark, EGATE_ST_IDLE, 2000));
 
-	/* Heartbeats in time keep the lane in service. */
-	for (int i = 0; i < 8; i++) {
+	/* Heartbeats in time keep the lane in service, well past the timeout. */
+	for (int i = 0; i < 16; i++) {
 		eg_sleep_ms(150);
 		ASSERT_EQ(0, eg_cmd(fd, EGATE_CMD_HEARTBEAT, 0, 0, 0));
 	}
@@ -93,8 +98,8 @@ TEST_F(ctl, heartbeat_lost)
 
 	/* Then silence: out of service within the timeout (and some slack). */
 	t0 = eg_now_ms();
-	ASSERT_NE(NULL, eg_expect(self->ro, mark, EGATE_EV_HEARTBEAT_LOST, EG_ANY, 3000));
-	EXPECT_LT(eg_now_ms() - t0, 1500);
+	ASSERT_NE(NULL, eg_expect(self->ro, mark, EGATE_EV_HEARTBEAT_LOST, EG_ANY, 6000));
+	EXPECT_LT(eg_now_ms() - t0, 3500);
 	ASSERT_EQ(0, eg_expect_state(self->ro, mark, EGATE_ST_OUT_OF_SERVICE, 1000));
 	ASSERT_EQ(0, eg_status(fd, &st));
 	EXPECT_TRUE(st.flags & EGATE_STATUS_HB_LOST);
