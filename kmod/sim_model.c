@@ -17,6 +17,7 @@
 #include "sim.h"
 
 #define SIM_TICK_MS	10
+#define SIM_MAX_STEP_MS	(2 * SIM_TICK_MS)
 #define SIM_ENTRY_X	100
 #define SIM_PERSONAL_SPACE 50
 
@@ -208,7 +209,13 @@ static void sim_tick(struct timer_list *t)
 	bool stopping;
 
 	raw_spin_lock_irqsave(&sim->lock, flags);
-	ms = jiffies_to_msecs(now - sim->last_tick);
+	/*
+	 * A late tick (a stalled or emulated host) advances the model by at
+	 * most SIM_MAX_STEP_MS: the simulated world slows down rather than
+	 * letting a traveller jump over beams that real hardware would have
+	 * seen broken one after the other.
+	 */
+	ms = min(jiffies_to_msecs(now - sim->last_tick), SIM_MAX_STEP_MS);
 	sim->last_tick = now;
 	stopping = sim->stopping;
 	raw_spin_unlock_irqrestore(&sim->lock, flags);
