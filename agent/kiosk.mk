@@ -76,14 +76,25 @@ TEST_CFLAGS	:= $(CFLAGS) -isystem $(TOP)/build/kselftest -I$(TEST_DIR)/common \
 .SECONDARY:
 all: $(KIOSK_LIB) $(AGENT) $(GALLERY_TOOL) $(SIM_CAMERA) $(HOST_TESTS) $(VM_TESTS)
 
-# The agent's per-frame pipeline on the host (tests/agent/bench.c).
+# The agent's per-frame pipeline on the host (tests/agent/bench.c), then
+# the lane's cycle per traveller with the whole product in the VM
+# (tests/agent/cycle_bench.c, emulated).
 AGENT_BENCH	:= $(BUILD)/bench/agent-bench
-bench: $(AGENT_BENCH)
+CYCLE_BENCH	:= $(BUILD)/bench/agent-cycle-bench
+bench: $(AGENT_BENCH) $(CYCLE_BENCH) all
 	EGATE_MODELS=$${EGATE_MODELS:-$(TOP)/build/models/face-api/model} taskset -c 0 $(AGENT_BENCH)
+	$(TOP)/scripts/vm-run --kernel 6.12 -- env \
+		EGATE_MODELS=$${EGATE_MODELS:-$(TOP)/build/models/face-api/model} $(CYCLE_BENCH)
 
 $(AGENT_BENCH): $(BUILD)/kiosk/tests/bench.o $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(FACE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(ALL_LIBS)
+
+# It runs the agent and the tool: it finds them in $(BUILD)/bin, beside it.
+$(CYCLE_BENCH): $(BUILD)/kiosk/tests/cycle_bench.o $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) \
+		$(KIOSK_LIB) $(FACE_LIB) | $(AGENT) $(GALLERY_TOOL)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) $(ALL_LIBS)
 
 $(BUILD)/kiosk/%.o: %.c
 	@mkdir -p $(@D)
@@ -127,4 +138,5 @@ $(BUILD)/vmtests/agent-%: $(BUILD)/kiosk/tests/vm_%.o $(TEST_COMMON_OBJS) $(LANE
 -include $(KIOSK_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(TEST_COMMON_OBJS:.o=.d) \
 	$(BUILD)/kiosk/tools/egate-gallery.d $(LANE_TEST_OBJS:.o=.d) \
 	$(BUILD)/kiosk/tests/sim-camera.d $(BUILD)/kiosk/tests/bench.d \
+	$(BUILD)/kiosk/tests/cycle_bench.d \
 	$(patsubst $(TEST_DIR)/%.c,$(BUILD)/kiosk/tests/%.d,$(HOST_TEST_SRCS) $(VM_TEST_SRCS))
