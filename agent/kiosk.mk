@@ -70,7 +70,7 @@ VM_TESTS	:= $(patsubst %,$(BUILD)/vmtests/agent-%,$(VM_TEST_NAMES))
 LANE_TEST_DIR	:= $(TOP)/tests/kernel/common
 LANE_TEST_OBJS	:= $(BUILD)/kiosk/tests/lane/egate_test.o
 TEST_CFLAGS	:= $(CFLAGS) -isystem $(TOP)/build/kselftest -I$(TEST_DIR)/common \
-		   -I$(LANE_TEST_DIR) -pthread
+		   -I$(LANE_TEST_DIR) -DTEST_DATA_DIR='"$(TEST_DIR)/data"' -pthread
 
 .PHONY: all bench
 .SECONDARY:

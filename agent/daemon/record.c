@@ -51,7 +51,10 @@ int64_t agent_record_decision(struct agent *a, enum egate_decision decision,
 		.margin = d->margin,
 		.quality = d->quality,
 		.decision = decision,
+		.candidate_id = d->candidate_id,
+		.candidate_distance = d->candidate_distance,
 	};
+	char candidate[EGATE_STORE_LABEL_MAX + 64] = "";
 	int64_t id = 0;
 	int r;
 
@@ -60,10 +63,14 @@ int64_t agent_record_decision(struct agent *a, enum egate_decision decision,
 		log_store_failure(a, "decision", r);
 	a->metrics.decisions[decision]++;
 	a->metrics.dirty = true;
-	agent_log(a, "decision %s: traveller %s (id %lld) distance %.3f margin %.3f "
+	if (d->candidate_id)
+		snprintf(candidate, sizeof(candidate), " nearest %s (id %lld) at %.3f",
+			 agent_label(a, d->candidate_id), (long long)d->candidate_id,
+			 d->candidate_distance);
+	agent_log(a, "decision %s: traveller %s (id %lld) distance %.3f%s margin %.3f "
 		  "quality %.2f after %u frames, audit #%lld", egate_decision_name(decision),
 		  agent_label(a, d->traveller_id), (long long)d->traveller_id, d->distance,
-		  d->margin, d->quality, d->frames, (long long)id);
+		  candidate, d->margin, d->quality, d->frames, (long long)id);
 	sd_journal_send("MESSAGE=%s: %s traveller %s", a->lane_name,
 			egate_decision_name(decision), agent_label(a, d->traveller_id),
 			"MESSAGE_ID=" MESSAGE_ID_DECISION, "PRIORITY=6",
@@ -71,6 +78,8 @@ int64_t agent_record_decision(struct agent *a, enum egate_decision decision,
 			"EGATE_DECISION=%s", egate_decision_name(decision),
 			"EGATE_TRAVELLER_ID=%lld", (long long)d->traveller_id,
 			"EGATE_DISTANCE=%.4f", d->distance,
+			"EGATE_CANDIDATE_ID=%lld", (long long)d->candidate_id,
+			"EGATE_CANDIDATE_DISTANCE=%.4f", d->candidate_distance,
 			"EGATE_AUDIT_ID=%lld", (long long)id, NULL);
 	return id;
 }

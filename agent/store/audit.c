@@ -97,8 +97,9 @@ static int append(struct egate_store *store, const struct egate_audit_record *re
 	int r;
 
 	r = store_prepare(store, "INSERT INTO audit (kind, time_us, lane, traveller_id, score,"
-				 " margin, quality, decision, outcome, decision_id, detail)"
-				 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt);
+				 " margin, quality, decision, outcome, decision_id, detail,"
+				 " candidate_id, candidate_distance)"
+				 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, kind_names[rec->kind], -1, SQLITE_STATIC);
@@ -110,6 +111,10 @@ static int append(struct egate_store *store, const struct egate_audit_record *re
 		bind_measure(stmt, 6, rec->margin);
 		bind_measure(stmt, 7, rec->quality);
 		sqlite3_bind_text(stmt, 8, decision_names[rec->decision], -1, SQLITE_STATIC);
+		if (rec->candidate_id > 0) {
+			sqlite3_bind_int64(stmt, 12, rec->candidate_id);
+			sqlite3_bind_double(stmt, 13, rec->candidate_distance);
+		}
 	} else if (rec->kind == EGATE_AUDIT_PASSAGE) {
 		sqlite3_bind_text(stmt, 9, outcome_names[rec->outcome], -1, SQLITE_STATIC);
 		bind_id(stmt, 10, rec->decision_id);
@@ -131,11 +136,13 @@ int egate_store_audit_append(struct egate_store *store,
 	switch (rec->kind) {
 	case EGATE_AUDIT_DECISION:
 		if (!egate_decision_name(rec->decision) || isinf(rec->score) ||
-		    isinf(rec->margin) || isinf(rec->quality))
+		    isinf(rec->margin) || isinf(rec->quality) || rec->candidate_id < 0 ||
+		    (rec->candidate_id && !isfinite(rec->candidate_distance)))
 			return -EINVAL;
 		break;
 	case EGATE_AUDIT_PASSAGE:
-		if (!egate_passage_outcome_name(rec->outcome) || rec->decision_id < 0)
+		if (!egate_passage_outcome_name(rec->outcome) || rec->decision_id < 0 ||
+		    rec->candidate_id)
 			return -EINVAL;
 		break;
 	default:
@@ -160,8 +167,8 @@ int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
 	assert(store);
 	assert(cb);
 	r = store_prepare(store, "SELECT id, kind, time_us, lane, traveller_id, score, margin,"
-				 " quality, decision, outcome, decision_id, detail"
-				 " FROM audit WHERE id > ? ORDER BY id", &stmt);
+				 " quality, decision, outcome, decision_id, detail, candidate_id,"
+				 " candidate_distance FROM audit WHERE id > ? ORDER BY id", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, after_id);
@@ -185,6 +192,8 @@ int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
 			.outcome = (enum egate_passage_outcome)outcome,
 			.decision_id = sqlite3_column_int64(stmt, 10),
 			.detail = (const char *)sqlite3_column_text(stmt, 11),
+			.candidate_id = sqlite3_column_int64(stmt, 12),
+			.candidate_distance = column_measure(stmt, 13),
 		};
 
 		/* The schema's CHECKs make these impossible short of a hand edit. */

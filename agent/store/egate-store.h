@@ -128,7 +128,10 @@ enum egate_passage_outcome {
  * One audit record.  Decisions fill decision, score, margin and quality
  * (NaN: not measured); passages fill outcome and decision_id (the decision
  * that authorised it, 0: none).  traveller_id 0 means unknown (NULL).
- * time_us 0 means now when appending.
+ * A decision about a face it did not admit may name its candidate: the
+ * nearest enrolled traveller (or reference) and that one's distance;
+ * candidate_id 0 means none (both NULL).  time_us 0 means now when
+ * appending.
  */
 struct egate_audit_record {
 	int64_t id;			/* set by the store */
@@ -140,6 +143,8 @@ struct egate_audit_record {
 	enum egate_decision decision;
 	enum egate_passage_outcome outcome;
 	int64_t decision_id;
+	int64_t candidate_id;		/* decisions: nearest, not admitted */
+	double candidate_distance;	/* finite when candidate_id > 0 */
 	const char *detail;		/* purge records: what was deleted */
 };
 

@@ -154,6 +154,15 @@ static void print_number(const char *name, double v)
 		printf(" %s=%.3f", name, v);
 }
 
+/* Traveller 0 is nobody the lane recognised. */
+static void print_id(int64_t traveller_id)
+{
+	if (traveller_id)
+		printf("%lld", (long long)traveller_id);
+	else
+		fputs("unknown", stdout);
+}
+
 static int print_record(const struct egate_audit_record *r, void *userdata)
 {
 	time_t when = (time_t)(r->time_us / 1000000);
@@ -166,16 +175,20 @@ static int print_record(const struct egate_audit_record *r, void *userdata)
 	printf("%-6lld %s %s", (long long)r->id, date, r->lane);
 	switch (r->kind) {
 	case EGATE_AUDIT_DECISION:
-		printf(" decision %s traveller %lld", egate_decision_name(r->decision),
-		       (long long)r->traveller_id);
+		printf(" decision %s traveller ", egate_decision_name(r->decision));
+		print_id(r->traveller_id);
 		print_number("distance", r->score);
+		if (r->candidate_id) {
+			printf(" candidate %lld", (long long)r->candidate_id);
+			print_number("candidate_distance", r->candidate_distance);
+		}
 		print_number("margin", r->margin);
 		print_number("quality", r->quality);
 		break;
 	case EGATE_AUDIT_PASSAGE:
-		printf(" passage %s traveller %lld decision %lld",
-		       egate_passage_outcome_name(r->outcome), (long long)r->traveller_id,
-		       (long long)r->decision_id);
+		printf(" passage %s traveller ", egate_passage_outcome_name(r->outcome));
+		print_id(r->traveller_id);
+		printf(" decision %lld", (long long)r->decision_id);
 		break;
 	case EGATE_AUDIT_PURGE:
 		printf(" purge %s", r->detail ? r->detail : "");

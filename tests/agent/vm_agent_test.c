@@ -39,6 +39,8 @@
 struct audit_summary {
 	int admit, deny, crowd, passed, other_passage;
 	int64_t admit_traveller, admit_id, passage_decision;
+	int64_t deny_traveller, deny_candidate;
+	double deny_candidate_distance;
 };
 
 static int summarise(const struct egate_audit_record *r, void *userdata)
@@ -51,6 +53,9 @@ static int summarise(const struct egate_audit_record *r, void *userdata)
 		s->admit_id = r->id;
 	} else if (r->kind == EGATE_AUDIT_DECISION && r->decision == EGATE_DECISION_DENY) {
 		s->deny++;
+		s->deny_traveller = r->traveller_id;
+		s->deny_candidate = r->candidate_id;
+		s->deny_candidate_distance = r->candidate_distance;
 	} else if (r->kind == EGATE_AUDIT_DECISION) {
 		s->crowd++;
 	} else if (r->kind == EGATE_AUDIT_PASSAGE && r->outcome == EGATE_OUTCOME_PASSED) {
@@ -214,6 +219,10 @@ TEST_F_TIMEOUT(agent, unknown_face_denied, TEST_TIMEOUT_S)
 	ASSERT_EQ(0, audit_read(&self->env, &s));
 	EXPECT_EQ(1, s.deny);
 	EXPECT_EQ(0, s.admit);
+	/* nobody recognised; the only enrolled traveller is the nearest, not admitted */
+	EXPECT_EQ(0, s.deny_traveller);
+	EXPECT_EQ(self->enrolled_id, s.deny_candidate);
+	EXPECT_LT(0.0, s.deny_candidate_distance);
 }
 
 TEST_F_TIMEOUT(agent, two_faces_one_at_a_time, TEST_TIMEOUT_S)
