@@ -31,6 +31,7 @@
 #define AGENT_GALLERY_CHECK_MS 2000	/* how often the store's version is read */
 #define AGENT_METRICS_MS 5000		/* textfile rewritten at most this often */
 #define AGENT_AUTH_TIMEOUT_MS 8000	/* an admitted traveller has this long to enter */
+#define AGENT_PURGE_MS 3600000		/* the audit retention purge, hourly */
 
 struct camera_link {
 	struct egate_camera_monitor *monitor;
@@ -75,7 +76,7 @@ struct agent {
 
 	uint64_t now_ns;
 	uint64_t next_heartbeat_ns, next_gallery_check_ns, next_metrics_ns;
-	uint64_t next_expiry_reload_ns;
+	uint64_t next_expiry_reload_ns, next_purge_ns;
 	uint64_t alarm_since_ns;	/* lane in alarm/emergency since, 0: not */
 	uint64_t watchdog_usec;		/* 0: no systemd watchdog */
 	struct metrics metrics;
@@ -108,6 +109,8 @@ int64_t agent_record_decision(struct agent *a, enum egate_decision decision,
 			      const struct policy_decision *d);
 void agent_record_passage(struct agent *a, int64_t decision_id, int64_t traveller_id,
 			  uint32_t outcome);
+/* The audit retention purge, now; schedules the next one. */
+void agent_audit_purge(struct agent *a);
 
 /* gallery.c */
 int agent_gallery_load(struct agent *a);

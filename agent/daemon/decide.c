@@ -5,7 +5,8 @@
  * (tagged with the decision's audit id), a denial tells the lane and the
  * log; the lane's events end the passage (EGATE_EV_AUTH_END carries the
  * outcome) and report alarms.  The timer keeps the heartbeat, the unknown
- * timeout, the optional automatic reset, the watchdog and the metrics.
+ * timeout, the optional automatic reset, the audit retention purge, the
+ * watchdog and the metrics.
  */
 #include <string.h>
 #include <systemd/sd-daemon.h>
@@ -148,6 +149,8 @@ void agent_on_tick(struct agent *a)
 	if (a->watchdog_usec)
 		sd_notify(0, "WATCHDOG=1");
 	auto_reset(a);
+	if (a->now_ns >= a->next_purge_ns && lane_ready(a))
+		agent_audit_purge(a);
 	agent_gallery_check(a);
 	if (a->camera.camera)
 		agent_arm_camera(a);

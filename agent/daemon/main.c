@@ -150,6 +150,7 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 		agent_log(a, "store %s: %s", s->store.path, err);
 		return r;
 	}
+	agent_audit_purge(a);
 	r = egate_face_engine_new(s->face.models, &a->engine, err, sizeof(err));
 	if (r < 0) {
 		agent_log(a, "face models: %s", err);

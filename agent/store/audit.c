@@ -243,11 +243,14 @@ int egate_store_audit_purge(struct egate_store *store, unsigned int days,
 	r = store_exec(store, "DELETE FROM audit_purge_window");
 	if (r < 0)
 		return r;
-	snprintf(detail, sizeof(detail),
-		 "retention %u days: deleted %llu records older than %lld us",
-		 days, (unsigned long long)deleted, (long long)cutoff_us);
-	rec.detail = detail;
-	r = append(store, &rec, NULL);
+	/* Purge records stay for good: one per purge that deleted, not per run. */
+	if (deleted) {
+		snprintf(detail, sizeof(detail),
+			 "retention %u days: deleted %llu records older than %lld us",
+			 days, (unsigned long long)deleted, (long long)cutoff_us);
+		rec.detail = detail;
+		r = append(store, &rec, NULL);
+	}
 	if (r >= 0)
 		r = store_commit(&tx);
 	if (r >= 0 && ret_deleted)

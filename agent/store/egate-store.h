@@ -159,7 +159,8 @@ int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
 /*
  * The retention purge, the only way records leave the log: deletes the
  * decision and passage records older than days before now_us and appends
- * a purge record saying so, in one transaction.  Returns how many went.
+ * a purge record saying so, in one transaction; a purge that found nothing
+ * to delete writes nothing.  *ret_deleted: how many went.
  */
 int egate_store_audit_purge(struct egate_store *store, unsigned int days,
 			    int64_t now_us, uint64_t *ret_deleted);

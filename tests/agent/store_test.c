@@ -423,6 +423,10 @@ TEST_F(store, retention_purge_is_logged)
 	ASSERT_EQ(0, egate_store_audit_purge(self->store, 1, now + 400 * DAY_US, &deleted));
 	EXPECT_EQ(3, deleted);
 	EXPECT_EQ(2, raw_count(self->path, "SELECT count(*) FROM audit WHERE kind = 'purge'"));
+	/* the agent purges hourly: a purge with nothing to delete leaves no record */
+	ASSERT_EQ(0, egate_store_audit_purge(self->store, 1, now + 400 * DAY_US, &deleted));
+	EXPECT_EQ(0, deleted);
+	EXPECT_EQ(2, raw_count(self->path, "SELECT count(*) FROM audit"));
 	EXPECT_EQ(-EINVAL, egate_store_audit_purge(self->store, 0, now, &deleted));
 }
 

@@ -265,6 +265,39 @@ TEST_F_TIMEOUT(agent, killed_mid_passage_lane_safe, TEST_TIMEOUT_S)
 	EXPECT_EQ(self->enrolled_id, s.admit_traveller);
 }
 
+static int count_old(const struct egate_audit_record *r, void *userdata)
+{
+	int *counts = userdata;	/* [0] records of the test's old time, [1] purge records */
+
+	counts[0] += r->time_us == 1000000;
+	counts[1] += r->kind == EGATE_AUDIT_PURGE;
+	return 0;
+}
+
+/* A record past store.audit_retention_days is gone once the agent has started. */
+TEST_F_TIMEOUT(agent, old_audit_purged_at_start, TEST_TIMEOUT_S)
+{
+	struct egate_audit_record old = {
+		.kind = EGATE_AUDIT_PASSAGE, .time_us = 1000000, .lane = "test-lane",
+		.outcome = EGATE_OUTCOME_PASSED,
+	};
+	struct egate_store *store;
+	int counts[2] = { 0 };
+	char err[256];
+
+	ASSERT_EQ(0, egate_store_open(self->env.db, 0, 5000, &store, err, sizeof(err)));
+	ASSERT_EQ(0, egate_store_audit_append(store, &old, NULL));
+	ASSERT_EQ(0, egate_store_audit_foreach(store, 0, count_old, counts));
+	ASSERT_EQ(1, counts[0]);
+	start_agent(self, _metadata);
+	EXPECT_TRUE(agent_log_wait(&self->env, "retention purge deleted 1 records", 1, 0));
+	counts[0] = counts[1] = 0;
+	ASSERT_EQ(0, egate_store_audit_foreach(store, 0, count_old, counts));
+	egate_store_close(store);
+	EXPECT_EQ(0, counts[0]);
+	EXPECT_EQ(1, counts[1]);
+}
+
 TEST_F_TIMEOUT(agent, camera_unplugged_and_back, TEST_TIMEOUT_S)
 {
 	start_agent(self, _metadata);
