@@ -27,7 +27,7 @@ CFLAGS		+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=all
 LDFLAGS		+= -fsanitize=address,undefined
 endif
-CFLAGS		+= -MMD -MP -Iconf -Istore -Icapture -Iface -Idaemon -I$(TOP)/include \
+CFLAGS		+= -MMD -MP -Iconf -Istore -Icapture -Iface -Idaemon -Iuring -I$(TOP)/include \
 		   $(PKG_CFLAGS)
 
 # The face engine, built by agent/Makefile, and what it links with.
@@ -35,7 +35,9 @@ FACE_LIB	:= $(BUILD)/lib/libegate-face.a
 FACE_LIBS	:= $(FACE_LIB) $(shell pkg-config --libs json-c libjpeg libpng) \
 		   $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas) -lm
 
-KIOSK_DIRS	:= conf store capture
+# uring/ (the URING_CMD helpers, also libegate-uring.a of ctl.mk): the
+# daemon sends its lane commands with them.
+KIOSK_DIRS	:= conf store capture uring
 KIOSK_SRCS	:= $(foreach d,$(KIOSK_DIRS),$(wildcard $(d)/*.c))
 KIOSK_OBJS	:= $(patsubst %.c,$(BUILD)/kiosk/%.o,$(KIOSK_SRCS))
 KIOSK_LIB	:= $(BUILD)/libegate-kiosk.a
@@ -89,9 +91,10 @@ $(BUILD)/kiosk/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(KIOSK_LIB): $(KIOSK_OBJS)
+# kiosk.mk says which objects the library holds: a change rebuilds it.
+$(KIOSK_LIB): $(KIOSK_OBJS) kiosk.mk
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(AR) rcs $@ $(filter %.o,$^)
 
 $(AGENT): $(AGENT_OBJS) $(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)

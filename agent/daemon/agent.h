@@ -101,14 +101,17 @@ int agent_arm_camera(struct agent *a);
 /* decide.c */
 void agent_on_result(struct agent *a, const struct worker_result *r);
 void agent_on_lane_event(struct agent *a, const struct egate_event *ev);
+/* The AUTHORISE tagged tag completed: its outcome (> 0) or -errno. */
+void agent_on_authorise_done(struct agent *a, uint64_t tag, int res);
 void agent_on_tick(struct agent *a);
 
 /* record.c */
 void agent_log(struct agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int64_t agent_record_decision(struct agent *a, enum egate_decision decision,
 			      const struct policy_decision *d);
+/* outcome: the driver's (enum egate_outcome), or -errno: the lane never authorised. */
 void agent_record_passage(struct agent *a, int64_t decision_id, int64_t traveller_id,
-			  uint32_t outcome);
+			  int outcome);
 /* The audit retention purge, now; schedules the next one. */
 void agent_audit_purge(struct agent *a);
 

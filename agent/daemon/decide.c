@@ -2,9 +2,9 @@
 /*
  * decide.c - the agent's reasoning: face results go through the policy
  * while the lane can take a traveller; an admission authorises one passage
- * (tagged with the decision's audit id), a denial tells the lane and the
- * log; the lane's events end the passage (EGATE_EV_AUTH_END carries the
- * outcome) and report alarms.  The timer keeps the heartbeat, the unknown
+ * (tagged with the decision's audit id) whose completion is the passage's
+ * outcome, a denial tells the lane and the log; the lane's events report
+ * state changes and alarms.  The timer keeps the heartbeat, the unknown
  * timeout, the optional automatic reset, the audit retention purge, the
  * watchdog and the metrics.
  */
@@ -72,16 +72,39 @@ void agent_on_result(struct agent *a, const struct worker_result *r)
 	act(a, v, &d, &r->timing);
 }
 
-static void on_auth_end(struct agent *a, const struct egate_event *ev)
+/*
+ * One source of truth for the passage record: the AUTHORISE's completion.
+ * The driver ends an authorisation in one critical section that both
+ * queues EGATE_EV_AUTH_END and completes the parked URING_CMD (the CQE is
+ * posted from task work in this thread), but the two reach the loop on
+ * separate requests, in either order, possibly in different batches.
+ * Recording on whichever came first would need the other to be matched
+ * and dropped; the completion alone is exactly once (io_uring completes a
+ * request once), cannot be lost (the event stream drops its oldest
+ * records on overflow), and belongs to this agent's own request, so the
+ * event is only logged when it is someone else's: a previous controller's
+ * authorisation ending after a takeover.  Until the completion comes,
+ * auth_tag keeps the lane from taking the next traveller even when the
+ * events already say idle.
+ */
+void agent_on_authorise_done(struct agent *a, uint64_t tag, int res)
 {
-	if (!a->auth_tag || ev->tag != (uint64_t)a->auth_tag) {
-		agent_log(a, "lane: authorisation %llu ended (%s), not ours",
-			  (unsigned long long)ev->tag, lane_outcome_name(ev->arg));
+	if (!a->auth_tag || tag != (uint64_t)a->auth_tag) {	/* cannot be: one in flight */
+		agent_log(a, "lane: authorisation %llu completed (%d) but not in flight",
+			  (unsigned long long)tag, res);
 		return;
 	}
-	agent_record_passage(a, a->auth_tag > 0 ? a->auth_tag : 0, a->auth_traveller, ev->arg);
+	agent_record_passage(a, a->auth_tag > 0 ? a->auth_tag : 0, a->auth_traveller, res);
 	a->auth_tag = 0;
 	a->auth_traveller = 0;
+}
+
+static void on_auth_end(struct agent *a, const struct egate_event *ev)
+{
+	if (a->auth_tag && ev->tag == (uint64_t)a->auth_tag)
+		return;	/* ours: recorded from the AUTHORISE's completion */
+	agent_log(a, "lane: authorisation %llu ended (%s), not ours",
+		  (unsigned long long)ev->tag, lane_outcome_name(ev->arg));
 }
 
 void agent_on_lane_event(struct agent *a, const struct egate_event *ev)

@@ -85,14 +85,16 @@ int64_t agent_record_decision(struct agent *a, enum egate_decision decision,
 }
 
 void agent_record_passage(struct agent *a, int64_t decision_id, int64_t traveller_id,
-			  uint32_t outcome)
+			  int outcome)
 {
+	/* A refused (or cancelled) authorisation: no passage, aborted. */
+	const char *name = outcome > 0 ? lane_outcome_name(outcome) : strerror(-outcome);
 	struct egate_audit_record rec = {
 		.kind = EGATE_AUDIT_PASSAGE,
 		.lane = a->lane_name,
 		.traveller_id = traveller_id,
 		.score = NAN, .margin = NAN, .quality = NAN,
-		.outcome = lane_outcome_to_audit(outcome),
+		.outcome = outcome > 0 ? lane_outcome_to_audit(outcome) : EGATE_OUTCOME_ABORTED,
 		.decision_id = decision_id,
 	};
 	int64_t id = 0;
@@ -101,17 +103,17 @@ void agent_record_passage(struct agent *a, int64_t decision_id, int64_t travelle
 	r = egate_store_audit_append(a->store, &rec, &id);
 	if (r < 0)
 		log_store_failure(a, "passage", r);
-	if (outcome < EGATE_OUT_COUNT)
+	if (outcome > 0 && outcome < EGATE_OUT_COUNT)
 		a->metrics.outcomes[outcome]++;
 	a->metrics.dirty = true;
-	agent_log(a, "passage of %s (decision #%lld): %s, audit #%lld",
+	agent_log(a, "passage of %s (decision #%lld): %s%s, audit #%lld",
 		  agent_label(a, traveller_id), (long long)decision_id,
-		  lane_outcome_name(outcome), (long long)id);
-	sd_journal_send("MESSAGE=%s: passage %s", a->lane_name, lane_outcome_name(outcome),
+		  outcome > 0 ? "" : "the lane refused the authorisation: ", name, (long long)id);
+	sd_journal_send("MESSAGE=%s: passage %s", a->lane_name, name,
 			"MESSAGE_ID=" MESSAGE_ID_PASSAGE,
 			"PRIORITY=%d", outcome == EGATE_OUT_COMPLETED ? 6 : 4,
 			"EGATE_LANE=%s", a->lane_name,
-			"EGATE_OUTCOME=%s", lane_outcome_name(outcome),
+			"EGATE_OUTCOME=%s", outcome > 0 ? name : "refused",
 			"EGATE_TRAVELLER_ID=%lld", (long long)traveller_id,
 			"EGATE_DECISION_ID=%lld", (long long)decision_id,
 			"EGATE_AUDIT_ID=%lld", (long long)id, NULL);
