@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kiosk.mk - the kiosk agent: its libraries (camera capture, gallery and
-# audit store, configuration), the daemon egate-agent (daemon/), the admin
+# audit store, configuration, the 1:1 reference file), the daemon egate-agent (daemon/), the admin
 # tool egate-gallery (tools/) and their tests.  Called by the top-level
 # Makefile after agent/Makefile has built the face engine:
 #
@@ -27,7 +27,7 @@ CFLAGS		+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=all
 LDFLAGS		+= -fsanitize=address,undefined
 endif
-CFLAGS		+= -MMD -MP -Iconf -Istore -Icapture -Iface -Idaemon -Iuring -I$(TOP)/include \
+CFLAGS		+= -MMD -MP -Iconf -Istore -Icapture -Iface -Idaemon -Iuring -Ireference -I$(TOP)/include \
 		   $(PKG_CFLAGS)
 
 # The face engine, built by agent/Makefile, and what it links with.
@@ -37,7 +37,7 @@ FACE_LIBS	:= $(FACE_LIB) $(shell pkg-config --libs json-c libjpeg libpng) \
 
 # uring/ (the URING_CMD helpers, also libegate-uring.a of ctl.mk): the
 # daemon sends its lane commands with them.
-KIOSK_DIRS	:= conf store capture uring
+KIOSK_DIRS	:= conf store capture uring reference
 KIOSK_SRCS	:= $(foreach d,$(KIOSK_DIRS),$(wildcard $(d)/*.c))
 KIOSK_OBJS	:= $(patsubst %.c,$(BUILD)/kiosk/%.o,$(KIOSK_SRCS))
 KIOSK_LIB	:= $(BUILD)/libegate-kiosk.a

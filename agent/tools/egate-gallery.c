@@ -3,7 +3,9 @@
  * egate-gallery - the gallery and audit log of egate-agent, for the
  * enrolment officer and the auditor: enrol a traveller from photos (only
  * the face templates are stored), list, delete (every template of theirs),
- * show the audit log.  A running agent picks changes up by itself.
+ * show the audit log.  A running agent picks changes up by itself.  For
+ * integrators of 1:1 verification, it also makes a reference file from a
+ * photo, as a document reader would from a passport chip.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +18,7 @@
 
 #include "egate-conf.h"
 #include "egate-face.h"
+#include "egate-reference.h"
 #include "egate-store.h"
 #include "macro.h"
 
@@ -34,6 +37,8 @@ struct options {
 	const char *expires;
 	int face;		/* -1: the only face */
 	int64_t after;
+	const char *out;	/* reference: the file to write */
+	const char *document_id;
 };
 
 static void usage(FILE *f)
@@ -45,7 +50,10 @@ static void usage(FILE *f)
 		"                         template per photo; prints the traveller id\n"
 		"  list                   travellers: id, label, templates, expiry\n"
 		"  delete ID              delete a traveller and every template of theirs\n"
-		"  audit                  the audit log, oldest first\n\n"
+		"  audit                  the audit log, oldest first\n"
+		"  reference PHOTO        write the 1:1 reference of the face in PHOTO\n"
+		"                         (--out FILE, --id DOCID): what a document\n"
+		"                         reader gives the agent in decision.mode=verify\n\n"
 		"Options:\n"
 		"  -c, --config FILE      egate.conf for store.path and face.models\n"
 		"                         (default " EGATE_CONF_DEFAULT_PATH ")\n"
@@ -55,6 +63,8 @@ static void usage(FILE *f)
 		"  -f, --face N           enrol: in photos of several people, the Nth\n"
 		"                         face from the left (0 = leftmost)\n"
 		"  -a, --after ID         audit: only records after ID\n"
+		"  -o, --out FILE         reference: the file, replaced atomically\n"
+		"  -i, --id DOCID         reference: the document id (up to 63 printable bytes)\n"
 		"  -h, --help             this help\n");
 }
 
@@ -134,6 +144,38 @@ static int cmd_enrol(struct egate_store *store, const struct options *o, const c
 	return 0;
 }
 
+static int cmd_reference(const struct options *o, const char *models, const char *photo)
+{
+	_cleanup_(engine_freep) struct egate_face_engine *e = NULL;
+	struct egate_reference ref = { 0 };
+	char err[EGATE_ERRMSG_MAX];
+	int r;
+
+	if (!o->out) {
+		fprintf(stderr, "egate-gallery: reference needs --out FILE\n");
+		return -EINVAL;
+	}
+	if (o->document_id && snprintf(ref.document_id, sizeof(ref.document_id), "%s",
+				       o->document_id) >= (int)sizeof(ref.document_id)) {
+		fprintf(stderr, "egate-gallery: a document id has at most %d bytes\n",
+			EGATE_REFERENCE_ID_MAX);
+		return -EINVAL;
+	}
+	r = egate_face_engine_new(models, &e, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "egate-gallery: face models: %s\n", err);
+		return r;
+	}
+	r = face_of(e, photo, o->face, ref.descriptor);
+	if (r < 0)
+		return r;
+	r = egate_reference_write(o->out, &ref);
+	if (r < 0)
+		fprintf(stderr, "egate-gallery: %s: %s\n", o->out,
+			r == -EINVAL ? "invalid document id" : strerror(-r));
+	return r;
+}
+
 static int print_traveller(const struct egate_traveller *t, void *userdata)
 {
 	time_t when = (time_t)(t->enrolled_us / 1000000);
@@ -207,6 +249,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "expires", required_argument, NULL, 'e' },
 		{ "face", required_argument, NULL, 'f' },
 		{ "after", required_argument, NULL, 'a' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "id", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -214,7 +258,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	*o = (struct options) { .config_path = EGATE_CONF_DEFAULT_PATH, .face = -1 };
-	while ((c = getopt_long(argc, argv, "+c:d:m:e:f:a:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:m:e:f:a:o:i:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config_path = optarg;
@@ -238,6 +282,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->after = strtoll(optarg, &end, 10);
 			if (*end || o->after < 0)
 				return -EINVAL;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'i':
+			o->document_id = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -277,6 +327,10 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	s = egate_conf_settings(conf);
+	if (!strcmp(cmd, "reference") && n_args == 1) {	/* no database involved */
+		r = cmd_reference(&o, o.models ? o.models : s->face.models, args[0]);
+		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
 	r = egate_store_open(o.db ? o.db : s->store.path, EGATE_STORE_CREATE,
 			     s->store.busy_timeout_ms, &store, err, sizeof(err));
 	if (r < 0) {
