@@ -7,6 +7,7 @@
  *   decide.c    face results -> policy verdicts -> gate commands; outcomes
  *   record.c    audit records, journal entries, the log line
  *   gallery.c   the enrolled gallery, from the store into the engine
+ *   reference.c decision.mode=verify: the document's reference, its lifecycle
  *   camera.c    finding the lane's camera and following it (unplug, replug)
  *   lane.c, worker.c, policy.c, metrics.c: see their headers.
  */
@@ -21,6 +22,7 @@
 #include "egate-capture.h"
 #include "egate-conf.h"
 #include "egate-face.h"
+#include "egate-reference.h"
 #include "egate-store.h"
 #include "lane.h"
 #include "metrics.h"
@@ -47,6 +49,16 @@ struct agent_label {
 	char label[EGATE_STORE_LABEL_MAX + 1];
 };
 
+/* decision.mode=verify: the reference in use (reference.c). */
+struct agent_reference {
+	char path[PATH_MAX];		/* reference_dir/LANE.ref, the reader's */
+	char inuse[PATH_MAX];		/* LANE.ref.inuse, the agent's */
+	struct egate_reference ref;
+	bool loaded;			/* ref is the worker's gallery */
+	uint64_t taken_ns;
+	bool waiting_logged;		/* "waiting for a document", once per face */
+};
+
 struct agent {
 	const struct egate_settings *settings;
 	const char *lane_name;		/* settings->lane.name */
@@ -59,7 +71,10 @@ struct agent {
 
 	struct egate_store *store;
 	struct egate_face_engine *engine;
-	struct egate_face_gallery *gallery;	/* what the worker searches */
+	struct egate_face_gallery *gallery;	/* what the worker searches: the
+						 * gallery, or verify's reference */
+	bool verify;				/* decision.mode=verify */
+	struct agent_reference reference;
 	struct agent_label *labels;		/* id -> label, sorted by id */
 	size_t n_labels;
 	uint64_t gallery_version;
@@ -107,8 +122,9 @@ void agent_on_tick(struct agent *a);
 
 /* record.c */
 void agent_log(struct agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* document_id: 1:1, the reference's document (NULL: none). */
 int64_t agent_record_decision(struct agent *a, enum egate_decision decision,
-			      const struct policy_decision *d);
+			      const struct policy_decision *d, const char *document_id);
 /* outcome: the driver's (enum egate_outcome), or -errno: the lane never authorised. */
 void agent_record_passage(struct agent *a, int64_t decision_id, int64_t traveller_id,
 			  int outcome);
@@ -120,6 +136,17 @@ int agent_gallery_load(struct agent *a);
 void agent_gallery_check(struct agent *a);
 const char *agent_label(const struct agent *a, int64_t traveller_id);
 void agent_gallery_free(struct agent *a);
+
+/* reference.c */
+int agent_reference_init(struct agent *a, const char *lane);
+/* Takes a new reference file, expires a stale one; the worker must be idle. */
+void agent_reference_check(struct agent *a);
+/* No reference: true, the frame is not to be decided on (logged once per face). */
+bool agent_reference_missing(struct agent *a, const struct policy_frame *f);
+/* The reference's document id, NULL if it has none. */
+const char *agent_reference_document(const struct agent *a);
+/* The decision is made: removes the reference, the lane waits for the next. */
+void agent_reference_consume(struct agent *a);
 
 /* camera.c */
 int agent_camera_init(struct agent *a, const char *selector, char *err, size_t err_size);

@@ -8,6 +8,7 @@
  * timeout, the optional automatic reset, the audit retention purge, the
  * watchdog and the metrics.
  */
+#include <math.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
@@ -16,6 +17,25 @@
 static bool lane_ready(const struct agent *a)
 {
 	return a->lane.state == EGATE_ST_IDLE && !a->auth_tag;
+}
+
+/*
+ * 1:1: the face was compared with the document's reference, not with the
+ * gallery.  The traveller is nobody the gallery knows; the score is the
+ * distance to the reference, whether it admitted or not.
+ */
+static int64_t record_decision(struct agent *a, enum egate_decision decision,
+			       const struct policy_decision *d)
+{
+	struct policy_decision v = *d;
+
+	if (!a->verify)
+		return agent_record_decision(a, decision, d, NULL);
+	v.traveller_id = 0;
+	v.distance = decision == EGATE_DECISION_ADMIT ? d->distance : d->candidate_distance;
+	v.candidate_id = 0;
+	v.candidate_distance = NAN;
+	return agent_record_decision(a, decision, &v, agent_reference_document(a));
 }
 
 static void act(struct agent *a, enum policy_verdict verdict, const struct policy_decision *d,
@@ -27,26 +47,27 @@ static void act(struct agent *a, enum policy_verdict verdict, const struct polic
 	case POLICY_NONE:
 		return;
 	case POLICY_ADMIT:
-		id = agent_record_decision(a, EGATE_DECISION_ADMIT, d);
+		id = record_decision(a, EGATE_DECISION_ADMIT, d);
 		/* The tag names the decision; a failed audit write still admits. */
 		a->auth_tag = id > 0 ? id : -1;
-		a->auth_traveller = d->traveller_id;
+		a->auth_traveller = a->verify ? 0 : d->traveller_id;
 		if (agent_command(a, EGATE_CMD_AUTHORISE, EGATE_DIR_FORWARD,
-				  AGENT_AUTH_TIMEOUT_MS, (uint64_t)a->auth_tag) < 0) {
+				  AGENT_AUTH_TIMEOUT_MS, (uint64_t)a->auth_tag) < 0)
 			a->auth_tag = 0;
-			return;
-		}
-		metrics_admission(&a->metrics, timing, agent_now_ns());
-		return;
+		else
+			metrics_admission(&a->metrics, timing, agent_now_ns());
+		break;
 	case POLICY_DENY:
-		agent_record_decision(a, EGATE_DECISION_DENY, d);
+		record_decision(a, EGATE_DECISION_DENY, d);
 		agent_command(a, EGATE_CMD_DENY, 0, 0, 0);
-		return;
+		break;
 	case POLICY_ONE_AT_A_TIME:
-		agent_record_decision(a, EGATE_DECISION_ONE_AT_A_TIME, d);
+		record_decision(a, EGATE_DECISION_ONE_AT_A_TIME, d);
 		agent_log(a, "several faces in view: one at a time, please");
 		return;
 	}
+	if (a->verify)	/* one document, one decision */
+		agent_reference_consume(a);
 }
 
 void agent_on_result(struct agent *a, const struct worker_result *r)
@@ -62,14 +83,15 @@ void agent_on_result(struct agent *a, const struct worker_result *r)
 	}
 	if (a->auth_tag) {
 		policy_feed(&a->policy, &r->frame, &d);	/* presence only: decided */
-		return;
-	}
-	if (!lane_ready(a)) {
+	} else if (!lane_ready(a)) {
 		policy_reset(&a->policy);
-		return;
+	} else if (!a->verify || !agent_reference_missing(a, &r->frame)) {
+		v = policy_feed(&a->policy, &r->frame, &d);
+		act(a, v, &d, &r->timing);
 	}
-	v = policy_feed(&a->policy, &r->frame, &d);
-	act(a, v, &d, &r->timing);
+	/* The worker is idle until the next frame: the reference may change now. */
+	if (a->verify)
+		agent_reference_check(a);
 }
 
 /*
@@ -174,7 +196,10 @@ void agent_on_tick(struct agent *a)
 	auto_reset(a);
 	if (a->now_ns >= a->next_purge_ns && lane_ready(a))
 		agent_audit_purge(a);
-	agent_gallery_check(a);
+	if (!a->verify)
+		agent_gallery_check(a);
+	else if (!worker_busy(a->worker))
+		agent_reference_check(a);
 	if (a->camera.camera)
 		agent_arm_camera(a);
 	if (a->metrics_path[0] && a->metrics.dirty && a->now_ns >= a->next_metrics_ns) {

@@ -41,7 +41,7 @@ static void log_store_failure(struct agent *a, const char *what, int r)
 }
 
 int64_t agent_record_decision(struct agent *a, enum egate_decision decision,
-			      const struct policy_decision *d)
+			      const struct policy_decision *d, const char *document_id)
 {
 	struct egate_audit_record rec = {
 		.kind = EGATE_AUDIT_DECISION,
@@ -53,6 +53,7 @@ int64_t agent_record_decision(struct agent *a, enum egate_decision decision,
 		.decision = decision,
 		.candidate_id = d->candidate_id,
 		.candidate_distance = d->candidate_distance,
+		.document_id = document_id,
 	};
 	char candidate[EGATE_STORE_LABEL_MAX + 64] = "";
 	int64_t id = 0;
@@ -67,6 +68,8 @@ int64_t agent_record_decision(struct agent *a, enum egate_decision decision,
 		snprintf(candidate, sizeof(candidate), " nearest %s (id %lld) at %.3f",
 			 agent_label(a, d->candidate_id), (long long)d->candidate_id,
 			 d->candidate_distance);
+	else if (document_id)
+		snprintf(candidate, sizeof(candidate), " to document %s", document_id);
 	agent_log(a, "decision %s: traveller %s (id %lld) distance %.3f%s margin %.3f "
 		  "quality %.2f after %u frames, audit #%lld", egate_decision_name(decision),
 		  agent_label(a, d->traveller_id), (long long)d->traveller_id, d->distance,
@@ -80,6 +83,7 @@ int64_t agent_record_decision(struct agent *a, enum egate_decision decision,
 			"EGATE_DISTANCE=%.4f", d->distance,
 			"EGATE_CANDIDATE_ID=%lld", (long long)d->candidate_id,
 			"EGATE_CANDIDATE_DISTANCE=%.4f", d->candidate_distance,
+			"EGATE_DOCUMENT_ID=%s", document_id ? document_id : "",
 			"EGATE_AUDIT_ID=%lld", (long long)id, NULL);
 	return id;
 }

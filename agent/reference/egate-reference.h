@@ -25,7 +25,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/stat.h>
 
 #include "egate-store.h"
 
@@ -46,12 +45,8 @@ int egate_reference_decode(const void *data, size_t size, struct egate_reference
 
 /* Writes path atomically (path.tmp, fsync, rename). */
 int egate_reference_write(const char *path, const struct egate_reference *ref);
-/*
- * Reads and checks path: -ENOENT when there is none, -EBADMSG (err says
- * why), or another -errno.  ret_st (may be NULL): the file read, to tell
- * it from a later one.
- */
-int egate_reference_read(const char *path, struct egate_reference *ret, struct stat *ret_st,
+/* Reads and checks path: -ENOENT when there is none, -EBADMSG (err says why), -errno. */
+int egate_reference_read(const char *path, struct egate_reference *ret,
 			 char *err, size_t err_size);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "egate-reference.h"
 #include "macro.h"
@@ -143,7 +144,7 @@ static int failed(int r, char *err, size_t err_size)
 	return r;
 }
 
-int egate_reference_read(const char *path, struct egate_reference *ret, struct stat *ret_st,
+int egate_reference_read(const char *path, struct egate_reference *ret,
 			 char *err, size_t err_size)
 {
 	uint8_t buf[EGATE_REFERENCE_SIZE + 1];	/* one more: a longer file shows */
@@ -161,7 +162,5 @@ int egate_reference_read(const char *path, struct egate_reference *ret, struct s
 	n = read(fd, buf, sizeof(buf));
 	if (n < 0)
 		return failed(-errno, err, err_size);
-	if (ret_st)
-		*ret_st = st;
 	return egate_reference_decode(buf, (size_t)n, ret, err, err_size);
 }

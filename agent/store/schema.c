@@ -78,7 +78,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE audit ADD COLUMN candidate_id INTEGER"
 	"  CHECK (candidate_id IS NULL OR kind = 'decision');"
 	"ALTER TABLE audit ADD COLUMN candidate_distance REAL"
-	"  CHECK (candidate_distance IS NULL OR candidate_id IS NOT NULL);",
+	"  CHECK (candidate_distance IS NULL OR candidate_id IS NOT NULL);"
+	/* 1:1 verification: the document whose reference the face was compared with. */
+	"ALTER TABLE audit ADD COLUMN document_id TEXT"
+	"  CHECK (document_id IS NULL OR (kind = 'decision' AND"
+	"    length(CAST(document_id AS BLOB)) BETWEEN 1 AND 63));",
 };
 
 int egate_store_schema_version(void)

@@ -108,12 +108,21 @@ static int face_of(struct egate_face_engine *e, const char *path, int choice, fl
 	return r;
 }
 
+static int engine_open(const char *models, struct egate_face_engine **ret)
+{
+	char err[EGATE_ERRMSG_MAX];
+	int r = egate_face_engine_new(models, ret, err, sizeof(err));
+
+	if (r < 0)
+		fprintf(stderr, "egate-gallery: face models: %s\n", err);
+	return r;
+}
+
 static int cmd_enrol(struct egate_store *store, const struct options *o, const char *models,
 		     const char *label, char **images, int n_images)
 {
 	_cleanup_(engine_freep) struct egate_face_engine *e = NULL;
 	_cleanup_free_ float *templates = NULL;
-	char err[EGATE_ERRMSG_MAX];
 	int64_t id;
 	int r;
 
@@ -122,11 +131,9 @@ static int cmd_enrol(struct egate_store *store, const struct options *o, const c
 			EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX);
 		return -EINVAL;
 	}
-	r = egate_face_engine_new(models, &e, err, sizeof(err));
-	if (r < 0) {
-		fprintf(stderr, "egate-gallery: face models: %s\n", err);
+	r = engine_open(models, &e);
+	if (r < 0)
 		return r;
-	}
 	templates = calloc((size_t)n_images * EGATE_TEMPLATE_DIM, sizeof(float));
 	if (!templates)
 		return -ENOMEM;
@@ -148,7 +155,6 @@ static int cmd_reference(const struct options *o, const char *models, const char
 {
 	_cleanup_(engine_freep) struct egate_face_engine *e = NULL;
 	struct egate_reference ref = { 0 };
-	char err[EGATE_ERRMSG_MAX];
 	int r;
 
 	if (!o->out) {
@@ -161,12 +167,9 @@ static int cmd_reference(const struct options *o, const char *models, const char
 			EGATE_REFERENCE_ID_MAX);
 		return -EINVAL;
 	}
-	r = egate_face_engine_new(models, &e, err, sizeof(err));
-	if (r < 0) {
-		fprintf(stderr, "egate-gallery: face models: %s\n", err);
-		return r;
-	}
-	r = face_of(e, photo, o->face, ref.descriptor);
+	r = engine_open(models, &e);
+	if (r >= 0)
+		r = face_of(e, photo, o->face, ref.descriptor);
 	if (r < 0)
 		return r;
 	r = egate_reference_write(o->out, &ref);
@@ -219,6 +222,8 @@ static int print_record(const struct egate_audit_record *r, void *userdata)
 	case EGATE_AUDIT_DECISION:
 		printf(" decision %s traveller ", egate_decision_name(r->decision));
 		print_id(r->traveller_id);
+		if (r->document_id)
+			printf(" document %s", r->document_id);
 		print_number("distance", r->score);
 		if (r->candidate_id) {
 			printf(" candidate %lld", (long long)r->candidate_id);

@@ -252,8 +252,9 @@ static int collect_audit(const struct egate_audit_record *r, void *userdata)
 	if (s->n == 8)
 		return -E2BIG;
 	s->r[s->n] = *r;
-	snprintf(s->detail[s->n], sizeof(s->detail[0]), "%s", r->detail ?: "");
-	s->r[s->n].lane = s->r[s->n].detail = NULL;	/* not valid after the callback */
+	snprintf(s->detail[s->n], sizeof(s->detail[0]), "%s", r->detail ?: r->document_id ?: "");
+	/* not valid after the callback */
+	s->r[s->n].lane = s->r[s->n].detail = s->r[s->n].document_id = NULL;
 	s->n++;
 	return 0;
 }
@@ -314,6 +315,19 @@ TEST_F(store, audit_append_and_read)
 	EXPECT_TRUE(isnan(seen.r[0].score));
 	EXPECT_EQ(1, raw_count(self->path, "SELECT count(*) FROM audit WHERE candidate_id = 7"
 					   " AND traveller_id IS NULL"));
+
+	/* 1:1: the document compared with, and no candidate from the gallery */
+	d.candidate_id = 0;
+	d.score = 0.44;
+	d.decision = EGATE_DECISION_ADMIT;
+	d.document_id = "P1234567";
+	ASSERT_EQ(0, egate_store_audit_append(self->store, &d, &id_d));
+	seen.n = 0;
+	ASSERT_EQ(0, egate_store_audit_foreach(self->store, id_d - 1, collect_audit, &seen));
+	ASSERT_EQ(1, seen.n);
+	EXPECT_STREQ("P1234567", seen.detail[0]);	/* collect_audit keeps it there */
+	EXPECT_EQ(0, seen.r[0].traveller_id);
+	EXPECT_EQ(1, raw_count(self->path, "SELECT count(*) FROM audit WHERE document_id = 'P1234567'"));
 }
 
 TEST_F(store, audit_bounds)
@@ -343,6 +357,11 @@ TEST_F(store, audit_bounds)
 	r.candidate_distance = NAN;		/* a candidate has a distance */
 	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
 	r.candidate_distance = 0.7;
+	r.document_id = "";			/* 1..63 bytes, or NULL */
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
+	r.document_id = "0123456789012345678901234567890123456789012345678901234567890123";
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
+	r.document_id = NULL;
 	r.kind = EGATE_AUDIT_PASSAGE;		/* only decisions have candidates */
 	r.outcome = EGATE_OUTCOME_PASSED;
 	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
