@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kiosk.mk - the kiosk agent: its libraries (camera capture, gallery and
-# audit store, configuration, the 1:1 reference file), the daemon egate-agent (daemon/), the admin
-# tool egate-gallery (tools/) and their tests.  Called by the top-level
-# Makefile after agent/Makefile has built the face engine:
+# audit store, configuration, the 1:1 reference file, URING_CMD helpers),
+# the daemon egate-agent (daemon/), the admin tool egate-gallery (tools/)
+# and their tests.  Called by the top-level Makefile after agent/Makefile
+# has built the face engine:
 #
 #   make -C agent -f kiosk.mk BUILD=<abs dir> [SANITIZE=1] [all|bench]
 #
