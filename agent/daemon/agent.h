@@ -57,6 +57,7 @@ struct agent_reference {
 	bool loaded;			/* ref is the worker's gallery */
 	uint64_t taken_ns;
 	bool waiting_logged;		/* "waiting for a document", once per face */
+	int take_errno;			/* the last failure to take the file, logged */
 };
 
 struct agent {

@@ -93,11 +93,14 @@ void agent_reference_check(struct agent *a)
 	char err[EGATE_ERRMSG_MAX] = "";
 	int ret;
 
-	/* Take it first: the file read is then the one taken, and what comes next is the reader's next. */
+	/* Taken first: the file read is the one taken; what comes next, the reader's next. */
 	if (rename(ref->path, ref->inuse) < 0) {
-		if (errno != ENOENT)
-			agent_log(a, "reference %s: cannot take it: %s", ref->path, strerror(errno));
-		else if (ref->loaded &&
+		int e = errno;
+
+		if (e != ENOENT && e != ref->take_errno)	/* once, not per tick */
+			agent_log(a, "reference %s: cannot take it: %s", ref->path, strerror(e));
+		ref->take_errno = e;
+		if (e == ENOENT && ref->loaded &&
 		    a->now_ns - ref->taken_ns >= a->settings->decision.reference_max_age_s *
 		    1000000000ull) {
 			agent_log(a, "document %s: reference unused for %u s, stale: removed",
@@ -106,6 +109,7 @@ void agent_reference_check(struct agent *a)
 		}
 		return;
 	}
+	ref->take_errno = 0;
 	ret = egate_reference_read(ref->inuse, &r, err, sizeof(err));
 	if (ret >= 0)
 		ret = load(a, &r);
