@@ -88,6 +88,7 @@ struct agent {
 	/* the authorisation in flight: its tag is the decision's audit id */
 	int64_t auth_tag;
 	int64_t auth_traveller;
+	int64_t auth_done_tag;		/* the last one completed: its AUTH_END may come after */
 	struct worker_timing auth_timing;
 
 	uint64_t now_ns;

@@ -105,9 +105,10 @@ void agent_on_result(struct agent *a, const struct worker_result *r)
  * request once), cannot be lost (the event stream drops its oldest
  * records on overflow), and belongs to this agent's own request, so the
  * event is only logged when it is someone else's: a previous controller's
- * authorisation ending after a takeover.  Until the completion comes,
- * auth_tag keeps the lane from taking the next traveller even when the
- * events already say idle.
+ * authorisation ending after a takeover.  Ours is the one in flight or,
+ * when the event comes after the completion, the one just completed
+ * (auth_done_tag).  Until the completion comes, auth_tag keeps the lane
+ * from taking the next traveller even when the events already say idle.
  */
 void agent_on_authorise_done(struct agent *a, uint64_t tag, int res)
 {
@@ -117,13 +118,15 @@ void agent_on_authorise_done(struct agent *a, uint64_t tag, int res)
 		return;
 	}
 	agent_record_passage(a, a->auth_tag > 0 ? a->auth_tag : 0, a->auth_traveller, res);
+	a->auth_done_tag = a->auth_tag;
 	a->auth_tag = 0;
 	a->auth_traveller = 0;
 }
 
 static void on_auth_end(struct agent *a, const struct egate_event *ev)
 {
-	if (a->auth_tag && ev->tag == (uint64_t)a->auth_tag)
+	if ((a->auth_tag && ev->tag == (uint64_t)a->auth_tag) ||
+	    (a->auth_done_tag && ev->tag == (uint64_t)a->auth_done_tag))
 		return;	/* ours: recorded from the AUTHORISE's completion */
 	agent_log(a, "lane: authorisation %llu ended (%s), not ours",
 		  (unsigned long long)ev->tag, lane_outcome_name(ev->arg));
