@@ -200,6 +200,8 @@ TEST_F_TIMEOUT(agent, enrolled_traveller_passes, TEST_TIMEOUT_S)
 	ASSERT_EQ(0, wait_counter("counters/passages", 1, LANE_MS));
 	ASSERT_TRUE(agent_log_wait(&self->env, "completed", 1, LANE_MS));
 	ASSERT_EQ(0, eg_sysfs_wait("state", "idle", LANE_MS));
+	/* its AUTH_END, before or after the completion, is known as its own */
+	EXPECT_FALSE(agent_log_wait(&self->env, "not ours", 1, 0));
 	EXPECT_EQ(0, eg_sysfs_num("counters/denied"));
 	EXPECT_EQ(0, eg_sysfs_num("counters/tailgating"));
 
