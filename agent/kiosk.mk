@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kiosk.mk - the kiosk agent: its libraries (camera capture, gallery and
-# audit store, configuration), the daemon egate-agent (daemon/), the admin
-# tool egate-gallery (tools/) and their tests.  Called by the top-level
-# Makefile after agent/Makefile has built the face engine:
+# audit store, configuration, the 1:1 reference file, URING_CMD helpers),
+# the daemon egate-agent (daemon/), the admin tool egate-gallery (tools/)
+# and their tests.  Called by the top-level Makefile after agent/Makefile
+# has built the face engine:
 #
 #   make -C agent -f kiosk.mk BUILD=<abs dir> [SANITIZE=1] [all|bench]
 #
@@ -27,7 +28,7 @@ CFLAGS		+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=all
 LDFLAGS		+= -fsanitize=address,undefined
 endif
-CFLAGS		+= -MMD -MP -Iconf -Istore -Icapture -Iface -Idaemon -I$(TOP)/include \
+CFLAGS		+= -MMD -MP -Iconf -Istore -Icapture -Iface -Idaemon -Iuring -Ireference -I$(TOP)/include \
 		   $(PKG_CFLAGS)
 
 # The face engine, built by agent/Makefile, and what it links with.
@@ -35,7 +36,9 @@ FACE_LIB	:= $(BUILD)/lib/libegate-face.a
 FACE_LIBS	:= $(FACE_LIB) $(shell pkg-config --libs json-c libjpeg libpng) \
 		   $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas) -lm
 
-KIOSK_DIRS	:= conf store capture
+# uring/ (the URING_CMD helpers, also libegate-uring.a of ctl.mk): the
+# daemon sends its lane commands with them.
+KIOSK_DIRS	:= conf store capture uring reference
 KIOSK_SRCS	:= $(foreach d,$(KIOSK_DIRS),$(wildcard $(d)/*.c))
 KIOSK_OBJS	:= $(patsubst %.c,$(BUILD)/kiosk/%.o,$(KIOSK_SRCS))
 KIOSK_LIB	:= $(BUILD)/libegate-kiosk.a
@@ -70,7 +73,7 @@ VM_TESTS	:= $(patsubst %,$(BUILD)/vmtests/agent-%,$(VM_TEST_NAMES))
 LANE_TEST_DIR	:= $(TOP)/tests/kernel/common
 LANE_TEST_OBJS	:= $(BUILD)/kiosk/tests/lane/egate_test.o
 TEST_CFLAGS	:= $(CFLAGS) -isystem $(TOP)/build/kselftest -I$(TEST_DIR)/common \
-		   -I$(LANE_TEST_DIR) -pthread
+		   -I$(LANE_TEST_DIR) -DTEST_DATA_DIR='"$(TEST_DIR)/data"' -pthread
 
 .PHONY: all bench
 .SECONDARY:
@@ -100,9 +103,10 @@ $(BUILD)/kiosk/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(KIOSK_LIB): $(KIOSK_OBJS)
+# kiosk.mk says which objects the library holds: a change rebuilds it.
+$(KIOSK_LIB): $(KIOSK_OBJS) kiosk.mk
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(AR) rcs $@ $(filter %.o,$^)
 
 $(AGENT): $(AGENT_OBJS) $(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)

@@ -81,6 +81,8 @@ static const struct conf_key keys[] = {
 	UINT_KEY(decision, min_face_px, 16, 1080, "80"),
 	DOUBLE_KEY(decision, min_quality, 0.0, 1.0, "0.5"),
 	UINT_KEY(decision, unknown_timeout_s, 1, 600, "10"),
+	TEXT_KEY(decision, reference_dir, CONF_PATH, "/run/egate"),
+	UINT_KEY(decision, reference_max_age_s, 5, 3600, "120"),
 	TEXT_KEY(face, models, CONF_PATH, "/usr/share/egate/models"),
 	UINT_KEY(face, input_size, 128, 608, "320"),
 	TEXT_KEY(store, path, CONF_PATH, "/var/lib/egate/egate.db"),

@@ -49,6 +49,8 @@ struct egate_settings {
 		unsigned int min_face_px;
 		double min_quality;
 		unsigned int unknown_timeout_s;
+		char reference_dir[PATH_MAX];		/* verify: LANE.ref in it */
+		unsigned int reference_max_age_s;	/* verify: unused longer: stale */
 	} decision;
 	struct {
 		char models[PATH_MAX];		/* the face engine's model folder */

@@ -7,6 +7,7 @@
  *   decide.c    face results -> policy verdicts -> gate commands; outcomes
  *   record.c    audit records, journal entries, the log line
  *   gallery.c   the enrolled gallery, from the store into the engine
+ *   reference.c decision.mode=verify: the document's reference, its lifecycle
  *   camera.c    finding the lane's camera and following it (unplug, replug)
  *   lane.c, worker.c, policy.c, metrics.c: see their headers.
  */
@@ -21,6 +22,7 @@
 #include "egate-capture.h"
 #include "egate-conf.h"
 #include "egate-face.h"
+#include "egate-reference.h"
 #include "egate-store.h"
 #include "lane.h"
 #include "metrics.h"
@@ -31,6 +33,7 @@
 #define AGENT_GALLERY_CHECK_MS 2000	/* how often the store's version is read */
 #define AGENT_METRICS_MS 5000		/* textfile rewritten at most this often */
 #define AGENT_AUTH_TIMEOUT_MS 8000	/* an admitted traveller has this long to enter */
+#define AGENT_PURGE_MS 3600000		/* the audit retention purge, hourly */
 
 struct camera_link {
 	struct egate_camera_monitor *monitor;
@@ -46,6 +49,17 @@ struct agent_label {
 	char label[EGATE_STORE_LABEL_MAX + 1];
 };
 
+/* decision.mode=verify: the reference in use (reference.c). */
+struct agent_reference {
+	char path[PATH_MAX];		/* reference_dir/LANE.ref, the reader's */
+	char inuse[PATH_MAX];		/* LANE.ref.inuse, the agent's */
+	struct egate_reference ref;
+	bool loaded;			/* ref is the worker's gallery */
+	uint64_t taken_ns;
+	bool waiting_logged;		/* "waiting for a document", once per face */
+	int take_errno;			/* the last failure to take the file, logged */
+};
+
 struct agent {
 	const struct egate_settings *settings;
 	const char *lane_name;		/* settings->lane.name */
@@ -58,7 +72,10 @@ struct agent {
 
 	struct egate_store *store;
 	struct egate_face_engine *engine;
-	struct egate_face_gallery *gallery;	/* what the worker searches */
+	struct egate_face_gallery *gallery;	/* what the worker searches: the
+						 * gallery, or verify's reference */
+	bool verify;				/* decision.mode=verify */
+	struct agent_reference reference;
 	struct agent_label *labels;		/* id -> label, sorted by id */
 	size_t n_labels;
 	uint64_t gallery_version;
@@ -71,11 +88,12 @@ struct agent {
 	/* the authorisation in flight: its tag is the decision's audit id */
 	int64_t auth_tag;
 	int64_t auth_traveller;
+	int64_t auth_done_tag;		/* the last one completed: its AUTH_END may come after */
 	struct worker_timing auth_timing;
 
 	uint64_t now_ns;
 	uint64_t next_heartbeat_ns, next_gallery_check_ns, next_metrics_ns;
-	uint64_t next_expiry_reload_ns;
+	uint64_t next_expiry_reload_ns, next_purge_ns;
 	uint64_t alarm_since_ns;	/* lane in alarm/emergency since, 0: not */
 	uint64_t watchdog_usec;		/* 0: no systemd watchdog */
 	struct metrics metrics;
@@ -100,20 +118,37 @@ int agent_arm_camera(struct agent *a);
 /* decide.c */
 void agent_on_result(struct agent *a, const struct worker_result *r);
 void agent_on_lane_event(struct agent *a, const struct egate_event *ev);
+/* The AUTHORISE tagged tag completed: its outcome (> 0) or -errno. */
+void agent_on_authorise_done(struct agent *a, uint64_t tag, int res);
 void agent_on_tick(struct agent *a);
 
 /* record.c */
 void agent_log(struct agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* document_id: 1:1, the reference's document (NULL: none). */
 int64_t agent_record_decision(struct agent *a, enum egate_decision decision,
-			      const struct policy_decision *d);
+			      const struct policy_decision *d, const char *document_id);
+/* outcome: the driver's (enum egate_outcome), or -errno: the lane never authorised. */
 void agent_record_passage(struct agent *a, int64_t decision_id, int64_t traveller_id,
-			  uint32_t outcome);
+			  int outcome);
+/* The audit retention purge, now; schedules the next one. */
+void agent_audit_purge(struct agent *a);
 
 /* gallery.c */
 int agent_gallery_load(struct agent *a);
 void agent_gallery_check(struct agent *a);
 const char *agent_label(const struct agent *a, int64_t traveller_id);
 void agent_gallery_free(struct agent *a);
+
+/* reference.c */
+int agent_reference_init(struct agent *a, const char *lane);
+/* Takes a new reference file, expires a stale one; the worker must be idle. */
+void agent_reference_check(struct agent *a);
+/* No reference: true, the frame is not to be decided on (logged once per face). */
+bool agent_reference_missing(struct agent *a, const struct policy_frame *f);
+/* The reference's document id, NULL if it has none. */
+const char *agent_reference_document(const struct agent *a);
+/* The decision is made: removes the reference, the lane waits for the next. */
+void agent_reference_consume(struct agent *a);
 
 /* camera.c */
 int agent_camera_init(struct agent *a, const char *selector, char *err, size_t err_size);

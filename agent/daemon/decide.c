@@ -2,11 +2,13 @@
 /*
  * decide.c - the agent's reasoning: face results go through the policy
  * while the lane can take a traveller; an admission authorises one passage
- * (tagged with the decision's audit id), a denial tells the lane and the
- * log; the lane's events end the passage (EGATE_EV_AUTH_END carries the
- * outcome) and report alarms.  The timer keeps the heartbeat, the unknown
- * timeout, the optional automatic reset, the watchdog and the metrics.
+ * (tagged with the decision's audit id) whose completion is the passage's
+ * outcome, a denial tells the lane and the log; the lane's events report
+ * state changes and alarms.  The timer keeps the heartbeat, the unknown
+ * timeout, the optional automatic reset, the audit retention purge, the
+ * watchdog and the metrics.
  */
+#include <math.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
@@ -15,6 +17,25 @@
 static bool lane_ready(const struct agent *a)
 {
 	return a->lane.state == EGATE_ST_IDLE && !a->auth_tag;
+}
+
+/*
+ * 1:1: the face was compared with the document's reference, not with the
+ * gallery.  The traveller is nobody the gallery knows; the score is the
+ * distance to the reference, whether it admitted or not.
+ */
+static int64_t record_decision(struct agent *a, enum egate_decision decision,
+			       const struct policy_decision *d)
+{
+	struct policy_decision v = *d;
+
+	if (!a->verify)
+		return agent_record_decision(a, decision, d, NULL);
+	v.traveller_id = 0;
+	v.distance = decision == EGATE_DECISION_ADMIT ? d->distance : d->candidate_distance;
+	v.candidate_id = 0;
+	v.candidate_distance = NAN;
+	return agent_record_decision(a, decision, &v, agent_reference_document(a));
 }
 
 static void act(struct agent *a, enum policy_verdict verdict, const struct policy_decision *d,
@@ -26,26 +47,27 @@ static void act(struct agent *a, enum policy_verdict verdict, const struct polic
 	case POLICY_NONE:
 		return;
 	case POLICY_ADMIT:
-		id = agent_record_decision(a, EGATE_DECISION_ADMIT, d);
+		id = record_decision(a, EGATE_DECISION_ADMIT, d);
 		/* The tag names the decision; a failed audit write still admits. */
 		a->auth_tag = id > 0 ? id : -1;
-		a->auth_traveller = d->traveller_id;
+		a->auth_traveller = a->verify ? 0 : d->traveller_id;
 		if (agent_command(a, EGATE_CMD_AUTHORISE, EGATE_DIR_FORWARD,
-				  AGENT_AUTH_TIMEOUT_MS, (uint64_t)a->auth_tag) < 0) {
+				  AGENT_AUTH_TIMEOUT_MS, (uint64_t)a->auth_tag) < 0)
 			a->auth_tag = 0;
-			return;
-		}
-		metrics_admission(&a->metrics, timing, agent_now_ns());
-		return;
+		else
+			metrics_admission(&a->metrics, timing, agent_now_ns());
+		break;
 	case POLICY_DENY:
-		agent_record_decision(a, EGATE_DECISION_DENY, d);
+		record_decision(a, EGATE_DECISION_DENY, d);
 		agent_command(a, EGATE_CMD_DENY, 0, 0, 0);
-		return;
+		break;
 	case POLICY_ONE_AT_A_TIME:
-		agent_record_decision(a, EGATE_DECISION_ONE_AT_A_TIME, d);
+		record_decision(a, EGATE_DECISION_ONE_AT_A_TIME, d);
 		agent_log(a, "several faces in view: one at a time, please");
 		return;
 	}
+	if (a->verify)	/* one document, one decision */
+		agent_reference_consume(a);
 }
 
 void agent_on_result(struct agent *a, const struct worker_result *r)
@@ -61,26 +83,53 @@ void agent_on_result(struct agent *a, const struct worker_result *r)
 	}
 	if (a->auth_tag) {
 		policy_feed(&a->policy, &r->frame, &d);	/* presence only: decided */
-		return;
-	}
-	if (!lane_ready(a)) {
+	} else if (!lane_ready(a)) {
 		policy_reset(&a->policy);
+	} else if (!a->verify || !agent_reference_missing(a, &r->frame)) {
+		v = policy_feed(&a->policy, &r->frame, &d);
+		act(a, v, &d, &r->timing);
+	}
+	/* The worker is idle until the next frame: the reference may change now. */
+	if (a->verify)
+		agent_reference_check(a);
+}
+
+/*
+ * One source of truth for the passage record: the AUTHORISE's completion.
+ * The driver ends an authorisation in one critical section that both
+ * queues EGATE_EV_AUTH_END and completes the parked URING_CMD (the CQE is
+ * posted from task work in this thread), but the two reach the loop on
+ * separate requests, in either order, possibly in different batches.
+ * Recording on whichever came first would need the other to be matched
+ * and dropped; the completion alone is exactly once (io_uring completes a
+ * request once), cannot be lost (the event stream drops its oldest
+ * records on overflow), and belongs to this agent's own request, so the
+ * event is only logged when it is someone else's: a previous controller's
+ * authorisation ending after a takeover.  Ours is the one in flight or,
+ * when the event comes after the completion, the one just completed
+ * (auth_done_tag).  Until the completion comes, auth_tag keeps the lane
+ * from taking the next traveller even when the events already say idle.
+ */
+void agent_on_authorise_done(struct agent *a, uint64_t tag, int res)
+{
+	if (!a->auth_tag || tag != (uint64_t)a->auth_tag) {	/* cannot be: one in flight */
+		agent_log(a, "lane: authorisation %llu completed (%d) but not in flight",
+			  (unsigned long long)tag, res);
 		return;
 	}
-	v = policy_feed(&a->policy, &r->frame, &d);
-	act(a, v, &d, &r->timing);
+	agent_record_passage(a, a->auth_tag > 0 ? a->auth_tag : 0, a->auth_traveller, res);
+	a->auth_done_tag = a->auth_tag;
+	a->auth_tag = 0;
+	a->auth_traveller = 0;
 }
 
 static void on_auth_end(struct agent *a, const struct egate_event *ev)
 {
-	if (!a->auth_tag || ev->tag != (uint64_t)a->auth_tag) {
-		agent_log(a, "lane: authorisation %llu ended (%s), not ours",
-			  (unsigned long long)ev->tag, lane_outcome_name(ev->arg));
-		return;
-	}
-	agent_record_passage(a, a->auth_tag > 0 ? a->auth_tag : 0, a->auth_traveller, ev->arg);
-	a->auth_tag = 0;
-	a->auth_traveller = 0;
+	if ((a->auth_tag && ev->tag == (uint64_t)a->auth_tag) ||
+	    (a->auth_done_tag && ev->tag == (uint64_t)a->auth_done_tag))
+		return;	/* ours: recorded from the AUTHORISE's completion */
+	agent_log(a, "lane: authorisation %llu ended (%s), not ours",
+		  (unsigned long long)ev->tag, lane_outcome_name(ev->arg));
 }
 
 void agent_on_lane_event(struct agent *a, const struct egate_event *ev)
@@ -148,7 +197,12 @@ void agent_on_tick(struct agent *a)
 	if (a->watchdog_usec)
 		sd_notify(0, "WATCHDOG=1");
 	auto_reset(a);
-	agent_gallery_check(a);
+	if (a->now_ns >= a->next_purge_ns && lane_ready(a))
+		agent_audit_purge(a);
+	if (!a->verify)
+		agent_gallery_check(a);
+	else if (!worker_busy(a->worker))
+		agent_reference_check(a);
 	if (a->camera.camera)
 		agent_arm_camera(a);
 	if (a->metrics_path[0] && a->metrics.dirty && a->now_ns >= a->next_metrics_ns) {

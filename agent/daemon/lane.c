@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 
+#include "egate-uring.h"
 #include "lane.h"
 #include "macro.h"
 
@@ -99,7 +100,7 @@ int lane_command_slot(struct lane *lane, uint32_t op, uint32_t arg, uint32_t tim
 		if (lane->commands_busy & (1u << i))
 			continue;
 		lane->commands_busy |= 1u << i;
-		lane->commands[i] = (struct egate_cmd) {
+		lane->commands[i] = (struct lane_command) {
 			.op = op, .arg = arg, .timeout_ms = timeout_ms, .tag = tag,
 		};
 		return (int)i;
@@ -109,15 +110,16 @@ int lane_command_slot(struct lane *lane, uint32_t op, uint32_t arg, uint32_t tim
 
 void lane_prep_command(struct lane *lane, struct io_uring_sqe *sqe, unsigned int slot)
 {
-	io_uring_prep_write(sqe, lane->fd, &lane->commands[slot], sizeof(lane->commands[slot]), 0);
+	const struct lane_command *c = &lane->commands[slot];
+
+	/* Cannot fail: ops come from enum egate_cmd_op, the payload fits. */
+	egate_uring_prep_lane_cmd(sqe, lane->fd, c->op, c->arg, c->timeout_ms, c->tag);
 }
 
 int lane_command_done(struct lane *lane, unsigned int slot, int res)
 {
 	lane->commands_busy &= ~(1u << slot);
-	if (res < 0)
-		return res;
-	return res == sizeof(struct egate_cmd) ? 0 : -EIO;
+	return res;
 }
 
 void lane_prep_read(struct lane *lane, struct io_uring_sqe *sqe)

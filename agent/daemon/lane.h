@@ -2,10 +2,13 @@
 /*
  * lane.h - the lane device /dev/egateN as the agent holds it: opened as its
  * controller, commands and events as io_uring requests.  Commands go as
- * WRITE of struct egate_cmd; how an authorisation ended comes back as the
- * EGATE_EV_AUTH_END event with the authorisation's tag.  Switching the
- * commands to IORING_OP_URING_CMD passthrough (which completes with the
- * outcome) changes lane_prep_command() and the loop's completion of it.
+ * IORING_OP_URING_CMD passthrough (agent/uring/egate-uring.h): every one
+ * completes at once with 0 or -errno, except an accepted AUTHORISE, which
+ * stays in flight, holding its slot, until the authorisation ends and then
+ * completes with the outcome (enum egate_outcome > 0).  That completion is
+ * the agent's record of the passage; the EGATE_EV_AUTH_END event that the
+ * driver emits in the same critical section is not (decide.c says why).
+ * Events are READ as struct egate_event records.
  */
 #ifndef EGATE_AGENT_LANE_H
 #define EGATE_AGENT_LANE_H
@@ -19,13 +22,20 @@
 #define LANE_EVENTS_PER_READ 16
 #define LANE_COMMANDS_MAX 8	/* commands in flight at once */
 
+/* A command in flight: what its completion is about. */
+struct lane_command {
+	uint32_t op;		/* enum egate_cmd_op */
+	uint32_t arg, timeout_ms;
+	uint64_t tag;
+};
+
 struct lane {
 	int fd;
 	char device[32];		/* "egate0" */
 	struct egate_info info;
 	unsigned int heartbeat_ms;	/* the driver's timeout */
 	struct egate_event events[LANE_EVENTS_PER_READ];	/* READ target */
-	struct egate_cmd commands[LANE_COMMANDS_MAX];		/* WRITE sources */
+	struct lane_command commands[LANE_COMMANDS_MAX];
 	uint32_t commands_busy;		/* bit i: commands[i] in flight */
 	uint32_t state;			/* from the last event */
 	uint32_t beams;
@@ -41,9 +51,13 @@ int lane_status(const struct lane *lane, struct egate_status *ret);
 /* A free command slot, filled with op/arg/timeout/tag: -EBUSY if none. */
 int lane_command_slot(struct lane *lane, uint32_t op, uint32_t arg, uint32_t timeout_ms,
 		      uint64_t tag);
-/* Prepares the request that sends command slot i. */
+/* Prepares the URING_CMD that sends command slot i. */
 void lane_prep_command(struct lane *lane, struct io_uring_sqe *sqe, unsigned int slot);
-/* The request for slot i completed with res: 0, or the command's error. */
+/*
+ * The request for slot i completed with res and frees the slot: res is 0
+ * or an AUTHORISE's outcome (> 0), or the command's error (-errno;
+ * -ECANCELED: io_uring cancelled a parked AUTHORISE, 6.12).
+ */
 int lane_command_done(struct lane *lane, unsigned int slot, int res);
 void lane_prep_read(struct lane *lane, struct io_uring_sqe *sqe);
 /* Accounts a read of res bytes: the number of whole events now in events[]. */

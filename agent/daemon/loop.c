@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * loop.c - the agent's one io_uring ring: lane events (READ), gate
- * commands (WRITE, see lane.h), camera and udev monitor readiness and the
+ * commands (URING_CMD, see lane.h), camera and udev monitor readiness and the
  * worker's eventfd (POLL_ADD), a periodic timer (TIMEOUT) and signals
  * (READ of a signalfd).  Every request's user_data says what it was for.
  */
@@ -208,6 +208,7 @@ static void on_worker(struct agent *a)
 static void on_completion(struct agent *a, const struct io_uring_cqe *cqe)
 {
 	uint64_t data = io_uring_cqe_get_data64(cqe);
+	struct lane_command cmd;
 	int r;
 
 	switch (data & 0xff) {
@@ -232,11 +233,13 @@ static void on_completion(struct agent *a, const struct io_uring_cqe *cqe)
 		on_signal(a, cqe->res);
 		break;
 	case REQ_COMMAND:
+		cmd = a->lane.commands[data >> 8];
 		r = lane_command_done(&a->lane, data >> 8, cqe->res);
-		if (r < 0)
+		if (cmd.op == EGATE_CMD_AUTHORISE)
+			agent_on_authorise_done(a, cmd.tag, r);
+		else if (r < 0)
 			agent_log(a, "lane %s refused %s: %s", a->lane.device,
-				  lane_command_name(a->lane.commands[data >> 8].op),
-				  strerror(-r));
+				  lane_command_name(cmd.op), strerror(-r));
 		break;
 	}
 }

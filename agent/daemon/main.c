@@ -117,10 +117,6 @@ static int load_config(const struct options *o, struct egate_conf **ret)
 		snprintf(err, sizeof(err), "face.input_size must be a multiple of 32");
 		r = -EINVAL;
 	}
-	if (r >= 0 && egate_conf_settings(conf)->decision.mode != EGATE_MATCH_IDENTIFY) {
-		snprintf(err, sizeof(err), "decision.mode=verify is not supported by this agent yet");
-		r = -EOPNOTSUPP;
-	}
 	if (r < 0) {
 		fprintf(stderr, "egate-agent: configuration: %s\n", err);
 		return r;
@@ -150,12 +146,14 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 		agent_log(a, "store %s: %s", s->store.path, err);
 		return r;
 	}
+	agent_audit_purge(a);
 	r = egate_face_engine_new(s->face.models, &a->engine, err, sizeof(err));
 	if (r < 0) {
 		agent_log(a, "face models: %s", err);
 		return r;
 	}
-	r = agent_gallery_load(a);
+	/* 1:N searches the gallery; 1:1 only the document's reference. */
+	r = a->verify ? agent_reference_init(a, lane) : agent_gallery_load(a);
 	if (r < 0)
 		return r;
 	r = worker_new(a->engine, s->face.input_size, &a->worker);
@@ -225,6 +223,7 @@ int main(int argc, char **argv)
 	}
 	a.settings = egate_conf_settings(conf);
 	a.lane_name = a.settings->lane.name;
+	a.verify = a.settings->decision.mode == EGATE_MATCH_VERIFY;
 	snprintf(a.metrics_path, sizeof(a.metrics_path), "%s", a.settings->metrics.textfile);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 

@@ -65,10 +65,11 @@ static enum policy_verdict deny(struct policy *p, struct policy_decision *d)
 	p->decided = true;
 	*d = (struct policy_decision) {
 		.verdict = POLICY_DENY,
-		.traveller_id = p->nearest_id,
-		.distance = p->nearest_distance,
+		.distance = NAN,
 		.margin = p->nearest_margin,
 		.quality = p->nearest_quality,
+		.candidate_id = p->nearest_id,
+		.candidate_distance = p->nearest_id ? p->nearest_distance : NAN,
 		.frames = p->frames_seen,
 	};
 	return POLICY_DENY;
@@ -135,6 +136,7 @@ enum policy_verdict policy_feed(struct policy *p, const struct policy_frame *f,
 		*d = (struct policy_decision) {
 			.verdict = POLICY_ONE_AT_A_TIME,
 			.distance = NAN, .margin = NAN, .quality = NAN,
+			.candidate_distance = NAN,
 			.frames = p->frames_seen,
 		};
 		return POLICY_ONE_AT_A_TIME;

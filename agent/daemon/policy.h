@@ -55,13 +55,20 @@ enum policy_verdict {
 	POLICY_ONE_AT_A_TIME,
 };
 
-/* What a verdict rests on, for the audit log. */
+/*
+ * What a verdict rests on, for the audit log.  A DENY names nobody: the
+ * nearest enrolled traveller seen on a usable frame is its candidate, so
+ * that an auditor sees how close the face came; margin and quality are
+ * that frame's.
+ */
 struct policy_decision {
 	enum policy_verdict verdict;
-	int64_t traveller_id;		/* ADMIT; DENY: nearest seen, or 0 */
-	double distance;		/* mean over the streak (ADMIT) or best seen */
+	int64_t traveller_id;		/* ADMIT; 0 otherwise */
+	double distance;		/* ADMIT: mean over the streak; NaN otherwise */
 	double margin;
 	double quality;
+	int64_t candidate_id;		/* DENY: nearest seen, 0: none */
+	double candidate_distance;	/* its distance; NaN when none */
 	unsigned int frames;		/* frames seen in the session */
 };
 

@@ -66,11 +66,11 @@ static int name_index(const char *const *names, size_t n, const char *name)
 	return -1;
 }
 
-static bool lane_valid(const char *lane)
+static bool text_valid(const char *text, size_t max)
 {
-	size_t len = lane ? strlen(lane) : 0;
+	size_t len = text ? strlen(text) : 0;
 
-	return len >= 1 && len <= EGATE_STORE_LANE_MAX;
+	return len >= 1 && len <= max;
 }
 
 static void bind_measure(sqlite3_stmt *stmt, int column, double value)
@@ -97,8 +97,9 @@ static int append(struct egate_store *store, const struct egate_audit_record *re
 	int r;
 
 	r = store_prepare(store, "INSERT INTO audit (kind, time_us, lane, traveller_id, score,"
-				 " margin, quality, decision, outcome, decision_id, detail)"
-				 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt);
+				 " margin, quality, decision, outcome, decision_id, detail,"
+				 " candidate_id, candidate_distance, document_id)"
+				 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, kind_names[rec->kind], -1, SQLITE_STATIC);
@@ -110,6 +111,11 @@ static int append(struct egate_store *store, const struct egate_audit_record *re
 		bind_measure(stmt, 6, rec->margin);
 		bind_measure(stmt, 7, rec->quality);
 		sqlite3_bind_text(stmt, 8, decision_names[rec->decision], -1, SQLITE_STATIC);
+		if (rec->candidate_id > 0) {
+			sqlite3_bind_int64(stmt, 12, rec->candidate_id);
+			sqlite3_bind_double(stmt, 13, rec->candidate_distance);
+		}
+		sqlite3_bind_text(stmt, 14, rec->document_id, -1, SQLITE_STATIC);
 	} else if (rec->kind == EGATE_AUDIT_PASSAGE) {
 		sqlite3_bind_text(stmt, 9, outcome_names[rec->outcome], -1, SQLITE_STATIC);
 		bind_id(stmt, 10, rec->decision_id);
@@ -126,16 +132,19 @@ int egate_store_audit_append(struct egate_store *store,
 {
 	assert(store);
 	assert(rec);
-	if (!lane_valid(rec->lane) || rec->time_us < 0 || rec->traveller_id < 0 || rec->detail)
+	if (!text_valid(rec->lane, EGATE_STORE_LANE_MAX) || rec->time_us < 0 || rec->traveller_id < 0 || rec->detail)
 		return -EINVAL;
 	switch (rec->kind) {
 	case EGATE_AUDIT_DECISION:
 		if (!egate_decision_name(rec->decision) || isinf(rec->score) ||
-		    isinf(rec->margin) || isinf(rec->quality))
+		    isinf(rec->margin) || isinf(rec->quality) || rec->candidate_id < 0 ||
+		    (rec->candidate_id && !isfinite(rec->candidate_distance)) ||
+		    (rec->document_id && !text_valid(rec->document_id, EGATE_STORE_DOCUMENT_MAX)))
 			return -EINVAL;
 		break;
 	case EGATE_AUDIT_PASSAGE:
-		if (!egate_passage_outcome_name(rec->outcome) || rec->decision_id < 0)
+		if (!egate_passage_outcome_name(rec->outcome) || rec->decision_id < 0 ||
+		    rec->candidate_id || rec->document_id)
 			return -EINVAL;
 		break;
 	default:
@@ -160,8 +169,9 @@ int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
 	assert(store);
 	assert(cb);
 	r = store_prepare(store, "SELECT id, kind, time_us, lane, traveller_id, score, margin,"
-				 " quality, decision, outcome, decision_id, detail"
-				 " FROM audit WHERE id > ? ORDER BY id", &stmt);
+				 " quality, decision, outcome, decision_id, detail, candidate_id,"
+				 " candidate_distance, document_id FROM audit WHERE id > ? ORDER BY id",
+			  &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, after_id);
@@ -185,6 +195,9 @@ int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
 			.outcome = (enum egate_passage_outcome)outcome,
 			.decision_id = sqlite3_column_int64(stmt, 10),
 			.detail = (const char *)sqlite3_column_text(stmt, 11),
+			.candidate_id = sqlite3_column_int64(stmt, 12),
+			.candidate_distance = column_measure(stmt, 13),
+			.document_id = (const char *)sqlite3_column_text(stmt, 14),
 		};
 
 		/* The schema's CHECKs make these impossible short of a hand edit. */
@@ -234,11 +247,14 @@ int egate_store_audit_purge(struct egate_store *store, unsigned int days,
 	r = store_exec(store, "DELETE FROM audit_purge_window");
 	if (r < 0)
 		return r;
-	snprintf(detail, sizeof(detail),
-		 "retention %u days: deleted %llu records older than %lld us",
-		 days, (unsigned long long)deleted, (long long)cutoff_us);
-	rec.detail = detail;
-	r = append(store, &rec, NULL);
+	/* Purge records stay for good: one per purge that deleted, not per run. */
+	if (deleted) {
+		snprintf(detail, sizeof(detail),
+			 "retention %u days: deleted %llu records older than %lld us",
+			 days, (unsigned long long)deleted, (long long)cutoff_us);
+		rec.detail = detail;
+		r = append(store, &rec, NULL);
+	}
 	if (r >= 0)
 		r = store_commit(&tx);
 	if (r >= 0 && ret_deleted)

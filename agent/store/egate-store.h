@@ -21,6 +21,7 @@
 #define EGATE_TEMPLATE_DIM 128			/* float32 values per template */
 #define EGATE_STORE_LABEL_MAX 128		/* traveller label, bytes */
 #define EGATE_STORE_LANE_MAX 63			/* lane name, bytes */
+#define EGATE_STORE_DOCUMENT_MAX 63		/* document id, bytes */
 #define EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX 32
 #define EGATE_STORE_GALLERY_MAX (4u * 1024 * 1024)	/* templates loaded */
 
@@ -128,7 +129,11 @@ enum egate_passage_outcome {
  * One audit record.  Decisions fill decision, score, margin and quality
  * (NaN: not measured); passages fill outcome and decision_id (the decision
  * that authorised it, 0: none).  traveller_id 0 means unknown (NULL).
- * time_us 0 means now when appending.
+ * A decision about a face it did not admit may name its candidate: the
+ * nearest enrolled traveller (or reference) and that one's distance;
+ * candidate_id 0 means none (both NULL).  A 1:1 decision names the
+ * document whose reference the face was compared with (NULL: not 1:1, or
+ * a document without an id).  time_us 0 means now when appending.
  */
 struct egate_audit_record {
 	int64_t id;			/* set by the store */
@@ -140,6 +145,9 @@ struct egate_audit_record {
 	enum egate_decision decision;
 	enum egate_passage_outcome outcome;
 	int64_t decision_id;
+	int64_t candidate_id;		/* decisions: nearest, not admitted */
+	double candidate_distance;	/* finite when candidate_id > 0 */
+	const char *document_id;	/* decisions: 1..EGATE_STORE_DOCUMENT_MAX bytes, NULL */
 	const char *detail;		/* purge records: what was deleted */
 };
 
@@ -154,7 +162,8 @@ int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
 /*
  * The retention purge, the only way records leave the log: deletes the
  * decision and passage records older than days before now_us and appends
- * a purge record saying so, in one transaction.  Returns how many went.
+ * a purge record saying so, in one transaction; a purge that found nothing
+ * to delete writes nothing.  *ret_deleted: how many went.
  */
 int egate_store_audit_purge(struct egate_store *store, unsigned int days,
 			    int64_t now_us, uint64_t *ret_deleted);

@@ -67,6 +67,22 @@ static const char *const migrations[] = {
 	"    (SELECT min(cutoff_us) FROM audit_purge_window), -9223372036854775808)"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only"
 	" (records leave it only through the retention purge)'); END;",
+
+	/*
+	 * 1 -> 2: a denied face names no traveller (traveller_id NULL); the
+	 * nearest enrolled traveller and its distance are the candidate.
+	 * Deny records written before keep the nearest in traveller_id: the
+	 * log is append-only, history is not rewritten.  ADD COLUMN keeps
+	 * the triggers.
+	 */
+	"ALTER TABLE audit ADD COLUMN candidate_id INTEGER"
+	"  CHECK (candidate_id IS NULL OR kind = 'decision');"
+	"ALTER TABLE audit ADD COLUMN candidate_distance REAL"
+	"  CHECK (candidate_distance IS NULL OR candidate_id IS NOT NULL);"
+	/* 1:1 verification: the document whose reference the face was compared with. */
+	"ALTER TABLE audit ADD COLUMN document_id TEXT"
+	"  CHECK (document_id IS NULL OR (kind = 'decision' AND"
+	"    length(CAST(document_id AS BLOB)) BETWEEN 1 AND 63));",
 };
 
 int egate_store_schema_version(void)

@@ -3,7 +3,9 @@
  * egate-gallery - the gallery and audit log of egate-agent, for the
  * enrolment officer and the auditor: enrol a traveller from photos (only
  * the face templates are stored), list, delete (every template of theirs),
- * show the audit log.  A running agent picks changes up by itself.
+ * show the audit log.  A running agent picks changes up by itself.  For
+ * integrators of 1:1 verification, it also makes a reference file from a
+ * photo, as a document reader would from a passport chip.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +18,7 @@
 
 #include "egate-conf.h"
 #include "egate-face.h"
+#include "egate-reference.h"
 #include "egate-store.h"
 #include "macro.h"
 
@@ -34,6 +37,8 @@ struct options {
 	const char *expires;
 	int face;		/* -1: the only face */
 	int64_t after;
+	const char *out;	/* reference: the file to write */
+	const char *document_id;
 };
 
 static void usage(FILE *f)
@@ -45,7 +50,10 @@ static void usage(FILE *f)
 		"                         template per photo; prints the traveller id\n"
 		"  list                   travellers: id, label, templates, expiry\n"
 		"  delete ID              delete a traveller and every template of theirs\n"
-		"  audit                  the audit log, oldest first\n\n"
+		"  audit                  the audit log, oldest first\n"
+		"  reference PHOTO        write the 1:1 reference of the face in PHOTO\n"
+		"                         (--out FILE, --id DOCID): what a document\n"
+		"                         reader gives the agent in decision.mode=verify\n\n"
 		"Options:\n"
 		"  -c, --config FILE      egate.conf for store.path and face.models\n"
 		"                         (default " EGATE_CONF_DEFAULT_PATH ")\n"
@@ -55,6 +63,8 @@ static void usage(FILE *f)
 		"  -f, --face N           enrol: in photos of several people, the Nth\n"
 		"                         face from the left (0 = leftmost)\n"
 		"  -a, --after ID         audit: only records after ID\n"
+		"  -o, --out FILE         reference: the file, replaced atomically\n"
+		"  -i, --id DOCID         reference: the document id (up to 63 printable bytes)\n"
 		"  -h, --help             this help\n");
 }
 
@@ -98,12 +108,21 @@ static int face_of(struct egate_face_engine *e, const char *path, int choice, fl
 	return r;
 }
 
+static int engine_open(const char *models, struct egate_face_engine **ret)
+{
+	char err[EGATE_ERRMSG_MAX];
+	int r = egate_face_engine_new(models, ret, err, sizeof(err));
+
+	if (r < 0)
+		fprintf(stderr, "egate-gallery: face models: %s\n", err);
+	return r;
+}
+
 static int cmd_enrol(struct egate_store *store, const struct options *o, const char *models,
 		     const char *label, char **images, int n_images)
 {
 	_cleanup_(engine_freep) struct egate_face_engine *e = NULL;
 	_cleanup_free_ float *templates = NULL;
-	char err[EGATE_ERRMSG_MAX];
 	int64_t id;
 	int r;
 
@@ -112,11 +131,9 @@ static int cmd_enrol(struct egate_store *store, const struct options *o, const c
 			EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX);
 		return -EINVAL;
 	}
-	r = egate_face_engine_new(models, &e, err, sizeof(err));
-	if (r < 0) {
-		fprintf(stderr, "egate-gallery: face models: %s\n", err);
+	r = engine_open(models, &e);
+	if (r < 0)
 		return r;
-	}
 	templates = calloc((size_t)n_images * EGATE_TEMPLATE_DIM, sizeof(float));
 	if (!templates)
 		return -ENOMEM;
@@ -132,6 +149,34 @@ static int cmd_enrol(struct egate_store *store, const struct options *o, const c
 	}
 	printf("%lld\n", (long long)id);
 	return 0;
+}
+
+static int cmd_reference(const struct options *o, const char *models, const char *photo)
+{
+	_cleanup_(engine_freep) struct egate_face_engine *e = NULL;
+	struct egate_reference ref = { 0 };
+	int r;
+
+	if (!o->out) {
+		fprintf(stderr, "egate-gallery: reference needs --out FILE\n");
+		return -EINVAL;
+	}
+	if (o->document_id && snprintf(ref.document_id, sizeof(ref.document_id), "%s",
+				       o->document_id) >= (int)sizeof(ref.document_id)) {
+		fprintf(stderr, "egate-gallery: a document id has at most %d bytes\n",
+			EGATE_REFERENCE_ID_MAX);
+		return -EINVAL;
+	}
+	r = engine_open(models, &e);
+	if (r >= 0)
+		r = face_of(e, photo, o->face, ref.descriptor);
+	if (r < 0)
+		return r;
+	r = egate_reference_write(o->out, &ref);
+	if (r < 0)
+		fprintf(stderr, "egate-gallery: %s: %s\n", o->out,
+			r == -EINVAL ? "invalid document id" : strerror(-r));
+	return r;
 }
 
 static int print_traveller(const struct egate_traveller *t, void *userdata)
@@ -154,6 +199,15 @@ static void print_number(const char *name, double v)
 		printf(" %s=%.3f", name, v);
 }
 
+/* Traveller 0 is nobody the lane recognised. */
+static void print_id(int64_t traveller_id)
+{
+	if (traveller_id)
+		printf("%lld", (long long)traveller_id);
+	else
+		fputs("unknown", stdout);
+}
+
 static int print_record(const struct egate_audit_record *r, void *userdata)
 {
 	time_t when = (time_t)(r->time_us / 1000000);
@@ -166,16 +220,22 @@ static int print_record(const struct egate_audit_record *r, void *userdata)
 	printf("%-6lld %s %s", (long long)r->id, date, r->lane);
 	switch (r->kind) {
 	case EGATE_AUDIT_DECISION:
-		printf(" decision %s traveller %lld", egate_decision_name(r->decision),
-		       (long long)r->traveller_id);
+		printf(" decision %s traveller ", egate_decision_name(r->decision));
+		print_id(r->traveller_id);
+		if (r->document_id)
+			printf(" document %s", r->document_id);
 		print_number("distance", r->score);
+		if (r->candidate_id) {
+			printf(" candidate %lld", (long long)r->candidate_id);
+			print_number("candidate_distance", r->candidate_distance);
+		}
 		print_number("margin", r->margin);
 		print_number("quality", r->quality);
 		break;
 	case EGATE_AUDIT_PASSAGE:
-		printf(" passage %s traveller %lld decision %lld",
-		       egate_passage_outcome_name(r->outcome), (long long)r->traveller_id,
-		       (long long)r->decision_id);
+		printf(" passage %s traveller ", egate_passage_outcome_name(r->outcome));
+		print_id(r->traveller_id);
+		printf(" decision %lld", (long long)r->decision_id);
 		break;
 	case EGATE_AUDIT_PURGE:
 		printf(" purge %s", r->detail ? r->detail : "");
@@ -194,6 +254,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "expires", required_argument, NULL, 'e' },
 		{ "face", required_argument, NULL, 'f' },
 		{ "after", required_argument, NULL, 'a' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "id", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -201,7 +263,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	*o = (struct options) { .config_path = EGATE_CONF_DEFAULT_PATH, .face = -1 };
-	while ((c = getopt_long(argc, argv, "+c:d:m:e:f:a:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:m:e:f:a:o:i:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config_path = optarg;
@@ -225,6 +287,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->after = strtoll(optarg, &end, 10);
 			if (*end || o->after < 0)
 				return -EINVAL;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'i':
+			o->document_id = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -264,6 +332,10 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	s = egate_conf_settings(conf);
+	if (!strcmp(cmd, "reference") && n_args == 1) {	/* no database involved */
+		r = cmd_reference(&o, o.models ? o.models : s->face.models, args[0]);
+		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
 	r = egate_store_open(o.db ? o.db : s->store.path, EGATE_STORE_CREATE,
 			     s->store.busy_timeout_ms, &store, err, sizeof(err));
 	if (r < 0) {

@@ -56,6 +56,7 @@ TEST_F(policy, admits_after_consecutive_frames)
 	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t, 7, 0.30)));
 	ASSERT_EQ(POLICY_ADMIT, feed(self, face(self->t, 7, 0.35)));
 	EXPECT_EQ(7, self->d.traveller_id);
+	EXPECT_EQ(0, self->d.candidate_id);
 	EXPECT_LT(fabs(self->d.distance - 0.35), 1e-9);
 	EXPECT_LT(fabs(self->d.margin - 0.55), 1e-9);
 	/* decided: the same face in view decides nothing more */
@@ -96,8 +97,12 @@ TEST_F(policy, no_match_without_threshold_and_margin)
 		ASSERT_EQ(POLICY_NONE, feed(self, f));
 	}
 	ASSERT_EQ(POLICY_DENY, feed(self, face(self->t, 7, 0.6)));
-	EXPECT_EQ(7, self->d.traveller_id);		/* the nearest seen */
-	EXPECT_LT(fabs(self->d.distance - 0.40), 1e-9);
+	/* nobody was recognised; the nearest seen is only the candidate */
+	EXPECT_EQ(0, self->d.traveller_id);
+	EXPECT_TRUE(isnan(self->d.distance));
+	EXPECT_EQ(7, self->d.candidate_id);
+	EXPECT_LT(fabs(self->d.candidate_distance - 0.40), 1e-9);
+	EXPECT_LT(fabs(self->d.margin - 0.02), 1e-9);	/* of that frame */
 }
 
 TEST_F(policy, unknown_denied_after_timeout_only)
@@ -110,6 +115,8 @@ TEST_F(policy, unknown_denied_after_timeout_only)
 					       INFINITY)));
 	ASSERT_EQ(POLICY_DENY, feed(self, face(start + config.unknown_timeout_ns, 0, INFINITY)));
 	EXPECT_EQ(0, self->d.traveller_id);
+	EXPECT_EQ(0, self->d.candidate_id);		/* empty gallery: no candidate */
+	EXPECT_TRUE(isnan(self->d.candidate_distance));
 	EXPECT_EQ(config.unknown_timeout_ns / FRAME_NS + 1, self->d.frames);
 	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t + 10 * FRAME_NS, 0, INFINITY)));
 }

@@ -252,8 +252,9 @@ static int collect_audit(const struct egate_audit_record *r, void *userdata)
 	if (s->n == 8)
 		return -E2BIG;
 	s->r[s->n] = *r;
-	snprintf(s->detail[s->n], sizeof(s->detail[0]), "%s", r->detail ?: "");
-	s->r[s->n].lane = s->r[s->n].detail = NULL;	/* not valid after the callback */
+	snprintf(s->detail[s->n], sizeof(s->detail[0]), "%s", r->detail ?: r->document_id ?: "");
+	/* not valid after the callback */
+	s->r[s->n].lane = s->r[s->n].detail = s->r[s->n].document_id = NULL;
 	s->n++;
 	return 0;
 }
@@ -293,11 +294,40 @@ TEST_F(store, audit_append_and_read)
 	ASSERT_EQ(0, egate_store_audit_foreach(self->store, id_d, collect_audit, &seen));
 	EXPECT_EQ(1, seen.n);
 
-	/* Unknown traveller: stored as NULL, read back as 0. */
+	/* Unknown traveller: stored as NULL, read back as 0; no candidate: NULL too. */
 	d.traveller_id = 0;
 	d.decision = EGATE_DECISION_DENY;
 	ASSERT_EQ(0, egate_store_audit_append(self->store, &d, NULL));
-	EXPECT_EQ(1, raw_count(self->path, "SELECT count(*) FROM audit WHERE traveller_id IS NULL"));
+	EXPECT_EQ(1, raw_count(self->path, "SELECT count(*) FROM audit WHERE traveller_id IS NULL"
+					   " AND candidate_id IS NULL AND candidate_distance IS NULL"));
+
+	/* A denied stranger with the nearest enrolled traveller as candidate. */
+	d.candidate_id = 7;
+	d.candidate_distance = 0.61;
+	d.score = NAN;
+	ASSERT_EQ(0, egate_store_audit_append(self->store, &d, &id_d));
+	seen.n = 0;
+	ASSERT_EQ(0, egate_store_audit_foreach(self->store, id_d - 1, collect_audit, &seen));
+	ASSERT_EQ(1, seen.n);
+	EXPECT_EQ(0, seen.r[0].traveller_id);
+	EXPECT_EQ(7, seen.r[0].candidate_id);
+	EXPECT_EQ(0.61, seen.r[0].candidate_distance);
+	EXPECT_TRUE(isnan(seen.r[0].score));
+	EXPECT_EQ(1, raw_count(self->path, "SELECT count(*) FROM audit WHERE candidate_id = 7"
+					   " AND traveller_id IS NULL"));
+
+	/* 1:1: the document compared with, and no candidate from the gallery */
+	d.candidate_id = 0;
+	d.score = 0.44;
+	d.decision = EGATE_DECISION_ADMIT;
+	d.document_id = "P1234567";
+	ASSERT_EQ(0, egate_store_audit_append(self->store, &d, &id_d));
+	seen.n = 0;
+	ASSERT_EQ(0, egate_store_audit_foreach(self->store, id_d - 1, collect_audit, &seen));
+	ASSERT_EQ(1, seen.n);
+	EXPECT_STREQ("P1234567", seen.detail[0]);	/* collect_audit keeps it there */
+	EXPECT_EQ(0, seen.r[0].traveller_id);
+	EXPECT_EQ(1, raw_count(self->path, "SELECT count(*) FROM audit WHERE document_id = 'P1234567'"));
 }
 
 TEST_F(store, audit_bounds)
@@ -306,6 +336,7 @@ TEST_F(store, audit_bounds)
 		.kind = EGATE_AUDIT_DECISION, .lane = "0123456789012345678901234567890123456789"
 		"012345678901234567890123", .decision = EGATE_DECISION_DENY,
 	};
+	char msg[256];
 
 	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));	/* 64 bytes */
 	r.lane = "";
@@ -319,10 +350,32 @@ TEST_F(store, audit_bounds)
 	r.score = 0;
 	r.kind = EGATE_AUDIT_PURGE;
 	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
-	r.kind = EGATE_AUDIT_PASSAGE;
+	r.kind = EGATE_AUDIT_DECISION;
+	r.candidate_id = -1;
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
+	r.candidate_id = 3;
+	r.candidate_distance = NAN;		/* a candidate has a distance */
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
+	r.candidate_distance = 0.7;
+	r.document_id = "";			/* 1..63 bytes, or NULL */
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
+	r.document_id = "0123456789012345678901234567890123456789012345678901234567890123";
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
+	r.document_id = NULL;
+	r.kind = EGATE_AUDIT_PASSAGE;		/* only decisions have candidates */
+	r.outcome = EGATE_OUTCOME_PASSED;
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
+	r.candidate_id = 0;
 	r.outcome = EGATE_OUTCOME_COUNT;
 	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &r, NULL));
 	EXPECT_EQ(0, raw_count(self->path, "SELECT count(*) FROM audit"));
+	/* and the schema holds plain SQL to the same */
+	EXPECT_NE(SQLITE_OK, raw_sql(self->path, "INSERT INTO audit (kind, time_us, lane, outcome,"
+				     " candidate_id) VALUES ('passage', 1, 'l', 'passed', 3)",
+				     msg, sizeof(msg)));
+	EXPECT_NE(SQLITE_OK, raw_sql(self->path, "INSERT INTO audit (kind, time_us, lane, decision,"
+				     " candidate_distance) VALUES ('decision', 1, 'l', 'deny', 0.5)",
+				     msg, sizeof(msg)));
 }
 
 /* Every name the program writes is one the schema's CHECKs accept. */
@@ -389,6 +442,10 @@ TEST_F(store, retention_purge_is_logged)
 	ASSERT_EQ(0, egate_store_audit_purge(self->store, 1, now + 400 * DAY_US, &deleted));
 	EXPECT_EQ(3, deleted);
 	EXPECT_EQ(2, raw_count(self->path, "SELECT count(*) FROM audit WHERE kind = 'purge'"));
+	/* the agent purges hourly: a purge with nothing to delete leaves no record */
+	ASSERT_EQ(0, egate_store_audit_purge(self->store, 1, now + 400 * DAY_US, &deleted));
+	EXPECT_EQ(0, deleted);
+	EXPECT_EQ(2, raw_count(self->path, "SELECT count(*) FROM audit"));
 	EXPECT_EQ(-EINVAL, egate_store_audit_purge(self->store, 0, now, &deleted));
 }
 
@@ -468,6 +525,69 @@ TEST_F(store, empty_file_is_migrated)
 		TH_LOG("%s", self->err);
 	egate_store_close(s);
 	EXPECT_EQ(egate_store_schema_version(), raw_count(path, "PRAGMA user_version"));
+}
+
+/*
+ * A database as version 1 left it (tests/agent/data/store-v1.sql) is brought
+ * up to date on open: its records intact, the new columns empty, the
+ * triggers still holding, and the new fields written and read.
+ */
+TEST_F(store, version_1_is_migrated)
+{
+	struct egate_audit_record deny = {
+		.kind = EGATE_AUDIT_DECISION, .lane = "lane-1", .score = NAN, .margin = NAN,
+		.quality = NAN, .decision = EGATE_DECISION_DENY, .candidate_id = 1,
+		.candidate_distance = 0.66,
+	};
+	char path[PATH_MAX + 16], msg[256];
+	struct audit_seen seen = {};
+	struct egate_store *s = NULL;
+	static char sql[16384];
+	size_t n;
+	FILE *f;
+
+	f = fopen(TEST_DATA_DIR "/store-v1.sql", "re");
+	ASSERT_NE(NULL, f);
+	n = fread(sql, 1, sizeof(sql) - 1, f);
+	fclose(f);
+	ASSERT_LT(n, sizeof(sql) - 1);
+	sql[n] = '\0';
+	snprintf(path, sizeof(path), "%s/v1.db", self->dir);
+	ASSERT_EQ(SQLITE_OK, raw_sql(path, sql, msg, sizeof(msg))) TH_LOG("%s", msg);
+	ASSERT_EQ(1, raw_count(path, "PRAGMA user_version"));
+
+	ASSERT_EQ(0, egate_store_open(path, 0, 100, &s, self->err, sizeof(self->err)))
+		TH_LOG("%s", self->err);
+	EXPECT_EQ(egate_store_schema_version(), raw_count(path, "PRAGMA user_version"));
+	EXPECT_EQ(2, egate_store_schema_version());
+	ASSERT_EQ(0, egate_store_audit_foreach(s, 0, collect_audit, &seen));
+	ASSERT_EQ(3, seen.n);
+	EXPECT_EQ(EGATE_DECISION_ADMIT, seen.r[0].decision);
+	EXPECT_EQ(1, seen.r[0].traveller_id);
+	EXPECT_EQ(0.42, seen.r[0].score);
+	EXPECT_EQ(EGATE_OUTCOME_PASSED, seen.r[1].outcome);
+	EXPECT_EQ(1, seen.r[1].decision_id);
+	/* an old deny keeps what it said: history is not rewritten */
+	EXPECT_EQ(EGATE_DECISION_DENY, seen.r[2].decision);
+	EXPECT_EQ(1, seen.r[2].traveller_id);
+	EXPECT_EQ(0, seen.r[2].candidate_id);
+	EXPECT_TRUE(isnan(seen.r[2].candidate_distance));
+
+	ASSERT_EQ(0, egate_store_audit_append(s, &deny, NULL));
+	seen.n = 0;
+	ASSERT_EQ(0, egate_store_audit_foreach(s, 3, collect_audit, &seen));
+	ASSERT_EQ(1, seen.n);
+	EXPECT_EQ(4, seen.r[0].id);	/* AUTOINCREMENT carried on */
+	EXPECT_EQ(0, seen.r[0].traveller_id);
+	EXPECT_EQ(1, seen.r[0].candidate_id);
+	EXPECT_EQ(0.66, seen.r[0].candidate_distance);
+	egate_store_close(s);
+
+	EXPECT_NE(SQLITE_OK, raw_sql(path, "UPDATE audit SET candidate_id = 2", msg, sizeof(msg)));
+	EXPECT_STREQ("the audit log is append-only", msg);
+	EXPECT_NE(SQLITE_OK, raw_sql(path, "DELETE FROM audit", msg, sizeof(msg)));
+	EXPECT_EQ(4, raw_count(path, "SELECT count(*) FROM audit"));
+	EXPECT_EQ(1, raw_count(path, "SELECT count(*) FROM travellers WHERE label = 'alice'"));
 }
 
 /* Another process holding the write lock: waited for, then -EBUSY. */

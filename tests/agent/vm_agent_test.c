@@ -39,18 +39,28 @@
 struct audit_summary {
 	int admit, deny, crowd, passed, other_passage;
 	int64_t admit_traveller, admit_id, passage_decision;
+	int64_t deny_traveller, deny_candidate;
+	double deny_candidate_distance, admit_distance, deny_distance;
+	char document[64];	/* of the last decision that named one */
 };
 
 static int summarise(const struct egate_audit_record *r, void *userdata)
 {
 	struct audit_summary *s = userdata;
 
+	if (r->kind == EGATE_AUDIT_DECISION && r->document_id)
+		snprintf(s->document, sizeof(s->document), "%s", r->document_id);
 	if (r->kind == EGATE_AUDIT_DECISION && r->decision == EGATE_DECISION_ADMIT) {
 		s->admit++;
+		s->admit_distance = r->score;
 		s->admit_traveller = r->traveller_id;
 		s->admit_id = r->id;
 	} else if (r->kind == EGATE_AUDIT_DECISION && r->decision == EGATE_DECISION_DENY) {
 		s->deny++;
+		s->deny_traveller = r->traveller_id;
+		s->deny_candidate = r->candidate_id;
+		s->deny_candidate_distance = r->candidate_distance;
+		s->deny_distance = r->score;
 	} else if (r->kind == EGATE_AUDIT_DECISION) {
 		s->crowd++;
 	} else if (r->kind == EGATE_AUDIT_PASSAGE && r->outcome == EGATE_OUTCOME_PASSED) {
@@ -152,18 +162,28 @@ static void show(FIXTURE_DATA(agent) *self, const char *photo, int face)
 	vivid_feeder_show(self->feeder, self->frame);
 }
 
-static void start_agent(FIXTURE_DATA(agent) *self, struct __test_metadata *_metadata)
+/* extra: one more --set (NULL: none); verify mode takes its references from env.dir */
+static void start_agent_with(FIXTURE_DATA(agent) *self, struct __test_metadata *_metadata,
+			     const char *extra)
 {
+	char refdir[PATH_MAX];
+
 	/*
 	 * Two agreeing frames, not three: a frame takes seconds under
 	 * emulation, and policy_test checks the count itself.
 	 */
+	snprintf(refdir, sizeof(refdir), "decision.reference_dir=%s", self->env.dir);
 	self->agent = agent_start(&self->env, (const char *[]) {
-		"decision.unknown_timeout_s=4", "decision.frames=2", NULL });
+		"decision.unknown_timeout_s=4", "decision.frames=2", refdir, extra, NULL });
 	ASSERT_LT(0, self->agent);
 	ASSERT_TRUE(agent_log_wait(&self->env, "controlling /dev/egate0", 1, 60000));
 	ASSERT_TRUE(agent_log_wait(&self->env, "streaming", 1, 30000));
 	ASSERT_EQ(0, eg_sysfs_wait("state", "idle", 5000));
+}
+
+static void start_agent(FIXTURE_DATA(agent) *self, struct __test_metadata *_metadata)
+{
+	start_agent_with(self, _metadata, NULL);
 }
 
 TEST_F_TIMEOUT(agent, enrolled_traveller_passes, TEST_TIMEOUT_S)
@@ -180,6 +200,8 @@ TEST_F_TIMEOUT(agent, enrolled_traveller_passes, TEST_TIMEOUT_S)
 	ASSERT_EQ(0, wait_counter("counters/passages", 1, LANE_MS));
 	ASSERT_TRUE(agent_log_wait(&self->env, "completed", 1, LANE_MS));
 	ASSERT_EQ(0, eg_sysfs_wait("state", "idle", LANE_MS));
+	/* its AUTH_END, before or after the completion, is known as its own */
+	EXPECT_FALSE(agent_log_wait(&self->env, "not ours", 1, 0));
 	EXPECT_EQ(0, eg_sysfs_num("counters/denied"));
 	EXPECT_EQ(0, eg_sysfs_num("counters/tailgating"));
 
@@ -202,18 +224,29 @@ TEST_F_TIMEOUT(agent, enrolled_traveller_passes, TEST_TIMEOUT_S)
 	EXPECT_EQ(0, eg_sysfs_wait("state", "out_of_service", 5000));
 }
 
+/* The face shown is denied: once, no passage, the lane idle again. */
+static void expect_denied_once(FIXTURE_DATA(agent) *self, struct __test_metadata *_metadata,
+			       struct audit_summary *s)
+{
+	ASSERT_EQ(0, wait_counter("counters/denied", 1, DECISION_MS));
+	EXPECT_EQ(0, eg_sysfs_num("counters/passages"));
+	EXPECT_EQ(0, eg_sysfs_wait("state", "idle", 1000));
+	ASSERT_EQ(0, audit_read(&self->env, s));
+	EXPECT_EQ(1, s->deny);
+	EXPECT_EQ(0, s->admit);
+}
+
 TEST_F_TIMEOUT(agent, unknown_face_denied, TEST_TIMEOUT_S)
 {
 	struct audit_summary s;
 
 	start_agent(self, _metadata);
 	show(self, UNKNOWN_PHOTO, 0);
-	ASSERT_EQ(0, wait_counter("counters/denied", 1, DECISION_MS));
-	EXPECT_EQ(0, eg_sysfs_num("counters/passages"));
-	EXPECT_EQ(0, eg_sysfs_wait("state", "idle", 1000));
-	ASSERT_EQ(0, audit_read(&self->env, &s));
-	EXPECT_EQ(1, s.deny);
-	EXPECT_EQ(0, s.admit);
+	expect_denied_once(self, _metadata, &s);
+	/* nobody recognised; the only enrolled traveller is the nearest, not admitted */
+	EXPECT_EQ(0, s.deny_traveller);
+	EXPECT_EQ(self->enrolled_id, s.deny_candidate);
+	EXPECT_LT(0.0, s.deny_candidate_distance);
 }
 
 TEST_F_TIMEOUT(agent, two_faces_one_at_a_time, TEST_TIMEOUT_S)
@@ -256,6 +289,39 @@ TEST_F_TIMEOUT(agent, killed_mid_passage_lane_safe, TEST_TIMEOUT_S)
 	EXPECT_EQ(self->enrolled_id, s.admit_traveller);
 }
 
+static int count_old(const struct egate_audit_record *r, void *userdata)
+{
+	int *counts = userdata;	/* [0] records of the test's old time, [1] purge records */
+
+	counts[0] += r->time_us == 1000000;
+	counts[1] += r->kind == EGATE_AUDIT_PURGE;
+	return 0;
+}
+
+/* A record past store.audit_retention_days is gone once the agent has started. */
+TEST_F_TIMEOUT(agent, old_audit_purged_at_start, TEST_TIMEOUT_S)
+{
+	struct egate_audit_record old = {
+		.kind = EGATE_AUDIT_PASSAGE, .time_us = 1000000, .lane = "test-lane",
+		.outcome = EGATE_OUTCOME_PASSED,
+	};
+	struct egate_store *store;
+	int counts[2] = { 0 };
+	char err[256];
+
+	ASSERT_EQ(0, egate_store_open(self->env.db, 0, 5000, &store, err, sizeof(err)));
+	ASSERT_EQ(0, egate_store_audit_append(store, &old, NULL));
+	ASSERT_EQ(0, egate_store_audit_foreach(store, 0, count_old, counts));
+	ASSERT_EQ(1, counts[0]);
+	start_agent(self, _metadata);
+	EXPECT_TRUE(agent_log_wait(&self->env, "retention purge deleted 1 records", 1, 0));
+	counts[0] = counts[1] = 0;
+	ASSERT_EQ(0, egate_store_audit_foreach(store, 0, count_old, counts));
+	egate_store_close(store);
+	EXPECT_EQ(0, counts[0]);
+	EXPECT_EQ(1, counts[1]);
+}
+
 TEST_F_TIMEOUT(agent, camera_unplugged_and_back, TEST_TIMEOUT_S)
 {
 	start_agent(self, _metadata);
@@ -269,6 +335,74 @@ TEST_F_TIMEOUT(agent, camera_unplugged_and_back, TEST_TIMEOUT_S)
 	ASSERT_TRUE(agent_log_wait(&self->env, "streaming", 2, 20000));
 	EXPECT_EQ(0, eg_sysfs_wait("state", "idle", 1000));
 	EXPECT_EQ((long long)self->agent, eg_sysfs_num("controller_pid"));
+}
+
+/* The document reader's file for egate0: the reference of face in photo. */
+static int write_reference(FIXTURE_DATA(agent) *self, const char *photo, const char *face,
+			   const char *document)
+{
+	char path[PATH_MAX], out[PATH_MAX];
+
+	snprintf(out, sizeof(out), "%s/egate0.ref", self->env.dir);
+	return agent_tool(&self->env, "egate-gallery", (const char *[]) {
+		"--models", self->env.models, "--face", face, "reference",
+		agent_photo(&self->env, photo, path), "--out", out, "--id", document, NULL });
+}
+
+static bool reference_gone(FIXTURE_DATA(agent) *self)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/egate0.ref", self->env.dir);
+	if (!access(path, F_OK))
+		return false;
+	strcat(path, ".inuse");
+	return access(path, F_OK) != 0;
+}
+
+/*
+ * 1:1: nobody is admitted without a document; with the reference of the
+ * face shown, the traveller (enrolled or not: the gallery is not used) is
+ * admitted, the audit names the document, and the reference is consumed.
+ */
+TEST_F_TIMEOUT(agent, verify_document_holder_admitted, TEST_TIMEOUT_S)
+{
+	struct audit_summary s;
+
+	start_agent_with(self, _metadata, "decision.mode=verify");
+	show(self, ENROLLED_PHOTO, 0);
+	ASSERT_TRUE(agent_log_wait(&self->env, "waiting for a document", 1, DECISION_MS));
+	EXPECT_EQ(0, eg_sysfs_wait("state", "idle", 1000));
+	ASSERT_EQ(0, audit_read(&self->env, &s));
+	EXPECT_EQ(0, s.admit + s.deny);
+
+	ASSERT_EQ(0, write_reference(self, ENROLLED_PHOTO, "0", "P-ALICE-1"));
+	ASSERT_EQ(0, eg_sysfs_wait("state", "authorised", DECISION_MS));
+	ASSERT_TRUE(agent_log_wait(&self->env, "document P-ALICE-1: reference consumed", 1, 1000));
+	EXPECT_TRUE(reference_gone(self));
+	ASSERT_EQ(0, audit_read(&self->env, &s));
+	EXPECT_EQ(1, s.admit);
+	EXPECT_EQ(0, s.deny);
+	EXPECT_EQ(0, s.admit_traveller);	/* compared with the document, not the gallery */
+	EXPECT_STREQ("P-ALICE-1", s.document);
+	EXPECT_GT(0.5, s.admit_distance);
+}
+
+/* 1:1 with another person's document: denied, audited with that document, consumed. */
+TEST_F_TIMEOUT(agent, verify_someone_elses_document_denied, TEST_TIMEOUT_S)
+{
+	struct audit_summary s;
+
+	ASSERT_EQ(0, write_reference(self, UNKNOWN_PHOTO, "0", "P-OTHER-2"));
+	start_agent_with(self, _metadata, "decision.mode=verify");
+	show(self, ENROLLED_PHOTO, 0);
+	expect_denied_once(self, _metadata, &s);
+	EXPECT_TRUE(agent_log_wait(&self->env, "document P-OTHER-2: reference consumed", 1, 0));
+	EXPECT_TRUE(reference_gone(self));
+	EXPECT_EQ(0, s.deny_traveller);
+	EXPECT_EQ(0, s.deny_candidate);		/* 1:1 has no gallery candidate */
+	EXPECT_STREQ("P-OTHER-2", s.document);
+	EXPECT_LE(0.5, s.deny_distance);	/* the distance to that document's face */
 }
 
 /* The agent refuses to start: non-zero exit, the reason logged, the lane out of service. */
