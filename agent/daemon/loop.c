@@ -169,6 +169,11 @@ static void on_lane_read(struct agent *a, int res)
 {
 	int n = lane_read_done(&a->lane, res);
 
+	if (n == -ENODEV) {	/* unplugged, or its driver unloaded: not a failure */
+		agent_log(a, "lane %s removed; stopping", a->lane.device);
+		a->stopping = true;
+		return;
+	}
 	if (n < 0) {
 		agent_log(a, "lane %s: reading events failed: %s; stopping",
 			  a->lane.device, strerror(-n));
