@@ -6,6 +6,7 @@
  * monitor sees it come back.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -38,7 +39,7 @@ int agent_camera_init(struct agent *a, const char *selector, char *err, size_t e
 		snprintf(err, err_size, "camera configuration: %s", strerror(-r));
 		return r;
 	}
-	return egate_camera_monitor_new(selector, source, &c->monitor, err, err_size);
+	return egate_camera_monitor_new(c->selector, source, &c->monitor, err, err_size);
 }
 
 void agent_camera_done(struct agent *a)
@@ -69,16 +70,21 @@ static void camera_open(struct agent *a, const char *devnode)
 	agent_arm_camera(a);
 }
 
-static void camera_lost(struct agent *a)
+static void camera_drop(struct agent *a)
 {
 	struct camera_link *c = &a->camera;
 
-	agent_log(a, "camera %s gone; waiting for it to come back",
-		  egate_camera_devnode(c->camera));
 	a->metrics.frames_dropped += egate_camera_frames_dropped(c->camera);
 	egate_camera_free(c->camera);
 	c->camera = NULL;
 	policy_reset(&a->policy);
+}
+
+static void camera_lost(struct agent *a)
+{
+	agent_log(a, "camera %s gone; waiting for it to come back",
+		  egate_camera_devnode(a->camera.camera));
+	camera_drop(a);
 }
 
 /* What is there now: after start, a lost uevent, or a hint from the monitor. */
@@ -114,6 +120,38 @@ void agent_camera_monitor_ready(struct agent *a)
 		agent_camera_look(a);
 }
 
+/*
+ * POLLERR (or a failed poll) is not an unplug by itself: the unplug is
+ * known from the monitor (REMOVED) and from ENODEV.  The capture library
+ * asks the driver what is wrong and repairs it.  True: go on and read
+ * (a frame may be ready).  False: the camera was dropped, or it keeps
+ * failing and the 100 ms tick polls it again (agent_on_tick), not now.
+ */
+static bool camera_poll_failed(struct agent *a, int poll_res)
+{
+	struct camera_link *c = &a->camera;
+	struct egate_camera_fault f;
+	int r;
+
+	r = egate_camera_poll_error(c->camera, &f);
+	if (r == -ENODEV) {
+		camera_lost(a);
+		return false;
+	}
+	if (r < 0) {
+		agent_log(a, "camera %s cannot stream (%s); waiting for it to come back",
+			  egate_camera_devnode(c->camera), f.reason);
+		camera_drop(a);
+		return false;
+	}
+	if (f.log)
+		agent_log(a, "camera %s: poll %s (%u in a row, %" PRIu64 " since open): %s; %s",
+			  egate_camera_devnode(c->camera),
+			  poll_res < 0 ? strerror(-poll_res) : "error", f.errors, f.total,
+			  f.reason, egate_camera_repair_name(f.repair));
+	return !f.poll_later;
+}
+
 void agent_camera_ready(struct agent *a, uint32_t generation, int poll_res)
 {
 	struct camera_link *c = &a->camera;
@@ -123,10 +161,8 @@ void agent_camera_ready(struct agent *a, uint32_t generation, int poll_res)
 	if (!c->camera || generation != c->generation)
 		return;	/* the poll of a camera that was unplugged since */
 	c->polling = false;
-	if (poll_res < 0 || (poll_res & (POLLERR | POLLHUP))) {
-		camera_lost(a);
+	if ((poll_res < 0 || (poll_res & (POLLERR | POLLHUP))) && !camera_poll_failed(a, poll_res))
 		return;
-	}
 	frame = worker_idle_frame(a->worker);
 	if (!frame || a->auth_tag) {
 		/* busy, or the lane is already serving someone: not now */
