@@ -146,6 +146,23 @@ const char *egate_camera_repair_name(enum egate_camera_repair repair);
  *   name:NAME     the V4L2 device name (/sys/class/video4linux/videoN/name)
  *   path:ID_PATH  udev's ID_PATH, as in /dev/v4l/by-path (needs udevd)
  */
+/*
+ * Which camera serves a lane can also come from udev: an administrator's
+ * rule sets the property EGATE_CAMERA, a selector, on the lane device
+ * (subsystem "egate", /dev/egateN); udevd keeps it in its database, which
+ * libudev reads (without udevd there is none).  For example:
+ *   SUBSYSTEM=="egate", KERNEL=="egate0", ENV{EGATE_CAMERA}="path:pci-0000:00:14.0-usb-0:1:1.0"
+ * 0 with the selector, -ENOENT when the lane has no such property, -EINVAL
+ * (err says why) when it is no valid selector; the first takes the lane's
+ * name ("egate0": -ENODEV if there is no such device).
+ */
+#define EGATE_CAMERA_UDEV_PROPERTY "EGATE_CAMERA"
+struct udev_device;
+int egate_camera_lane_selector(const char *lane_device, char *selector, size_t size,
+			       char *err, size_t err_size);
+int egate_camera_selector_from_udev(struct udev_device *lane, char *selector, size_t size,
+				    char *err, size_t err_size);
+
 enum egate_uevent_source {
 	EGATE_UEVENT_UDEV,	/* events after udevd processed them */
 	EGATE_UEVENT_KERNEL,	/* the kernel's own events: no udevd needed */

@@ -116,7 +116,9 @@ const char *agent_label(const struct agent *a, int64_t traveller_id);
 void agent_gallery_free(struct agent *a);
 
 /* camera.c */
-int agent_camera_init(struct agent *a, const char *selector, char *err, size_t err_size);
+/* Chooses the selector (command line, udev, egate.conf, auto) and the monitor. */
+int agent_camera_init(struct agent *a, const struct egate_conf *conf, const char *lane,
+		      const char *camera_option, char *err, size_t err_size);
 void agent_camera_done(struct agent *a);
 /* Opens the camera if it is there now (at start). */
 void agent_camera_look(struct agent *a);

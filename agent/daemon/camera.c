@@ -16,7 +16,48 @@
 #include "agent.h"
 #include "macro.h"
 
-int agent_camera_init(struct agent *a, const char *selector, char *err, size_t err_size)
+/*
+ * Which camera is the lane's, first found of: the command line (--camera,
+ * then --set cameras.LANE=...), the udev property EGATE_CAMERA of the lane
+ * device (an administrator's rule), the lane's entry in [cameras] of
+ * egate.conf, "auto".  Logs the choice and where it came from.
+ */
+static int choose_selector(struct agent *a, const struct egate_conf *conf, const char *lane,
+			   const char *camera_option, char *err, size_t err_size)
+{
+	struct camera_link *c = &a->camera;
+	enum egate_conf_origin origin = egate_conf_camera_origin(conf, lane);
+	char source[64];
+	int r;
+
+	if (camera_option) {
+		snprintf(c->selector, sizeof(c->selector), "%s", camera_option);
+		snprintf(source, sizeof(source), "--camera");
+	} else if (origin == EGATE_CONF_COMMAND_LINE) {
+		snprintf(c->selector, sizeof(c->selector), "%s", egate_conf_camera_for_lane(conf, lane));
+		snprintf(source, sizeof(source), "--set cameras.%s", lane);
+	} else {
+		r = egate_camera_lane_selector(lane, c->selector, sizeof(c->selector),
+					       err, err_size);
+		if (r == -EINVAL)
+			return r;	/* a broken rule: refuse, as for a broken file */
+		if (r == 0) {
+			snprintf(source, sizeof(source), "udev property %s of %s",
+				 EGATE_CAMERA_UDEV_PROPERTY, lane);
+		} else {
+			/* -ENOENT: no such property; anything else: no udev database */
+			snprintf(c->selector, sizeof(c->selector), "%s",
+				 egate_conf_camera_for_lane(conf, lane));
+			snprintf(source, sizeof(source), "%s", origin == EGATE_CONF_FILE ?
+				 "[cameras] in the configuration" : "the default");
+		}
+	}
+	agent_log(a, "camera selector '%s' (from %s)", c->selector, source);
+	return 0;
+}
+
+int agent_camera_init(struct agent *a, const struct egate_conf *conf, const char *lane,
+		      const char *camera_option, char *err, size_t err_size)
 {
 	const struct egate_settings *s = a->settings;
 	struct camera_link *c = &a->camera;
@@ -25,7 +66,9 @@ int agent_camera_init(struct agent *a, const char *selector, char *err, size_t e
 		EGATE_UEVENT_UDEV : EGATE_UEVENT_KERNEL;
 	int r;
 
-	snprintf(c->selector, sizeof(c->selector), "%s", selector);
+	r = choose_selector(a, conf, lane, camera_option, err, err_size);
+	if (r < 0)
+		return r;
 	r = egate_camera_config_new(&c->config);
 	if (r >= 0)
 		r = egate_camera_config_set_size(c->config, s->camera.width, s->camera.height);
