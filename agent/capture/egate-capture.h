@@ -171,6 +171,13 @@ enum egate_uevent_source {
 enum egate_camera_event {
 	EGATE_CAMERA_ADDED,	/* a camera the selector matches appeared */
 	EGATE_CAMERA_REMOVED,	/* a video4linux device went (any) */
+	/*
+	 * Another video4linux device appeared, or a matching one that would
+	 * not open yet: the kernel announces a V4L2 node a moment before it
+	 * can be opened, so a caller still without a camera should _find()
+	 * again now (a camera's nodes come one after the other).
+	 */
+	EGATE_CAMERA_OTHER,
 };
 
 struct egate_camera_monitor;

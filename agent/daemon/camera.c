@@ -158,6 +158,8 @@ void agent_camera_monitor_ready(struct agent *a)
 			camera_lost(a);
 		else if (event == EGATE_CAMERA_ADDED && !c->camera)
 			camera_open(a, devnode);
+		else if (event == EGATE_CAMERA_OTHER && !c->camera)
+			look = true;	/* its node may have become usable since */
 	}
 	if (look)
 		agent_camera_look(a);
