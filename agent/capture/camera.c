@@ -230,6 +230,7 @@ int egate_camera_open(const char *devnode, const struct egate_camera_config *con
 	if (strlen(devnode) >= sizeof(camera->devnode))
 		return -EINVAL;
 	strcpy(camera->devnode, devnode);
+	camera->config = *config;
 
 	r = camera_start(devnode, config, camera, msg, sizeof(msg));
 	if (r < 0) {
@@ -241,21 +242,47 @@ int egate_camera_open(const char *devnode, const struct egate_camera_config *con
 	return 0;
 }
 
-/* Works on a camera that is gone too: the calls fail with ENODEV, harmlessly. */
-void egate_camera_free(struct egate_camera *camera)
+/*
+ * Stops streaming, unmaps, closes: what camera_start() set up, all or part.
+ * Works on a camera that is gone too: the calls fail with ENODEV, harmlessly.
+ */
+static void camera_stop(struct egate_camera *camera)
 {
 	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 
-	if (!camera)
-		return;
 	if (camera->streaming)
 		(void)camera_ioctl(camera, VIDIOC_STREAMOFF, &type);
+	camera->streaming = false;
+	camera->holding = false;
+	camera->sequence_known = false;
 	for (unsigned int i = 0; i < camera->n_buffers; i++)
 		v4l2_munmap(camera->buffers[i].start, camera->buffers[i].length);
+	camera->n_buffers = 0;
 	if (camera->convert)
 		v4lconvert_destroy(camera->convert);
+	camera->convert = NULL;
 	if (camera->fd >= 0)
 		v4l2_close(camera->fd);
+	camera->fd = -1;
+}
+
+int camera_reopen(struct egate_camera *camera, char *msg, size_t msg_size)
+{
+	int r;
+
+	/* Closing gives the driver's queue up, so the new descriptor can take it. */
+	camera_stop(camera);
+	r = camera_start(camera->devnode, &camera->config, camera, msg, msg_size);
+	if (r < 0)
+		camera_stop(camera);
+	return r;
+}
+
+void egate_camera_free(struct egate_camera *camera)
+{
+	if (!camera)
+		return;
+	camera_stop(camera);
 	free(camera);
 }
 

@@ -34,6 +34,7 @@ struct camera_buffer {
 struct egate_camera {
 	int fd;
 	char devnode[256];
+	struct egate_camera_config config;	/* what was asked: to reopen */
 	struct v4lconvert_data *convert;
 	struct v4l2_format source;	/* what the camera sends */
 	struct v4l2_format rgb;		/* what the caller gets */
@@ -43,10 +44,24 @@ struct egate_camera {
 	bool sequence_known;
 	uint32_t next_sequence;
 	uint64_t dropped;
+
+	/* A frame dequeued while looking into a poll error: the next read's. */
+	struct v4l2_buffer held;
+	bool holding;
+	/* Poll errors (recover.c): in a row, since open, and the backoff. */
+	unsigned int errors;
+	uint64_t poll_errors, spurious;
+	uint64_t next_repair_ns;
 };
 
 /* v4l2_ioctl, restarted on EINTR: 0 or a negative errno. */
 int camera_ioctl(const struct egate_camera *camera, unsigned long request, void *arg);
+
+/*
+ * camera.c: closes the device and opens it again with the same settings,
+ * keeping the counters; on failure the camera is left closed (fd -1).
+ */
+int camera_reopen(struct egate_camera *camera, char *msg, size_t msg_size);
 
 /* frame.c: make room for an RGB24 image of the camera's size. */
 int frame_reserve(struct egate_frame *frame, const struct v4l2_format *rgb);

@@ -12,6 +12,7 @@
 #ifndef EGATE_CAPTURE_H
 #define EGATE_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,7 +72,12 @@ int egate_camera_open(const char *devnode, const struct egate_camera_config *con
 		      struct egate_camera **ret, char *err, size_t err_size);
 void egate_camera_free(struct egate_camera *camera);
 
-/* Readable (POLLIN) when a frame is ready; POLLERR once the camera is gone. */
+/*
+ * Readable (POLLIN) when a frame is ready.  POLLERR means "ask": the camera
+ * may be gone, or its stream in trouble, or nothing at all may be wrong
+ * (see egate_camera_poll_error()).  The descriptor changes when the camera
+ * is reopened: take it again before every poll.
+ */
 int egate_camera_fd(const struct egate_camera *camera);
 const char *egate_camera_devnode(const struct egate_camera *camera);
 unsigned int egate_camera_width(const struct egate_camera *camera);
@@ -91,6 +97,45 @@ int egate_camera_discard(struct egate_camera *camera);
 /* Frames lost since open: dropped here, or by the driver (sequence gaps). */
 uint64_t egate_camera_frames_dropped(const struct egate_camera *camera);
 
+/*
+ * A poll of the camera ended in POLLERR or POLLHUP (or failed).  That alone
+ * is no unplug: V4L2 drivers answer POLLERR when their queue is flagged in
+ * error, when the stream stopped or has no buffer queued, and videobuf2's
+ * poll helper also answers it when a signal (or io_uring's task-work
+ * notification) interrupts its wait for the device's lock, with nothing
+ * wrong at all.  egate_camera_poll_error() works out which, from the
+ * driver's answers to QUERYBUF and DQBUF, and repairs it: queues lost
+ * buffers again, restarts the stream, or closes and reopens the device.
+ *
+ * Bounded: the first error after a frame is handled at once; while errors
+ * follow one another without a frame in between, repairs back off (100 ms
+ * doubling to 5 s, escalating from restart to reopen) and the caller is
+ * told to poll again only from a timer (poll_later), never at once.
+ *
+ * Returns 0 (poll again; read first unless poll_later: a frame may be
+ * ready), -ENODEV (the camera is gone: free it), or another negative errno
+ * (it was reopened and that failed: free it; fault->reason says why).
+ */
+enum egate_camera_repair {
+	EGATE_CAMERA_NOTHING_WRONG,	/* the stream is fine: a spurious POLLERR */
+	EGATE_CAMERA_REQUEUED,		/* buffers missing from the driver's queue: queued */
+	EGATE_CAMERA_RESTARTED,		/* stream stopped or in error: STREAMOFF/STREAMON */
+	EGATE_CAMERA_REOPENED,		/* the stream would not restart: device reopened */
+	EGATE_CAMERA_WAITING,		/* too soon to try again (backing off) */
+};
+
+struct egate_camera_fault {
+	enum egate_camera_repair repair;
+	bool poll_later;	/* several errors in a row: poll again from a timer */
+	bool log;		/* worth a log line (the first of a run, or rarely) */
+	unsigned int errors;	/* poll errors in a row, without a frame between */
+	uint64_t total;		/* poll errors since the camera was opened */
+	char reason[128];	/* what the driver said was wrong, for the log */
+};
+
+int egate_camera_poll_error(struct egate_camera *camera, struct egate_camera_fault *fault);
+const char *egate_camera_repair_name(enum egate_camera_repair repair);
+
 /* --- finding the camera --------------------------------------------------- */
 
 /*
@@ -101,6 +146,23 @@ uint64_t egate_camera_frames_dropped(const struct egate_camera *camera);
  *   name:NAME     the V4L2 device name (/sys/class/video4linux/videoN/name)
  *   path:ID_PATH  udev's ID_PATH, as in /dev/v4l/by-path (needs udevd)
  */
+/*
+ * Which camera serves a lane can also come from udev: an administrator's
+ * rule sets the property EGATE_CAMERA, a selector, on the lane device
+ * (subsystem "egate", /dev/egateN); udevd keeps it in its database, which
+ * libudev reads (without udevd there is none).  For example:
+ *   SUBSYSTEM=="egate", KERNEL=="egate0", ENV{EGATE_CAMERA}="path:pci-0000:00:14.0-usb-0:1:1.0"
+ * 0 with the selector, -ENOENT when the lane has no such property, -EINVAL
+ * (err says why) when it is no valid selector; the first takes the lane's
+ * name ("egate0": -ENODEV if there is no such device).
+ */
+#define EGATE_CAMERA_UDEV_PROPERTY "EGATE_CAMERA"
+struct udev_device;
+int egate_camera_lane_selector(const char *lane_device, char *selector, size_t size,
+			       char *err, size_t err_size);
+int egate_camera_selector_from_udev(struct udev_device *lane, char *selector, size_t size,
+				    char *err, size_t err_size);
+
 enum egate_uevent_source {
 	EGATE_UEVENT_UDEV,	/* events after udevd processed them */
 	EGATE_UEVENT_KERNEL,	/* the kernel's own events: no udevd needed */
@@ -109,6 +171,13 @@ enum egate_uevent_source {
 enum egate_camera_event {
 	EGATE_CAMERA_ADDED,	/* a camera the selector matches appeared */
 	EGATE_CAMERA_REMOVED,	/* a video4linux device went (any) */
+	/*
+	 * Another video4linux device appeared, or a matching one that would
+	 * not open yet: the kernel announces a V4L2 node a moment before it
+	 * can be opened, so a caller still without a camera should _find()
+	 * again now (a camera's nodes come one after the other).
+	 */
+	EGATE_CAMERA_OTHER,
 };
 
 struct egate_camera_monitor;

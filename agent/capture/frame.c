@@ -116,7 +116,10 @@ static int drain_failed(struct egate_camera *camera, struct v4l2_buffer *newest,
  */
 static int drain(struct egate_camera *camera, struct v4l2_buffer *newest, bool *have)
 {
-	*have = false;
+	*have = camera->holding;	/* dequeued by egate_camera_poll_error() */
+	if (camera->holding)
+		*newest = camera->held;
+	camera->holding = false;
 	for (unsigned int i = 0; i < 4 * camera->n_buffers; i++) {
 		struct v4l2_buffer buf = {
 			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
@@ -130,6 +133,7 @@ static int drain(struct egate_camera *camera, struct v4l2_buffer *newest, bool *
 			break;
 		if (r < 0 || buf.index >= camera->n_buffers)
 			return drain_failed(camera, newest, have, r < 0 ? r : -EIO);
+		camera->errors = 0;	/* the stream works: a run of poll errors ends */
 		count_sequence_gap(camera, buf.sequence);
 		if ((buf.flags & V4L2_BUF_FLAG_ERROR) || !buf.bytesused ||
 		    buf.bytesused > camera->buffers[buf.index].length) {

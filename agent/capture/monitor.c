@@ -156,8 +156,8 @@ int egate_camera_monitor_receive(struct egate_camera_monitor *m,
 			*event = EGATE_CAMERA_REMOVED;
 			return copy_devnode(device, devnode, size);
 		}
-		if (!strcmp(action, "add") && is_lane_camera(m, device)) {
-			*event = EGATE_CAMERA_ADDED;
+		if (!strcmp(action, "add")) {
+			*event = is_lane_camera(m, device) ? EGATE_CAMERA_ADDED : EGATE_CAMERA_OTHER;
 			return copy_devnode(device, devnode, size);
 		}
 	}

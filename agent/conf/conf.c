@@ -29,6 +29,7 @@
 struct camera_mapping {
 	char lane_device[EGATE_CONF_LANE_DEVICE_MAX + 1];
 	char selector[EGATE_CONF_SELECTOR_MAX + 1];
+	enum egate_conf_origin origin;	/* a file, or --set */
 };
 
 struct egate_conf {
@@ -41,6 +42,7 @@ struct egate_conf {
 struct conf_origin {
 	const char *where;	/* the file name or "--set 'a.b=c'" */
 	unsigned int line;	/* 0: no line number */
+	bool command_line;	/* --set */
 };
 
 static int conf_error(const struct conf_origin *origin, char *err, size_t err_size,
@@ -131,6 +133,7 @@ static int assign_camera(struct egate_conf *conf, const char *lane_device,
 		memcpy(m->lane_device, lane_device, strlen(lane_device) + 1);
 	}
 	memcpy(m->selector, selector, len + 1);
+	m->origin = origin->command_line ? EGATE_CONF_COMMAND_LINE : EGATE_CONF_FILE;
 	return 0;
 }
 
@@ -288,7 +291,7 @@ int egate_conf_set(struct egate_conf *conf, const char *assignment,
 		   char *err, size_t err_size)
 {
 	char where[CONF_LINE_MAX + 16], text[CONF_LINE_MAX + 1];
-	struct conf_origin origin = { .where = where };
+	struct conf_origin origin = { .where = where, .command_line = true };
 	char *dot, *eq;
 
 	assert(conf);
@@ -350,4 +353,15 @@ const char *egate_conf_camera_for_lane(const struct egate_conf *conf,
 	assert(lane_device);
 	m = camera_mapping_find(conf, lane_device);
 	return m ? m->selector : "auto";
+}
+
+enum egate_conf_origin egate_conf_camera_origin(const struct egate_conf *conf,
+						const char *lane_device)
+{
+	const struct camera_mapping *m;
+
+	assert(conf);
+	assert(lane_device);
+	m = camera_mapping_find(conf, lane_device);
+	return m ? m->origin : EGATE_CONF_DEFAULT;
 }

@@ -88,4 +88,14 @@ const struct egate_settings *egate_conf_settings(const struct egate_conf *conf);
 const char *egate_conf_camera_for_lane(const struct egate_conf *conf,
 				       const char *lane_device);
 
+/* Where that came from: the default, a file, or --set cameras.LANE=... */
+enum egate_conf_origin {
+	EGATE_CONF_DEFAULT,
+	EGATE_CONF_FILE,
+	EGATE_CONF_COMMAND_LINE,
+};
+
+enum egate_conf_origin egate_conf_camera_origin(const struct egate_conf *conf,
+						const char *lane_device);
+
 #endif

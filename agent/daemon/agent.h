@@ -151,7 +151,9 @@ const char *agent_reference_document(const struct agent *a);
 void agent_reference_consume(struct agent *a);
 
 /* camera.c */
-int agent_camera_init(struct agent *a, const char *selector, char *err, size_t err_size);
+/* Chooses the selector (command line, udev, egate.conf, auto) and the monitor. */
+int agent_camera_init(struct agent *a, const struct egate_conf *conf, const char *lane,
+		      const char *camera_option, char *err, size_t err_size);
 void agent_camera_done(struct agent *a);
 /* Opens the camera if it is there now (at start). */
 void agent_camera_look(struct agent *a);

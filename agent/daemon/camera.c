@@ -6,6 +6,7 @@
  * monitor sees it come back.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -15,7 +16,48 @@
 #include "agent.h"
 #include "macro.h"
 
-int agent_camera_init(struct agent *a, const char *selector, char *err, size_t err_size)
+/*
+ * Which camera is the lane's, first found of: the command line (--camera,
+ * then --set cameras.LANE=...), the udev property EGATE_CAMERA of the lane
+ * device (an administrator's rule), the lane's entry in [cameras] of
+ * egate.conf, "auto".  Logs the choice and where it came from.
+ */
+static int choose_selector(struct agent *a, const struct egate_conf *conf, const char *lane,
+			   const char *camera_option, char *err, size_t err_size)
+{
+	struct camera_link *c = &a->camera;
+	enum egate_conf_origin origin = egate_conf_camera_origin(conf, lane);
+	char source[64];
+	int r;
+
+	if (camera_option) {
+		snprintf(c->selector, sizeof(c->selector), "%s", camera_option);
+		snprintf(source, sizeof(source), "--camera");
+	} else if (origin == EGATE_CONF_COMMAND_LINE) {
+		snprintf(c->selector, sizeof(c->selector), "%s", egate_conf_camera_for_lane(conf, lane));
+		snprintf(source, sizeof(source), "--set cameras.%s", lane);
+	} else {
+		r = egate_camera_lane_selector(lane, c->selector, sizeof(c->selector),
+					       err, err_size);
+		if (r == -EINVAL)
+			return r;	/* a broken rule: refuse, as for a broken file */
+		if (r == 0) {
+			snprintf(source, sizeof(source), "udev property %s of %s",
+				 EGATE_CAMERA_UDEV_PROPERTY, lane);
+		} else {
+			/* -ENOENT: no such property; anything else: no udev database */
+			snprintf(c->selector, sizeof(c->selector), "%s",
+				 egate_conf_camera_for_lane(conf, lane));
+			snprintf(source, sizeof(source), "%s", origin == EGATE_CONF_FILE ?
+				 "[cameras] in the configuration" : "the default");
+		}
+	}
+	agent_log(a, "camera selector '%s' (from %s)", c->selector, source);
+	return 0;
+}
+
+int agent_camera_init(struct agent *a, const struct egate_conf *conf, const char *lane,
+		      const char *camera_option, char *err, size_t err_size)
 {
 	const struct egate_settings *s = a->settings;
 	struct camera_link *c = &a->camera;
@@ -24,7 +66,9 @@ int agent_camera_init(struct agent *a, const char *selector, char *err, size_t e
 		EGATE_UEVENT_UDEV : EGATE_UEVENT_KERNEL;
 	int r;
 
-	snprintf(c->selector, sizeof(c->selector), "%s", selector);
+	r = choose_selector(a, conf, lane, camera_option, err, err_size);
+	if (r < 0)
+		return r;
 	r = egate_camera_config_new(&c->config);
 	if (r >= 0)
 		r = egate_camera_config_set_size(c->config, s->camera.width, s->camera.height);
@@ -38,7 +82,7 @@ int agent_camera_init(struct agent *a, const char *selector, char *err, size_t e
 		snprintf(err, err_size, "camera configuration: %s", strerror(-r));
 		return r;
 	}
-	return egate_camera_monitor_new(selector, source, &c->monitor, err, err_size);
+	return egate_camera_monitor_new(c->selector, source, &c->monitor, err, err_size);
 }
 
 void agent_camera_done(struct agent *a)
@@ -69,16 +113,21 @@ static void camera_open(struct agent *a, const char *devnode)
 	agent_arm_camera(a);
 }
 
-static void camera_lost(struct agent *a)
+static void camera_drop(struct agent *a)
 {
 	struct camera_link *c = &a->camera;
 
-	agent_log(a, "camera %s gone; waiting for it to come back",
-		  egate_camera_devnode(c->camera));
 	a->metrics.frames_dropped += egate_camera_frames_dropped(c->camera);
 	egate_camera_free(c->camera);
 	c->camera = NULL;
 	policy_reset(&a->policy);
+}
+
+static void camera_lost(struct agent *a)
+{
+	agent_log(a, "camera %s gone; waiting for it to come back",
+		  egate_camera_devnode(a->camera.camera));
+	camera_drop(a);
 }
 
 /* What is there now: after start, a lost uevent, or a hint from the monitor. */
@@ -109,9 +158,43 @@ void agent_camera_monitor_ready(struct agent *a)
 			camera_lost(a);
 		else if (event == EGATE_CAMERA_ADDED && !c->camera)
 			camera_open(a, devnode);
+		else if (event == EGATE_CAMERA_OTHER && !c->camera)
+			look = true;	/* its node may have become usable since */
 	}
 	if (look)
 		agent_camera_look(a);
+}
+
+/*
+ * POLLERR (or a failed poll) is not an unplug by itself: the unplug is
+ * known from the monitor (REMOVED) and from ENODEV.  The capture library
+ * asks the driver what is wrong and repairs it.  True: go on and read
+ * (a frame may be ready).  False: the camera was dropped, or it keeps
+ * failing and the 100 ms tick polls it again (agent_on_tick), not now.
+ */
+static bool camera_poll_failed(struct agent *a, int poll_res)
+{
+	struct camera_link *c = &a->camera;
+	struct egate_camera_fault f;
+	int r;
+
+	r = egate_camera_poll_error(c->camera, &f);
+	if (r == -ENODEV) {
+		camera_lost(a);
+		return false;
+	}
+	if (r < 0) {
+		agent_log(a, "camera %s cannot stream (%s); waiting for it to come back",
+			  egate_camera_devnode(c->camera), f.reason);
+		camera_drop(a);
+		return false;
+	}
+	if (f.log)
+		agent_log(a, "camera %s: poll %s (%u in a row, %" PRIu64 " since open): %s; %s",
+			  egate_camera_devnode(c->camera),
+			  poll_res < 0 ? strerror(-poll_res) : "error", f.errors, f.total,
+			  f.reason, egate_camera_repair_name(f.repair));
+	return !f.poll_later;
 }
 
 void agent_camera_ready(struct agent *a, uint32_t generation, int poll_res)
@@ -123,10 +206,8 @@ void agent_camera_ready(struct agent *a, uint32_t generation, int poll_res)
 	if (!c->camera || generation != c->generation)
 		return;	/* the poll of a camera that was unplugged since */
 	c->polling = false;
-	if (poll_res < 0 || (poll_res & (POLLERR | POLLHUP))) {
-		camera_lost(a);
+	if ((poll_res < 0 || (poll_res & (POLLERR | POLLHUP))) && !camera_poll_failed(a, poll_res))
 		return;
-	}
 	frame = worker_idle_frame(a->worker);
 	if (!frame || a->auth_tag) {
 		/* busy, or the lane is already serving someone: not now */

@@ -26,6 +26,7 @@ struct options {
 	unsigned int n_overrides;
 	const char *models;
 	const char *lane;
+	const char *camera;
 	bool check_only;
 };
 
@@ -39,6 +40,8 @@ static void usage(FILE *f)
 		"                         without one, the defaults)\n"
 		"  -s, --set SEC.KEY=VAL  override one setting (repeatable)\n"
 		"  -m, --models DIR       face models folder (overrides face.models)\n"
+		"      --camera SELECTOR  the lane's camera (overrides udev's EGATE_CAMERA\n"
+		"                         and [cameras]): auto, /dev/..., name:N, path:ID_PATH\n"
 		"      --check-config     validate the configuration and exit\n"
 		"  -h, --help             this help\n\n"
 		"Signals: SIGTERM/SIGINT stop (the lane goes out of service), SIGHUP reloads\n"
@@ -47,12 +50,13 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_CHECK = 0x100 };
+	enum { OPT_CHECK = 0x100, OPT_CAMERA };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "set", required_argument, NULL, 's' },
 		{ "models", required_argument, NULL, 'm' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "camera", required_argument, NULL, OPT_CAMERA },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -77,6 +81,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_CHECK:
 			o->check_only = true;
+			break;
+		case OPT_CAMERA:
+			o->camera = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -125,7 +132,8 @@ static int load_config(const struct options *o, struct egate_conf **ret)
 	return 0;
 }
 
-static int agent_start(struct agent *a, const struct egate_conf *conf, const char *lane)
+static int agent_start(struct agent *a, const struct egate_conf *conf, const char *lane,
+		       const char *camera)
 {
 	const struct egate_settings *s = a->settings;
 	struct policy_config pc = {
@@ -162,7 +170,7 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 		return r;
 	}
 	policy_init(&a->policy, &pc);
-	r = agent_camera_init(a, egate_conf_camera_for_lane(conf, lane), err, sizeof(err));
+	r = agent_camera_init(a, conf, lane, camera, err, sizeof(err));
 	if (r < 0) {
 		agent_log(a, "camera: %s", err);
 		return r;
@@ -229,7 +237,7 @@ int main(int argc, char **argv)
 
 	r = agent_block_signals(&mask);
 	if (r >= 0)
-		r = agent_start(&a, conf, o.lane);
+		r = agent_start(&a, conf, o.lane, o.camera);
 	if (r >= 0) {
 		if (sd_watchdog_enabled(0, &a.watchdog_usec) <= 0)
 			a.watchdog_usec = 0;

@@ -2,14 +2,17 @@
 /*
  * capture_test - what the capture library decides without a camera: limits
  * on the configuration, selectors, and clear refusals of device nodes that
- * are missing or are no camera.  The camera itself is tested in the VM
- * (vm_capture_test).
+ * are missing or are no camera; where a lane's selector comes from.  The
+ * camera itself is tested in the VM (vm_capture_test), the udev property
+ * on a real lane device too (vm_udev_test).
  */
 #include <errno.h>
 #include <string.h>
 #include <linux/videodev2.h>
 
 #include "egate-capture.h"
+#include "egate-conf.h"
+#include "test-files.h"
 #include "kselftest_harness.h"
 
 TEST(config_limits)
@@ -100,6 +103,42 @@ TEST(frame_starts_empty)
 	EXPECT_EQ(0, egate_frame_width(f));
 	EXPECT_EQ(0, egate_frame_sequence(f));
 	egate_frame_free(f);
+}
+
+/* The host has no lane device: the udev property cannot come from it. */
+TEST(lane_selector_needs_the_lane)
+{
+	char selector[256] = "", err[256] = "";
+
+	EXPECT_EQ(-ENODEV, egate_camera_lane_selector("egate4095", selector, sizeof(selector),
+						      err, sizeof(err)));
+	EXPECT_STREQ("", selector);
+	EXPECT_STREQ("", err);
+}
+
+/* The agent ranks --set cameras.LANE (command line) above udev, a file below. */
+TEST(camera_mapping_origin)
+{
+	struct egate_conf *conf;
+	char dir[PATH_MAX], path[PATH_MAX], err[256];
+
+	ASSERT_EQ(0, test_dir_new(dir));
+	ASSERT_EQ(0, test_file_write(dir, "egate.conf",
+				     "[cameras]\negate0 = name:Front\negate1 = name:Side\n", path));
+	ASSERT_EQ(0, egate_conf_new(&conf));
+	EXPECT_EQ(EGATE_CONF_DEFAULT, egate_conf_camera_origin(conf, "egate0"));
+	ASSERT_EQ(0, egate_conf_load_file(conf, path, err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_EQ(EGATE_CONF_FILE, egate_conf_camera_origin(conf, "egate0"));
+	ASSERT_EQ(0, egate_conf_set(conf, "cameras.egate1=/dev/video7", err, sizeof(err)));
+	EXPECT_EQ(EGATE_CONF_FILE, egate_conf_camera_origin(conf, "egate0"));
+	EXPECT_EQ(EGATE_CONF_COMMAND_LINE, egate_conf_camera_origin(conf, "egate1"));
+	EXPECT_STREQ("/dev/video7", egate_conf_camera_for_lane(conf, "egate1"));
+	EXPECT_EQ(EGATE_CONF_DEFAULT, egate_conf_camera_origin(conf, "egate2"));
+	/* a file read after an override takes the entry back */
+	ASSERT_EQ(0, egate_conf_load_file(conf, path, err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_EQ(EGATE_CONF_FILE, egate_conf_camera_origin(conf, "egate1"));
+	egate_conf_free(conf);
+	test_dir_remove(dir);
 }
 
 TEST_HARNESS_MAIN

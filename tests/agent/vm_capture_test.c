@@ -3,9 +3,11 @@
  * vm_capture_test - the capture library against a real V4L2 driver: vivid
  * in HDMI loopback, fed a known YUYV (or RGB24) pattern that must come out
  * as RGB24;
- * latest-frame-wins and drop counting; formats; and the camera unplugged
- * while streaming (ENODEV, cleanly) and plugged back (found again by the
- * udev monitor, streaming again).  Runs in the VM as root: it loads and
+ * latest-frame-wins and drop counting; formats; a POLLERR that is no unplug
+ * (the driver's queue in error) diagnosed and repaired, by restarting the
+ * stream or reopening the device, with frames flowing again; and the camera
+ * unplugged while streaming (ENODEV, cleanly) and plugged back (found again
+ * by the udev monitor, streaming again).  Runs in the VM as root: it loads and
  * unloads vivid itself, so it can run any number of times in one boot.
  */
 #include <errno.h>
@@ -348,6 +350,116 @@ TEST_F(vivid, monitor_finds_by_selector)
 	EXPECT_EQ(-ENOTUNIQ, egate_camera_monitor_find(self->monitor, node, sizeof(node)));
 }
 
+/*
+ * POLLERR with the camera still there is a question, not an unplug.  The
+ * driver's own answer for a broken stream: vivid flags the queue in error
+ * (vb2_queue_error(), as a driver does on a fatal streaming error), so poll
+ * says POLLERR and DQBUF says EIO until the stream is restarted.  The
+ * library must find that out, restart, and frames must flow again.  The
+ * feeder starts only afterwards: the injected error hits every streaming
+ * queue of the instance, its output too.
+ */
+static void open_and_break(struct __test_metadata *_metadata, FIXTURE_DATA(vivid) *self,
+			   const char *extra_button)
+{
+	struct pollfd p;
+
+	make_pattern(V4L2_PIX_FMT_YUYV, self->pattern);
+	ASSERT_EQ(0, egate_camera_config_set_pixel_format(self->config, V4L2_PIX_FMT_YUYV));
+	ASSERT_EQ(0, vivid_connect(self->capture, self->output));
+	ASSERT_EQ(0, egate_camera_open(self->capture, self->config, &self->camera,
+				       self->err, sizeof(self->err))) TH_LOG("%s", self->err);
+	ASSERT_EQ(0, wait_frame(self->camera, self->frame, 5000));
+
+	if (extra_button)
+		ASSERT_EQ(0, vivid_inject(self->capture, extra_button));
+	ASSERT_EQ(0, vivid_inject(self->capture, "inject_fatal_streaming_error"));
+	p = (struct pollfd){ .fd = egate_camera_fd(self->camera), .events = POLLIN };
+	ASSERT_EQ(1, poll(&p, 1, 5000));
+	ASSERT_TRUE(p.revents & POLLERR);
+	EXPECT_FALSE(p.revents & POLLHUP);
+	EXPECT_EQ(-EIO, egate_camera_read_latest(self->camera, self->frame));
+	/* still in error: nothing has cleared it */
+	ASSERT_EQ(1, poll(&p, 1, 5000));
+	ASSERT_TRUE(p.revents & POLLERR);
+}
+
+TEST_F(vivid, poll_error_queue_error_restarts_stream)
+{
+	struct egate_camera_fault fault;
+
+	open_and_break(_metadata, self, NULL);
+	ASSERT_EQ(0, egate_camera_poll_error(self->camera, &fault)) TH_LOG("%s", fault.reason);
+	EXPECT_EQ(EGATE_CAMERA_RESTARTED, fault.repair);
+	EXPECT_NE(NULL, strstr(fault.reason, "queue in error")) TH_LOG("%s", fault.reason);
+	EXPECT_FALSE(fault.poll_later);	/* the first error is handled at once */
+	EXPECT_TRUE(fault.log);
+	EXPECT_EQ(1, fault.errors);
+
+	ASSERT_EQ(0, vivid_feeder_start(self->output, V4L2_PIX_FMT_YUYV, self->pattern,
+					&self->feeder));
+	assert_pattern_arrives(_metadata, self);
+}
+
+/*
+ * Errors in a row, without a frame between them, are not handled at once:
+ * the caller is told to poll again from its timer, and repairs back off.
+ * The stream is broken again before every call, so none can see a frame.
+ */
+TEST_F(vivid, poll_errors_in_a_row_back_off)
+{
+	struct egate_camera_fault fault;
+	uint64_t total;
+
+	open_and_break(_metadata, self, NULL);
+	ASSERT_EQ(0, egate_camera_poll_error(self->camera, &fault)) TH_LOG("%s", fault.reason);
+	EXPECT_FALSE(fault.poll_later);
+	for (unsigned int i = 2; i <= 4; i++) {
+		ASSERT_EQ(0, vivid_inject(self->capture, "inject_fatal_streaming_error"));
+		ASSERT_EQ(0, egate_camera_poll_error(self->camera, &fault))
+			TH_LOG("%s", fault.reason);
+		EXPECT_TRUE(fault.poll_later);
+		EXPECT_EQ(i, fault.errors);
+		EXPECT_NE(EGATE_CAMERA_NOTHING_WRONG, fault.repair) TH_LOG("%s", fault.reason);
+	}
+	/* As the agent's tick would: until the backoff lets a repair through. */
+	for (int tick = 0; tick < 600 && fault.repair == EGATE_CAMERA_WAITING; tick++) {
+		usleep(100000);
+		ASSERT_EQ(0, egate_camera_poll_error(self->camera, &fault))
+			TH_LOG("%s", fault.reason);
+		EXPECT_TRUE(fault.poll_later);
+	}
+	ASSERT_NE(EGATE_CAMERA_WAITING, fault.repair);
+	ASSERT_EQ(0, wait_frame(self->camera, self->frame, 5000));
+
+	/* a frame ended the run: the next error is a first one again */
+	total = fault.total;
+	ASSERT_EQ(0, vivid_inject(self->capture, "inject_fatal_streaming_error"));
+	ASSERT_EQ(0, egate_camera_poll_error(self->camera, &fault)) TH_LOG("%s", fault.reason);
+	EXPECT_EQ(EGATE_CAMERA_RESTARTED, fault.repair);
+	EXPECT_FALSE(fault.poll_later);
+	EXPECT_EQ(1, fault.errors);
+	EXPECT_EQ(total + 1, fault.total);
+	ASSERT_EQ(0, wait_frame(self->camera, self->frame, 5000));
+}
+
+/* A stream that will not restart: the device is closed and opened again. */
+TEST_F(vivid, poll_error_stream_wont_restart_reopens)
+{
+	struct egate_camera_fault fault;
+
+	open_and_break(_metadata, self, "inject_vidioc_streamon_error");
+	ASSERT_EQ(0, egate_camera_poll_error(self->camera, &fault)) TH_LOG("%s", fault.reason);
+	EXPECT_EQ(EGATE_CAMERA_REOPENED, fault.repair);
+	EXPECT_LE(0, egate_camera_fd(self->camera));
+	EXPECT_STREQ(self->capture, egate_camera_devnode(self->camera));
+	EXPECT_EQ(V4L2_PIX_FMT_YUYV, egate_camera_pixel_format(self->camera));
+
+	ASSERT_EQ(0, vivid_feeder_start(self->output, V4L2_PIX_FMT_YUYV, self->pattern,
+					&self->feeder));
+	assert_pattern_arrives(_metadata, self);
+}
+
 /* Receives monitor events until one of type want arrives, or timeout. */
 static int wait_event(struct egate_camera_monitor *monitor, enum egate_camera_event want,
 		      char node[64], int timeout_ms)
@@ -376,6 +488,7 @@ static int wait_event(struct egate_camera_monitor *monitor, enum egate_camera_ev
 static void unplug_and_replug(struct __test_metadata *_metadata,
 			      FIXTURE_DATA(vivid) *self, enum egate_uevent_source source)
 {
+	struct egate_camera_fault fault;
 	struct pollfd p;
 	char node[64];
 
@@ -390,6 +503,7 @@ static void unplug_and_replug(struct __test_metadata *_metadata,
 	EXPECT_TRUE(p.revents & (POLLERR | POLLHUP));
 	EXPECT_EQ(-ENODEV, egate_camera_read_latest(self->camera, self->frame));
 	EXPECT_EQ(-ENODEV, egate_camera_discard(self->camera));
+	EXPECT_EQ(-ENODEV, egate_camera_poll_error(self->camera, &fault));
 	ASSERT_EQ(0, wait_event(self->monitor, EGATE_CAMERA_REMOVED, node, 5000));
 	egate_camera_free(self->camera);
 	self->camera = NULL;

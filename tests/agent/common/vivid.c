@@ -137,6 +137,14 @@ int vivid_connect(const char *capture, const char *output)
 	return run(cmd);
 }
 
+int vivid_inject(const char *devnode, const char *button)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "v4l2-ctl -d %s -c %s=1", devnode, button);
+	return run(cmd);
+}
+
 struct vivid_feeder {
 	int fd;
 	pthread_t thread;
@@ -152,6 +160,27 @@ struct vivid_feeder {
 	bool thread_started;
 };
 
+/* After an injected streaming error: every buffer back, streaming again. */
+static int feed_restart(struct vivid_feeder *f)
+{
+	int type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+
+	if (ioctl(f->fd, VIDIOC_STREAMOFF, &type) < 0)
+		return -errno;
+	for (unsigned int i = 0; i < f->n_buffers; i++) {
+		struct v4l2_buffer buf = {
+			.type = V4L2_BUF_TYPE_VIDEO_OUTPUT,
+			.memory = V4L2_MEMORY_MMAP,
+			.index = i,
+			.bytesused = f->frame_bytes,
+		};
+
+		if (ioctl(f->fd, VIDIOC_QBUF, &buf) < 0)
+			return -errno;
+	}
+	return ioctl(f->fd, VIDIOC_STREAMON, &type) < 0 ? -errno : 0;
+}
+
 static void *feed(void *data)
 {
 	struct vivid_feeder *f = data;
@@ -163,12 +192,15 @@ static void *feed(void *data)
 		};
 		struct pollfd p = { .fd = f->fd, .events = POLLOUT };
 
-		if (poll(&p, 1, 100) < 0 || (p.revents & (POLLERR | POLLHUP)))
-			break;
-		if (!(p.revents & POLLOUT))
+		if (poll(&p, 1, 100) < 0 || (p.revents & POLLHUP))
+			break;	/* unplugged */
+		if (!(p.revents & (POLLOUT | POLLERR)))
 			continue;
 		if (ioctl(f->fd, VIDIOC_DQBUF, &buf) < 0) {
 			if (errno == EAGAIN)
+				continue;
+			/* an injected streaming error (vivid_inject) */
+			if (errno == EIO && feed_restart(f) == 0)
 				continue;
 			break;	/* ENODEV: unplugged */
 		}

@@ -33,6 +33,14 @@ int vivid_bind(void);
 int vivid_connect(const char *capture, const char *output);
 
 /*
+ * Presses one of vivid's error-injection buttons on a node (any open file
+ * of it will do), e.g. "inject_fatal_streaming_error" (vb2_queue_error() on
+ * every streaming queue: poll answers POLLERR, DQBUF EIO, until STREAMOFF)
+ * or "inject_vidioc_streamon_error" (the next STREAMON fails).
+ */
+int vivid_inject(const char *devnode, const char *button);
+
+/*
  * A thread that streams one 640x480 image into the output, again and again;
  * fourcc V4L2_PIX_FMT_YUYV or V4L2_PIX_FMT_RGB24.
  */
