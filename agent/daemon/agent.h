@@ -34,6 +34,7 @@
 #define AGENT_METRICS_MS 5000		/* textfile rewritten at most this often */
 #define AGENT_AUTH_TIMEOUT_MS 8000	/* an admitted traveller has this long to enter */
 #define AGENT_PURGE_MS 3600000		/* the audit retention purge, hourly */
+#define AGENT_CAMERA_LOOK_MS 5000	/* no camera: look for it this often */
 
 struct camera_link {
 	struct egate_camera_monitor *monitor;
@@ -41,7 +42,9 @@ struct camera_link {
 	struct egate_camera_config *config;
 	char selector[EGATE_CONF_SELECTOR_MAX + 1];
 	bool polling;			/* a POLL_ADD on the camera is in flight */
+	bool open_failed;		/* logged: quiet until an open succeeds */
 	uint32_t generation;		/* +1 per open: tells stale polls apart */
+	uint64_t next_look_ns;		/* while camera is NULL */
 };
 
 struct agent_label {

@@ -103,9 +103,13 @@ static void camera_open(struct agent *a, const char *devnode)
 
 	r = egate_camera_open(devnode, c->config, &c->camera, err, sizeof(err));
 	if (r < 0) {
-		agent_log(a, "camera %s: %s", devnode, err);
+		if (!c->open_failed)
+			agent_log(a, "camera %s: %s; trying again every %u s", devnode, err,
+				  AGENT_CAMERA_LOOK_MS / 1000);
+		c->open_failed = true;
 		return;
 	}
+	c->open_failed = false;
 	c->generation++;
 	c->polling = false;
 	agent_log(a, "camera %s: %ux%u, streaming", devnode, egate_camera_width(c->camera),
@@ -130,13 +134,19 @@ static void camera_lost(struct agent *a)
 	camera_drop(a);
 }
 
-/* What is there now: after start, a lost uevent, or a hint from the monitor. */
+/*
+ * What is there now: after start, a lost uevent, a hint from the monitor,
+ * and from the tick every AGENT_CAMERA_LOOK_MS while there is no camera
+ * (a node announced before it could be opened, a camera that failed to
+ * open: no uevent may follow).
+ */
 void agent_camera_look(struct agent *a)
 {
 	char devnode[PATH_MAX];
 
 	if (a->camera.camera)
 		return;
+	a->camera.next_look_ns = agent_now_ns() + AGENT_CAMERA_LOOK_MS * 1000000ull;
 	if (egate_camera_monitor_find(a->camera.monitor, devnode, sizeof(devnode)) == 0)
 		camera_open(a, devnode);
 }

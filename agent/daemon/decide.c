@@ -205,6 +205,8 @@ void agent_on_tick(struct agent *a)
 		agent_reference_check(a);
 	if (a->camera.camera)
 		agent_arm_camera(a);
+	else if (a->now_ns >= a->camera.next_look_ns)
+		agent_camera_look(a);
 	if (a->metrics_path[0] && a->metrics.dirty && a->now_ns >= a->next_metrics_ns) {
 		int r = metrics_write(&a->metrics, a->metrics_path, a->lane_name);
 
