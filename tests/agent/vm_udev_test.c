@@ -110,6 +110,27 @@ static int replay_lane(void)
 	return 0;
 }
 
+/*
+ * The lane's selector once udevd has applied the rules just written:
+ * replayed until egate_camera_lane_selector() returns want, at most 5
+ * times.  udevd has been seen to drop a control message under emulation
+ * ("Invalid sender uid 65534, ignoring message"), so one reload is not
+ * always taken; what is tested is what the agent reads, not udevd.
+ */
+static int selector_after_replay(char *selector, size_t size, char *err, size_t err_size,
+				 int want)
+{
+	int r = -EIO;
+
+	for (int i = 0; i < 5 && r != want; i++) {
+		if (replay_lane())
+			return -EIO;
+		err[0] = '\0';
+		r = egate_camera_lane_selector("egate0", selector, size, err, err_size);
+	}
+	return r;
+}
+
 FIXTURE(lane_camera) {
 	pid_t udevd;
 	char camera0[64], camera1[64], selector[256], err[256];
@@ -173,19 +194,15 @@ TEST_F(lane_camera, property_read_from_udev)
 	/* a rule with a bad selector is the rule's fault, and says so */
 	ASSERT_EQ(0, write_rule("SUBSYSTEM==\"egate\", KERNEL==\"egate0\", "
 				"ENV{EGATE_CAMERA}=\"video1\"\n"));
-	ASSERT_EQ(0, replay_lane());
-	EXPECT_EQ(-EINVAL, egate_camera_lane_selector("egate0", self->selector,
-						      sizeof(self->selector),
-						      self->err, sizeof(self->err)));
+	EXPECT_EQ(-EINVAL, selector_after_replay(self->selector, sizeof(self->selector),
+						 self->err, sizeof(self->err), -EINVAL));
 	EXPECT_STREQ("udev property EGATE_CAMERA of egate0: invalid camera selector 'video1':"
 		     " expected auto, /dev/..., name:NAME or path:ID_PATH", self->err);
 
 	/* no rule, no property: the next source decides */
 	unlink(CAMERA_RULE);
-	ASSERT_EQ(0, replay_lane());
-	EXPECT_EQ(-ENOENT, egate_camera_lane_selector("egate0", self->selector,
-						      sizeof(self->selector),
-						      self->err, sizeof(self->err)));
+	EXPECT_EQ(-ENOENT, selector_after_replay(self->selector, sizeof(self->selector),
+						 self->err, sizeof(self->err), -ENOENT));
 }
 
 /* egate-agent on egate0 with a configuration file and maybe --camera. */
@@ -278,7 +295,8 @@ TEST_F_TIMEOUT(lane_camera, agent_takes_udev_over_file_and_option_over_udev, 600
 
 	/* without the rule, the file decides */
 	unlink(CAMERA_RULE);
-	ASSERT_EQ(0, replay_lane());
+	ASSERT_EQ(-ENOENT, selector_after_replay(self->selector, sizeof(self->selector),
+						 self->err, sizeof(self->err), -ENOENT));
 	snprintf(text, sizeof(text), "camera selector 'name:%s' (from [cameras]",
 		 VIVID_CAPTURE_NAME);
 	agent = run_agent(&env, config, NULL);
