@@ -23,6 +23,26 @@ void egate_gpio_set(struct gpio_desc *desc, bool on)
 		gpiod_set_value_cansleep(desc, on);
 }
 
+/*
+ * Called with the lane lock held, after egate_sm_init(): the door drives
+ * take what the state machine decided.  (Lines are still requested low.)
+ */
+int egate_gpio_outputs_init(struct egate_lane *lane)
+{
+	int d;
+
+	for (d = 0; d < EGATE_NDOORS; d++)
+		if (lane->door[d].present)
+			egate_gpio_set(lane->door[d].drive,
+				       lane->door[d].cmd_open);
+	return 0;
+}
+
+/* Called with the lane lock held as the lane goes: nothing yet. */
+void egate_gpio_fail_state(struct egate_lane *lane)
+{
+}
+
 static u8 egate_door_pos(struct egate_door *door)
 {
 	int open = gpiod_get_value_cansleep(door->sw_open);

@@ -107,7 +107,12 @@ static int egate_probe(struct platform_device *pdev)
 	egate_gpio_read(lane, &lane->in);
 	lane->cand = lane->in;
 	egate_sm_init(lane);
+	ret = egate_gpio_outputs_init(lane);
+	if (!ret)
+		egate_sm_start(lane);
 	mutex_unlock(&lane->lock);
+	if (ret)
+		goto put_lane;
 
 	cdev_init(&lane->cdev, &egate_fops);
 	lane->cdev.owner = THIS_MODULE;

@@ -35,11 +35,15 @@
  * @beams: broken-beam bitmap, bit 0 at the entry end
  * @emergency: emergency input active
  * @door_pos: enum egate_door_pos of each door, from its switches
+ * @read_error: a line could not be read; the GPIO layer reports such a
+ *	line in its fail-safe value (beam broken, emergency active, door
+ *	EGATE_DOOR_INVALID) and the state machine latches a fault
  */
 struct egate_inputs {
 	u32 beams;
 	bool emergency;
 	u8 door_pos[EGATE_NDOORS];
+	bool read_error;
 };
 
 /* Timers of a lane, all served by egate_lane.timer_work. */
@@ -117,6 +121,8 @@ struct egate_door {
  * @nbeams: number of beams (const)
  * @swing: beams in each swing zone (const)
  * @irq_mode: inputs are interrupt-driven, else polled (const)
+ * @fail_closed: the wiring's fail state is "closed" (doors driven closed
+ *	where their swing zone is clear on removal), else "open" (const)
  * @beam_descs: beam inputs (const after probe)
  * @emergency: emergency input (const after probe)
  * @green: green lamp, may be NULL (const after probe)
@@ -171,6 +177,7 @@ struct egate_lane {
 	u32 nbeams;
 	u32 swing;
 	bool irq_mode;
+	bool fail_closed;
 	struct gpio_descs *beam_descs;
 	struct gpio_desc *emergency;
 	struct gpio_desc *green;
@@ -251,6 +258,8 @@ void egate_boards_remove_all(void);
 /* egate_gpio.c */
 int egate_gpio_get(struct egate_lane *lane, struct device *dev,
 		   const struct egate_wiring *w);
+int egate_gpio_outputs_init(struct egate_lane *lane);
+void egate_gpio_fail_state(struct egate_lane *lane);
 int egate_gpio_start(struct egate_lane *lane);
 void egate_gpio_stop(struct egate_lane *lane);
 void egate_gpio_read(struct egate_lane *lane, struct egate_inputs *in);
@@ -258,13 +267,15 @@ void egate_gpio_set(struct gpio_desc *desc, bool on);
 
 /* egate_sm.c */
 void egate_sm_init(struct egate_lane *lane);
+void egate_sm_start(struct egate_lane *lane);
+void egate_sm_timings_changed(struct egate_lane *lane);
 void egate_sm_inputs(struct egate_lane *lane, const struct egate_inputs *in);
 void egate_sm_timer(struct egate_lane *lane);
 int egate_sm_command(struct egate_lane *lane, struct egate_reader *r,
 		     const struct egate_cmd *cmd);
 int egate_sm_command_park(struct egate_lane *lane, struct egate_reader *r,
 			  const struct egate_cmd *cmd,
-			  struct io_uring_cmd *ucmd);
+			  struct io_uring_cmd *ucmd, bool nowait);
 void egate_sm_claim(struct egate_lane *lane, struct egate_reader *r);
 void egate_sm_release(struct egate_lane *lane, struct egate_reader *r);
 void egate_sm_remove(struct egate_lane *lane);

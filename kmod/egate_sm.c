@@ -804,22 +804,28 @@ static int egate_cmd_exec(struct egate_lane *lane, const struct egate_cmd *cmd)
  * @cmd: the command record
  * @ucmd: io_uring command to complete when the authorisation @cmd starts
  *	ends (EGATE_CMD_AUTHORISE only), or NULL
+ * @nowait: do not sleep on the lane lock (io_uring's IO_URING_F_NONBLOCK):
+ *	-EAGAIN when it is contended
  *
  * @ucmd is parked in the same critical section that accepts the
  * authorisation, so no end of it can slip in between.
  *
- * Return: as egate_sm_command(); on error @ucmd was not parked.
+ * Return: as egate_sm_command(), or -EAGAIN (@nowait); on error @ucmd was
+ * not parked.
  */
 int egate_sm_command_park(struct egate_lane *lane, struct egate_reader *r,
 			  const struct egate_cmd *cmd,
-			  struct io_uring_cmd *ucmd)
+			  struct io_uring_cmd *ucmd, bool nowait)
 {
 	int ret;
 
 	ret = egate_cmd_check(cmd);
 	if (ret)
 		return ret;
-	mutex_lock(&lane->lock);
+	if (!nowait)
+		mutex_lock(&lane->lock);
+	else if (!mutex_trylock(&lane->lock))
+		return -EAGAIN;
 	if (lane->dead) {
 		ret = -ENODEV;
 		goto unlock;
@@ -853,7 +859,7 @@ unlock:
 int egate_sm_command(struct egate_lane *lane, struct egate_reader *r,
 		     const struct egate_cmd *cmd)
 {
-	return egate_sm_command_park(lane, r, cmd, NULL);
+	return egate_sm_command_park(lane, r, cmd, NULL, false);
 }
 
 /* --- controller ---------------------------------------------------------- */
@@ -899,11 +905,20 @@ void egate_sm_remove(struct egate_lane *lane)
 	egate_auth_end(lane, EGATE_OUT_REMOVED);
 }
 
-/* Called with the lane lock held, before the lane goes live. */
+/*
+ * Called with the lane lock held, before the lane goes live, with @lane->in
+ * read from the lines and no output driven yet: decides the starting phase
+ * and what each door is to be driven to (egate_gpio_outputs_init() then
+ * drives it).  A door that does not read closed is taken as driven open, so
+ * that egate_sm_start() closes it only under the swing-zone rule.
+ */
 void egate_sm_init(struct egate_lane *lane)
 {
 	int d;
 
+	for (d = 0; d < EGATE_NDOORS; d++)
+		lane->door[d].cmd_open = lane->door[d].present &&
+			lane->in.door_pos[d] != EGATE_DOOR_CLOSED;
 	lane->phase = EGATE_ST_OUT_OF_SERVICE;
 	lane->state = EGATE_ST_OUT_OF_SERVICE;
 	lane->mode = EGATE_MODE_NORMAL;
@@ -917,5 +932,20 @@ void egate_sm_init(struct egate_lane *lane)
 		if (lane->door[d].present &&
 		    lane->in.door_pos[d] == EGATE_DOOR_INVALID)
 			egate_enter_fault(lane);
+}
+
+/* Called with the lane lock held, once the outputs are initialised. */
+void egate_sm_start(struct egate_lane *lane)
+{
+	lockdep_assert_held(&lane->lock);
 	egate_settle(lane);
+}
+
+/* Called with the lane lock held after a sysfs write changed @lane->t. */
+void egate_sm_timings_changed(struct egate_lane *lane)
+{
+	lockdep_assert_held(&lane->lock);
+	if (egate_dl_armed(lane, EGATE_DL_HEARTBEAT))
+		egate_dl_set(lane, EGATE_DL_HEARTBEAT, lane->t.heartbeat_ms);
+	egate_dl_rearm(lane);
 }

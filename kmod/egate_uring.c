@@ -125,7 +125,7 @@ static int egate_uring_authorise(struct io_uring_cmd *ucmd,
 	 */
 	io_uring_cmd_mark_cancelable(ucmd, issue_flags);
 #endif
-	ret = egate_sm_command_park(r->lane, r, cmd, ucmd);
+	ret = egate_sm_command_park(r->lane, r, cmd, ucmd, false);
 	if (!ret)
 		return -EIOCBQUEUED;
 #ifdef EGATE_URING_CANCEL
