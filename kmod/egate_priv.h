@@ -99,6 +99,8 @@ struct egate_timings {
  * @zone: beams in its swing zone (const after probe)
  * @cmd_open: what is driven now (lane lock)
  * @retries: close attempts refused since the door last closed (lane lock)
+ * @stuck: missed its travel deadline or read both switches, and has not
+ *	reached where it is driven since (lane lock)
  */
 struct egate_door {
 	struct gpio_desc *drive;
@@ -108,6 +110,7 @@ struct egate_door {
 	u32 zone;
 	bool cmd_open;
 	unsigned int retries;
+	bool stuck;
 };
 
 /**
@@ -145,7 +148,13 @@ struct egate_door {
  * @alarm: latched alarm
  * @obstructed: a door has exceeded its close retries
  * @emergency_latched: emergency seen and not reset
- * @hb_lost: controller missed a heartbeat; reset needed
+ * @hb_lost: controller missed a heartbeat; reset needed (survives the
+ *	controller closing the device)
+ * @fault: a fault (read error, jammed door, impossible switches) latched
+ *	and not reset; raised during an emergency it is only reported
+ * @officer: the LOCK or HOLD_OPEN in force is an officer's (a command
+ *	with no controlling file, e.g. generic netlink): only an officer
+ *	lifts it
  * @dir: direction of the current authorisation
  * @auth_active: an authorisation was accepted and has not ended
  * @tag: tag of the current authorisation (0 when none)
@@ -202,6 +211,8 @@ struct egate_lane {
 	bool obstructed;
 	bool emergency_latched;
 	bool hb_lost;
+	bool fault;
+	bool officer;
 	u32 dir;
 	bool auth_active;
 	u64 tag;

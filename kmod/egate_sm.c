@@ -4,9 +4,25 @@
  *
  * Every entry point (inputs, timers, commands, controller claim/release)
  * takes the lane lock, updates the logical phase, then egate_settle()
- * drives the doors under the swing-zone rule, the lamps and the buzzer, and
- * reports the visible state.  Nothing here trusts userspace: the doors are
- * only ever driven closed here, and only with their swing zone clear.
+ * drives the doors, the lamps and the buzzer, and reports the visible
+ * state.  Nothing here trusts userspace.  The lane's contract
+ * (Documentation/egate-lane.md, "Safety invariants") is kept in few places:
+ *
+ * 1. Emergency: egate_desire() wants every door open while the input is
+ *    active or its latch is set, before looking at anything else, and
+ *    egate_sm_inputs() enters the emergency phase whenever the input is
+ *    active, not only on its edge.  Faults during it only latch.
+ * 2. Interlock: egate_door_apply() never drives a mantrap door open unless
+ *    the other one reads closed (emergency and an officer's hold-open
+ *    excepted); egate_let_out() chooses the way out of an occupied lane.
+ * 3. Swing zone: egate_door_apply() never drives a door closed while a
+ *    beam of its zone reads broken; the GPIO layer reports lines it cannot
+ *    read as broken, and a read error latches a fault.
+ * 4. One traveller: egate_cmd_authorise() needs an idle, empty lane.
+ * 5. Latches (@alarm, LOCKED, @hb_lost, @fault, @officer) are only cleared
+ *    by egate_cmd_reset(); losing the controller never clears them.
+ * 6. Dead-man: egate_lose_control() ends everything the controller
+ *    started, its hold-open included.
  */
 #include <linux/bitops.h>
 #include <linux/bitrev.h>
@@ -179,6 +195,14 @@ static bool egate_doors_closed(struct egate_lane *lane)
 	       egate_door_closed(lane, EGATE_DOOR_EXIT);
 }
 
+/* A door that will not close: jammed, impossible switches, obstructed. */
+static bool egate_door_failed(struct egate_lane *lane, int d)
+{
+	return lane->door[d].present &&
+	       (lane->door[d].stuck ||
+		lane->door[d].retries > lane->t.obstruct_retries);
+}
+
 /* --- phases -------------------------------------------------------------- */
 
 /* Where a lane rests when nothing is going on. */
@@ -187,6 +211,19 @@ static u32 egate_rest_phase(struct egate_lane *lane)
 	if (lane->ctl && !lane->hb_lost && lane->mode == EGATE_MODE_NORMAL)
 		return EGATE_ST_IDLE;
 	return EGATE_ST_OUT_OF_SERVICE;
+}
+
+/* Every door open: the input is active now, or its latch is not reset. */
+static bool egate_emergency(struct egate_lane *lane)
+{
+	return lane->in.emergency || lane->phase == EGATE_ST_EMERGENCY;
+}
+
+/* The interlock yields to the emergency and to an officer's hold-open. */
+static bool egate_interlock_exempt(struct egate_lane *lane)
+{
+	return egate_emergency(lane) ||
+	       (lane->phase == EGATE_ST_HOLD_OPEN && lane->officer);
 }
 
 static bool egate_in_passage(struct egate_lane *lane)
@@ -241,23 +278,57 @@ static void egate_raise_alarm(struct egate_lane *lane, u32 alarm)
 	lane->phase = EGATE_ST_ALARM;
 }
 
+/*
+ * A fault is latched and reported once until RESET.  During an emergency
+ * it changes nothing else: the doors stay open (invariant 1), and the lane
+ * shows the emergency until RESET, which re-checks the doors.  An alarm
+ * already latched stays the one reported.
+ */
 static void egate_enter_fault(struct egate_lane *lane)
 {
-	if (lane->phase == EGATE_ST_FAULT)
+	if (lane->fault)
 		return;
+	lane->fault = true;
 	lane->cnt[EGATE_CNT_ALARM_BASE + EGATE_ALARM_FAULT]++;
 	egate_emit(lane, EGATE_EV_ALARM, EGATE_ALARM_FAULT);
+	if (egate_emergency(lane))
+		return;
 	egate_auth_end(lane, EGATE_OUT_FAULT);
-	lane->alarm = EGATE_ALARM_FAULT;
+	if (lane->alarm == EGATE_ALARM_NONE)
+		lane->alarm = EGATE_ALARM_FAULT;
 	lane->phase = EGATE_ST_FAULT;
 }
 
-/* Control lost (file closed, heartbeat missed): out of service, safely. */
+static void egate_enter_emergency(struct egate_lane *lane)
+{
+	lane->cnt[EGATE_CNT_ALARM_BASE + EGATE_ALARM_EMERGENCY]++;
+	egate_auth_end(lane, EGATE_OUT_EMERGENCY);
+	lane->emergency_latched = true;
+	lane->alarm = EGATE_ALARM_EMERGENCY;
+	lane->phase = EGATE_ST_EMERGENCY;
+}
+
+/*
+ * Control lost (file closed, heartbeat missed): what the controller
+ * started ends (an authorisation, its hold-open) and the lane goes out of
+ * service.  Latched phases (emergency, fault, alarm, lock) and an
+ * officer's hold-open are not the controller's to end.
+ */
 static void egate_lose_control(struct egate_lane *lane)
 {
-	if (lane->phase == EGATE_ST_EMERGENCY || lane->phase == EGATE_ST_FAULT ||
-	    lane->phase == EGATE_ST_HOLD_OPEN)
+	switch (lane->phase) {
+	case EGATE_ST_EMERGENCY:
+	case EGATE_ST_FAULT:
+	case EGATE_ST_ALARM:
+	case EGATE_ST_LOCKED:
 		return;
+	case EGATE_ST_HOLD_OPEN:
+		if (lane->officer)
+			return;
+		break;
+	default:
+		break;
+	}
 	egate_auth_end(lane, EGATE_OUT_OUT_OF_SERVICE);
 	lane->phase = EGATE_ST_OUT_OF_SERVICE;
 }
@@ -274,18 +345,46 @@ static void egate_passage_done(struct egate_lane *lane)
 
 /* --- doors, lamps, buzzer ------------------------------------------------ */
 
+/*
+ * Nobody trapped in a mantrap that is not running a passage.  The near
+ * door is the one the occupant came in by (the entry, unless they walked
+ * in reverse: @dir).  An occupant who raised an alarm goes back out of the
+ * near door; anyone else (a traveller whose lane went out of service,
+ * locked or faulty) goes on out of the far door.  Either way the interlock
+ * opens that door only once the other reads closed, so going on means the
+ * near door closes first; a near door that cannot close (jammed or
+ * obstructed: the fault or obstruction alarm is raised) or a far door
+ * that cannot move sends the occupant back.
+ */
+static void egate_let_out(struct egate_lane *lane, bool want[EGATE_NDOORS])
+{
+	int near = egate_near_door(lane), far = egate_far_door(lane);
+	bool back;
+
+	if (lane->topology != EGATE_TOPO_MANTRAP || !lane->in.beams)
+		return;
+	back = lane->phase == EGATE_ST_ALARM ||
+	       (lane->alarm != EGATE_ALARM_NONE &&
+		lane->alarm != EGATE_ALARM_FAULT) ||
+	       egate_door_failed(lane, near) || lane->door[far].stuck;
+	want[back ? near : far] = true;
+}
+
 /* Which doors the phase wants open. */
 static void egate_desire(struct egate_lane *lane, bool want[EGATE_NDOORS])
 {
-	bool occupied = lane->in.beams != 0;
 	bool mantrap = lane->topology == EGATE_TOPO_MANTRAP;
 	int near = egate_near_door(lane), far = egate_far_door(lane);
 
+	if (egate_emergency(lane)) {
+		want[EGATE_DOOR_ENTRY] = true;
+		want[EGATE_DOOR_EXIT] = true;
+		return;
+	}
 	want[EGATE_DOOR_ENTRY] = false;
 	want[EGATE_DOOR_EXIT] = false;
 
 	switch (lane->phase) {
-	case EGATE_ST_EMERGENCY:
 	case EGATE_ST_HOLD_OPEN:
 		want[EGATE_DOOR_ENTRY] = true;
 		want[EGATE_DOOR_EXIT] = true;
@@ -305,16 +404,10 @@ static void egate_desire(struct egate_lane *lane, bool want[EGATE_NDOORS])
 		want[far] = true;
 		break;
 	case EGATE_ST_ALARM:
-		/* Nobody trapped: send an occupant back the way they came. */
-		if (mantrap && occupied)
-			want[EGATE_DOOR_ENTRY] = true;
-		break;
 	case EGATE_ST_OUT_OF_SERVICE:
 	case EGATE_ST_FAULT:
 	case EGATE_ST_LOCKED:
-		/* Nobody trapped: let an occupant out toward the exit. */
-		if (mantrap && occupied)
-			want[EGATE_DOOR_EXIT] = true;
+		egate_let_out(lane, want);
 		break;
 	default:
 		break;
@@ -353,6 +446,23 @@ static void egate_door_drive(struct egate_lane *lane, int d, bool open)
 		egate_dl_set(lane, EGATE_DL_TRAVEL0 + d, lane->t.door_travel_ms);
 }
 
+/*
+ * Mantrap interlock: a closed door is driven open only while the other
+ * reads closed.  A door already open stays so (it closes when the phase
+ * no longer wants it), and the anti-pinch reversal below re-opens a
+ * closing door whatever the other does: opening onto a person beats
+ * closing on them.  Outside an exemption two doors never move at once, so
+ * that reversal only meets an open far door while both close after one.
+ */
+static bool egate_interlock_allows(struct egate_lane *lane, int d)
+{
+	if (lane->topology != EGATE_TOPO_MANTRAP || lane->door[d].cmd_open ||
+	    egate_interlock_exempt(lane))
+		return true;
+	return egate_door_closed(lane, d == EGATE_DOOR_ENTRY ?
+				 EGATE_DOOR_EXIT : EGATE_DOOR_ENTRY);
+}
+
 static void egate_door_apply(struct egate_lane *lane, int d, bool want_open)
 {
 	struct egate_door *door = &lane->door[d];
@@ -360,6 +470,8 @@ static void egate_door_apply(struct egate_lane *lane, int d, bool want_open)
 
 	if (!door->present)
 		return;
+	if (want_open && !egate_interlock_allows(lane, d))
+		want_open = false;
 	if (want_open) {
 		door->retries = 0;
 		egate_dl_clear(lane, EGATE_DL_RETRY0 + d);
@@ -426,8 +538,11 @@ static void egate_progress(struct egate_lane *lane)
 	    egate_door_closed(lane, egate_near_door(lane)) &&
 	    egate_blobs(lane->in.beams) == 1)
 		lane->phase = EGATE_ST_EXITING;
-	if (lane->phase == EGATE_ST_CLOSING && egate_doors_closed(lane))
+	if (lane->phase == EGATE_ST_CLOSING && egate_doors_closed(lane)) {
+		/* The last passage is over: its direction no longer counts. */
+		lane->dir = EGATE_DIR_FORWARD;
 		lane->phase = egate_rest_phase(lane);
+	}
 }
 
 /* Bring outputs in line with the phase and report the visible state. */
@@ -487,9 +602,13 @@ static void egate_beams_changed(struct egate_lane *lane, u32 old, u32 now)
 	case EGATE_ST_IDLE:
 		if (!fresh)
 			break;
-		egate_raise_alarm(lane, (fresh & egate_far_bit(lane)) &&
-				  !(now & BIT(0)) ? EGATE_ALARM_WRONG_WAY :
-				  EGATE_ALARM_INTRUSION);
+		/* From the exit end: wrong way, and the way back is the exit. */
+		if ((fresh & egate_far_bit(lane)) && !(now & BIT(0))) {
+			lane->dir = EGATE_DIR_REVERSE;
+			egate_raise_alarm(lane, EGATE_ALARM_WRONG_WAY);
+		} else {
+			egate_raise_alarm(lane, EGATE_ALARM_INTRUSION);
+		}
 		break;
 	case EGATE_ST_AUTHORISED:
 		if (!lfresh)
@@ -527,7 +646,8 @@ static void egate_beams_changed(struct egate_lane *lane, u32 old, u32 now)
 	case EGATE_ST_CLOSING:
 		if (!fresh)
 			break;
-		if ((fresh & BIT(0)) &&
+		/* Behind the last traveller, in their direction: tailgating. */
+		if ((lfresh & BIT(0)) && lane->done_at &&
 		    time_before(jiffies, lane->done_at +
 				msecs_to_jiffies(lane->t.tailgate_gap_ms)))
 			egate_raise_alarm(lane, EGATE_ALARM_TAILGATING);
@@ -549,10 +669,12 @@ static void egate_door_changed(struct egate_lane *lane, int d, u8 old, u8 now)
 
 	egate_emit(lane, EGATE_EV_DOOR, EGATE_DOOR_ARG(d, now));
 	if (now == EGATE_DOOR_INVALID) {
+		door->stuck = true;
 		egate_enter_fault(lane);
 		return;
 	}
 	if (now == target) {
+		door->stuck = false;
 		egate_dl_clear(lane, EGATE_DL_TRAVEL0 + d);
 		if (now == EGATE_DOOR_CLOSED)
 			door->retries = 0;
@@ -561,18 +683,6 @@ static void egate_door_changed(struct egate_lane *lane, int d, u8 old, u8 now)
 	/* A closed door that opens without being driven was forced. */
 	if (!door->cmd_open && !travelling && old == EGATE_DOOR_CLOSED)
 		egate_raise_alarm(lane, EGATE_ALARM_FORCED_DOOR);
-}
-
-static void egate_emergency_changed(struct egate_lane *lane, bool active)
-{
-	egate_emit(lane, EGATE_EV_EMERGENCY, active);
-	if (!active)
-		return;
-	lane->cnt[EGATE_CNT_ALARM_BASE + EGATE_ALARM_EMERGENCY]++;
-	egate_auth_end(lane, EGATE_OUT_EMERGENCY);
-	lane->emergency_latched = true;
-	lane->alarm = EGATE_ALARM_EMERGENCY;
-	lane->phase = EGATE_ST_EMERGENCY;
 }
 
 /* Called with the lane lock held, in IRQ-thread or poll-work context. */
@@ -587,7 +697,13 @@ void egate_sm_inputs(struct egate_lane *lane, const struct egate_inputs *in)
 	lane->in = *in;
 
 	if (in->emergency != old.emergency)
-		egate_emergency_changed(lane, in->emergency);
+		egate_emit(lane, EGATE_EV_EMERGENCY, in->emergency);
+	/* On every sample, not on the edge: nothing may have left it. */
+	if (in->emergency && lane->phase != EGATE_ST_EMERGENCY)
+		egate_enter_emergency(lane);
+	/* What could not be read is reported broken/active/invalid. */
+	if (in->read_error)
+		egate_enter_fault(lane);
 	for (d = 0; d < EGATE_NDOORS; d++)
 		if (lane->door[d].present && in->door_pos[d] != old.door_pos[d])
 			egate_door_changed(lane, d, old.door_pos[d],
@@ -629,8 +745,10 @@ static void egate_deadline(struct egate_lane *lane, int which)
 		/* Jammed: the door never reached where it was driven. */
 		d = which - EGATE_DL_TRAVEL0;
 		if (lane->in.door_pos[d] != (lane->door[d].cmd_open ?
-					      EGATE_DOOR_OPEN : EGATE_DOOR_CLOSED))
+					      EGATE_DOOR_OPEN : EGATE_DOOR_CLOSED)) {
+			lane->door[d].stuck = true;
 			egate_enter_fault(lane);
+		}
 		break;
 	case EGATE_DL_BUZZER:
 		lane->buzz_on = !lane->buzz_on;
@@ -663,10 +781,11 @@ unlock:
 
 /* --- commands ------------------------------------------------------------ */
 
+/* Only an idle lane in service with every beam clear: one traveller. */
 static int egate_cmd_authorise(struct egate_lane *lane,
 			       const struct egate_cmd *cmd)
 {
-	if (lane->phase != EGATE_ST_IDLE || lane->obstructed)
+	if (lane->phase != EGATE_ST_IDLE || lane->obstructed || lane->in.beams)
 		return -EBUSY;
 	lane->dir = cmd->arg;
 	lane->tag = cmd->tag;
@@ -680,10 +799,19 @@ static int egate_cmd_authorise(struct egate_lane *lane,
 	return 0;
 }
 
-static int egate_cmd_reset(struct egate_lane *lane)
+/*
+ * Clears every latch, with the lane clear and the emergency input off;
+ * an officer's lock or hold-open only for an officer.  A door that is
+ * still not where it is driven gets a new travel deadline, so a door
+ * still jammed faults again instead of leaving the lane closing for ever.
+ */
+static int egate_cmd_reset(struct egate_lane *lane, bool officer)
 {
+	struct egate_door *door;
 	int d;
 
+	if (lane->officer && !officer)
+		return -EPERM;
 	if (lane->in.emergency || lane->in.beams)
 		return -EBUSY;
 	for (d = 0; d < EGATE_NDOORS; d++)
@@ -692,11 +820,21 @@ static int egate_cmd_reset(struct egate_lane *lane)
 			return -EBUSY;
 	lane->emergency_latched = false;
 	lane->hb_lost = false;
+	lane->fault = false;
+	lane->officer = false;
 	lane->alarm = EGATE_ALARM_NONE;
 	egate_emit(lane, EGATE_EV_RESET, lane->phase);
 	egate_auth_end(lane, EGATE_OUT_RESET);
-	for (d = 0; d < EGATE_NDOORS; d++)
-		egate_dl_clear(lane, EGATE_DL_TRAVEL0 + d);
+	for (d = 0; d < EGATE_NDOORS; d++) {
+		door = &lane->door[d];
+		door->stuck = false;
+		if (door->present && lane->in.door_pos[d] !=
+		    (door->cmd_open ? EGATE_DOOR_OPEN : EGATE_DOOR_CLOSED))
+			egate_dl_set(lane, EGATE_DL_TRAVEL0 + d,
+				     lane->t.door_travel_ms);
+		else
+			egate_dl_clear(lane, EGATE_DL_TRAVEL0 + d);
+	}
 	lane->phase = EGATE_ST_CLOSING;
 	if (lane->ctl)
 		egate_dl_set(lane, EGATE_DL_HEARTBEAT, lane->t.heartbeat_ms);
@@ -754,36 +892,68 @@ static int egate_cmd_check(const struct egate_cmd *cmd)
 	}
 }
 
-static int egate_cmd_exec(struct egate_lane *lane, const struct egate_cmd *cmd)
+/* A passage under way is not the controller's to cancel: the lane ends it. */
+static int egate_cmd_deny(struct egate_lane *lane)
+{
+	if (lane->phase == EGATE_ST_PASSAGE || lane->phase == EGATE_ST_EXITING)
+		return -EBUSY;
+	lane->cnt[EGATE_CNT_DENIED]++;
+	egate_emit(lane, EGATE_EV_DENIED, 0);
+	if (lane->phase == EGATE_ST_AUTHORISED) {
+		egate_auth_end(lane, EGATE_OUT_DENIED);
+		lane->phase = EGATE_ST_CLOSING;
+	}
+	return 0;
+}
+
+/* An officer's hold-open is the officer's to end; a lock is anyone's. */
+static int egate_cmd_lock(struct egate_lane *lane, bool officer)
+{
+	if (egate_emergency(lane) || lane->phase == EGATE_ST_FAULT)
+		return -EBUSY;
+	if (!officer && lane->officer && lane->phase == EGATE_ST_HOLD_OPEN)
+		return -EPERM;
+	egate_auth_end(lane, EGATE_OUT_LOCKED);
+	lane->phase = EGATE_ST_LOCKED;
+	lane->officer |= officer;
+	return 0;
+}
+
+/*
+ * Not over a passage, an alarm, an emergency or a fault.  The controller's
+ * hold-open is under its dead-man (egate_lose_control()), so it is refused
+ * while the heartbeat-lost latch is set, and it cannot override an
+ * officer's lock or hold-open.
+ */
+static int egate_cmd_hold_open(struct egate_lane *lane, bool officer)
+{
+	if (lane->phase != EGATE_ST_IDLE &&
+	    lane->phase != EGATE_ST_OUT_OF_SERVICE &&
+	    lane->phase != EGATE_ST_CLOSING &&
+	    lane->phase != EGATE_ST_LOCKED &&
+	    lane->phase != EGATE_ST_HOLD_OPEN)
+		return -EBUSY;
+	if (!officer && lane->officer)
+		return -EPERM;
+	if (!officer && lane->hb_lost)
+		return -EBUSY;
+	lane->phase = EGATE_ST_HOLD_OPEN;
+	lane->officer = officer;
+	return 0;
+}
+
+static int egate_cmd_exec(struct egate_lane *lane, const struct egate_cmd *cmd,
+			  bool officer)
 {
 	switch (cmd->op) {
 	case EGATE_CMD_AUTHORISE:
 		return egate_cmd_authorise(lane, cmd);
 	case EGATE_CMD_DENY:
-		lane->cnt[EGATE_CNT_DENIED]++;
-		egate_emit(lane, EGATE_EV_DENIED, 0);
-		if (lane->phase == EGATE_ST_AUTHORISED) {
-			egate_auth_end(lane, EGATE_OUT_DENIED);
-			lane->phase = EGATE_ST_CLOSING;
-		}
-		return 0;
+		return egate_cmd_deny(lane);
 	case EGATE_CMD_LOCK:
-		if (lane->phase == EGATE_ST_EMERGENCY ||
-		    lane->phase == EGATE_ST_FAULT)
-			return -EBUSY;
-		egate_auth_end(lane, EGATE_OUT_LOCKED);
-		lane->phase = EGATE_ST_LOCKED;
-		return 0;
+		return egate_cmd_lock(lane, officer);
 	case EGATE_CMD_HOLD_OPEN:
-		/* Not over a passage, an alarm, an emergency or a fault. */
-		if (lane->phase != EGATE_ST_IDLE &&
-		    lane->phase != EGATE_ST_OUT_OF_SERVICE &&
-		    lane->phase != EGATE_ST_CLOSING &&
-		    lane->phase != EGATE_ST_LOCKED &&
-		    lane->phase != EGATE_ST_HOLD_OPEN)
-			return -EBUSY;
-		lane->phase = EGATE_ST_HOLD_OPEN;
-		return 0;
+		return egate_cmd_hold_open(lane, officer);
 	case EGATE_CMD_SET_MODE:
 		return egate_cmd_set_mode(lane, cmd->arg);
 	case EGATE_CMD_HEARTBEAT:
@@ -792,7 +962,7 @@ static int egate_cmd_exec(struct egate_lane *lane, const struct egate_cmd *cmd)
 				     lane->t.heartbeat_ms);
 		return 0;
 	case EGATE_CMD_RESET:
-		return egate_cmd_reset(lane);
+		return egate_cmd_reset(lane, officer);
 	}
 	return -EOPNOTSUPP;
 }
@@ -834,7 +1004,7 @@ int egate_sm_command_park(struct egate_lane *lane, struct egate_reader *r,
 		ret = -EPERM;
 		goto unlock;
 	}
-	ret = egate_cmd_exec(lane, cmd);
+	ret = egate_cmd_exec(lane, cmd, !r);
 	if (!ret && ucmd && cmd->op == EGATE_CMD_AUTHORISE)
 		lane->auth_ucmd = ucmd;
 	egate_settle(lane);
@@ -853,8 +1023,9 @@ unlock:
  *
  * Return: 0, or -EINVAL/-EOPNOTSUPP for a malformed record (checked
  * first), -ENODEV for a removed lane, -EPERM when @r does not hold
- * control, -EBUSY when the lane's state refuses the command.  A refused
- * command changes nothing.
+ * control or the command would override an officer's LOCK or HOLD_OPEN,
+ * -EBUSY when the lane's state refuses the command.  A refused command
+ * changes nothing.
  */
 int egate_sm_command(struct egate_lane *lane, struct egate_reader *r,
 		     const struct egate_cmd *cmd)
@@ -872,7 +1043,6 @@ void egate_sm_claim(struct egate_lane *lane, struct egate_reader *r)
 		return;
 	lane->ctl = r;
 	lane->ctl_pid = get_pid(task_tgid(current));
-	lane->hb_lost = false;
 	egate_emit(lane, EGATE_EV_CONTROLLER, 1);
 	egate_dl_set(lane, EGATE_DL_HEARTBEAT, lane->t.heartbeat_ms);
 	if (lane->phase == EGATE_ST_OUT_OF_SERVICE)
@@ -889,7 +1059,6 @@ void egate_sm_release(struct egate_lane *lane, struct egate_reader *r)
 	lane->ctl = NULL;
 	put_pid(lane->ctl_pid);
 	lane->ctl_pid = NULL;
-	lane->hb_lost = false;
 	egate_dl_clear(lane, EGATE_DL_HEARTBEAT);
 	if (lane->dead)
 		return;
@@ -923,15 +1092,16 @@ void egate_sm_init(struct egate_lane *lane)
 	lane->state = EGATE_ST_OUT_OF_SERVICE;
 	lane->mode = EGATE_MODE_NORMAL;
 	/* An emergency present at start-up is an emergency. */
-	if (lane->in.emergency) {
-		lane->emergency_latched = true;
-		lane->alarm = EGATE_ALARM_EMERGENCY;
-		lane->phase = EGATE_ST_EMERGENCY;
-	}
+	if (lane->in.emergency)
+		egate_enter_emergency(lane);
 	for (d = 0; d < EGATE_NDOORS; d++)
 		if (lane->door[d].present &&
-		    lane->in.door_pos[d] == EGATE_DOOR_INVALID)
+		    lane->in.door_pos[d] == EGATE_DOOR_INVALID) {
+			lane->door[d].stuck = true;
 			egate_enter_fault(lane);
+		}
+	if (lane->in.read_error)
+		egate_enter_fault(lane);
 }
 
 /* Called with the lane lock held, once the outputs are initialised. */
