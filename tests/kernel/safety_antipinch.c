@@ -19,18 +19,15 @@ FIXTURE(pinch) {
 
 FIXTURE_SETUP(pinch)
 {
-	ASSERT_EQ(0, eg_load("", "topology=single nbeams=8"));
-	ASSERT_EQ(0, eg_sysfs_write("timings/door_travel_ms", "600"));
-	self->ctl = eg_open_ctl();
+	static const char *const t[] = { "door_travel_ms", "600", NULL };
+
+	self->ctl = eg_lane_up("topology=single nbeams=8", t);
 	ASSERT_LE(0, self->ctl);
-	ASSERT_EQ(0, eg_expect_state(self->ctl, 0, EGATE_ST_IDLE, 2000));
 }
 
 FIXTURE_TEARDOWN(pinch)
 {
-	if (self->ctl >= 0)
-		close(self->ctl);
-	eg_unload();
+	eg_lane_down(&self->ctl);
 }
 
 TEST_F(pinch, unreadable_beams_are_broken)

@@ -40,9 +40,7 @@ FIXTURE_SETUP(auth)
 
 FIXTURE_TEARDOWN(auth)
 {
-	if (self->ctl >= 0)
-		close(self->ctl);
-	eg_unload();
+	eg_lane_down(&self->ctl);
 }
 
 static void take_lane(struct __test_metadata *_metadata, int *ctl)

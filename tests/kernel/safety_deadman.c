@@ -32,10 +32,8 @@ FIXTURE_SETUP(deadman)
 
 FIXTURE_TEARDOWN(deadman)
 {
-	if (self->ctl >= 0)
-		close(self->ctl);
 	close(self->ro);
-	eg_unload();
+	eg_lane_down(&self->ctl);
 }
 
 static void hold_open(struct __test_metadata *_metadata, int ctl, int ro)

@@ -38,19 +38,16 @@ FIXTURE_VARIANT_ADD(emerg, mantrap) {
 
 FIXTURE_SETUP(emerg)
 {
+	static const char *const t[] = { "door_travel_ms", "600", NULL };
+
 	self->mantrap = variant->mantrap;
-	ASSERT_EQ(0, eg_load("", variant->sim));
-	ASSERT_EQ(0, eg_sysfs_write("timings/door_travel_ms", "600"));
-	self->ctl = eg_open_ctl();
+	self->ctl = eg_lane_up(variant->sim, t);
 	ASSERT_LE(0, self->ctl);
-	ASSERT_EQ(0, eg_expect_state(self->ctl, 0, EGATE_ST_IDLE, 2000));
 }
 
 FIXTURE_TEARDOWN(emerg)
 {
-	if (self->ctl >= 0)
-		close(self->ctl);
-	eg_unload();
+	eg_lane_down(&self->ctl);
 }
 
 static int all_open(int fd, int mantrap, int ms)

@@ -21,18 +21,15 @@ FIXTURE(interlock) {
 
 FIXTURE_SETUP(interlock)
 {
-	ASSERT_EQ(0, eg_load("", "topology=mantrap nbeams=8"));
-	ASSERT_EQ(0, eg_sysfs_write("timings/door_travel_ms", "800"));
-	self->ctl = eg_open_ctl();
+	static const char *const t[] = { "door_travel_ms", "800", NULL };
+
+	self->ctl = eg_lane_up("topology=mantrap nbeams=8", t);
 	ASSERT_LE(0, self->ctl);
-	ASSERT_EQ(0, eg_expect_state(self->ctl, 0, EGATE_ST_IDLE, 2000));
 }
 
 FIXTURE_TEARDOWN(interlock)
 {
-	if (self->ctl >= 0)
-		close(self->ctl);
-	eg_unload();
+	eg_lane_down(&self->ctl);
 }
 
 /* Someone climbs in mid-lane: the alarm sends them back out the entry. */

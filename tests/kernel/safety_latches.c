@@ -33,17 +33,13 @@ FIXTURE_VARIANT_ADD(latch, mantrap) {
 
 FIXTURE_SETUP(latch)
 {
-	ASSERT_EQ(0, eg_load("", variant->sim));
-	self->ctl = eg_open_ctl();
+	self->ctl = eg_lane_up(variant->sim, NULL);
 	ASSERT_LE(0, self->ctl);
-	ASSERT_EQ(0, eg_expect_state(self->ctl, 0, EGATE_ST_IDLE, 2000));
 }
 
 FIXTURE_TEARDOWN(latch)
 {
-	if (self->ctl >= 0)
-		close(self->ctl);
-	eg_unload();
+	eg_lane_down(&self->ctl);
 }
 
 /* Close the controller, reopen it, and read what the lane says. */

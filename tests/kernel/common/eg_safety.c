@@ -3,11 +3,46 @@
  * Helpers for the safety-invariant regression tests; see eg_safety.h.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "eg_genl.h"
 #include "eg_safety.h"
 #include "egate_test.h"
 #include "uapi/linux/egate_netlink.h"
+
+int eg_lane_up(const char *sim, const char *const *timings)
+{
+	char attr[64];
+	int fd, ret;
+
+	ret = eg_load("", sim);
+	if (ret)
+		return ret;
+	for (; timings && timings[0]; timings += 2) {
+		snprintf(attr, sizeof(attr), "timings/%s", timings[0]);
+		ret = eg_sysfs_write(attr, timings[1]);
+		if (ret)
+			return ret;
+	}
+	fd = eg_open_ctl();
+	if (fd < 0)
+		return fd;
+	ret = eg_expect_state(fd, 0, EGATE_ST_IDLE, 2000);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+void eg_lane_down(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	eg_unload();
+}
 
 int eg_officer(uint32_t action)
 {

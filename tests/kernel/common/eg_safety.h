@@ -9,6 +9,15 @@
 
 #include <stdint.h>
 
+/*
+ * Load egate and egate_sim (@sim: its parameters), write @timings (pairs
+ * of timing name and value, NULL-terminated) and take control of the lane
+ * in service.  Return: the controlling file, or -errno.
+ */
+int eg_lane_up(const char *sim, const char *const *timings);
+/* Close *@fd if open and unload the modules. */
+void eg_lane_down(int *fd);
+
 /* An officer's action (EGATE_NL_ACTION_*) on egate0: 0 or -errno. */
 int eg_officer(uint32_t action);
 
