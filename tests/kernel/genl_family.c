@@ -4,7 +4,9 @@
  * officer commands (open once, hold open, lock, reset) with operator and
  * reason, the events multicast group; permissions (an unprivileged user
  * reads and listens but cannot command); strict validation of malformed,
- * unknown, output-only and oversized attributes.
+ * unknown, output-only and oversized attributes; operator ids and
+ * reasons that could forge kernel log lines refused, and what reaches the
+ * log escaped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -274,6 +276,93 @@ TEST_F(genl, strict_validation)
 	/* The lane is still there and answering. */
 	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_GET_LANE, NLM_F_DUMP);
 	EXPECT_EQ(1, eg_genl_call(&self->g, &m, reply, 4));
+}
+
+/* The lane is idle and raised no event since @seq (nothing was carried out). */
+static int lane_untouched(int ctl, uint64_t seq)
+{
+	struct egate_status st;
+
+	return !eg_status(ctl, &st) && st.state == EGATE_ST_IDLE &&
+	       st.last_seq == seq;
+}
+
+TEST_F(genl, text_with_control_characters_refused)
+{
+	static const char *const bad[] = {
+		"drill\negate egate0: officer chief: action 4: all clear",
+		"\x1b[2J\x1b[Hscreen wiped",
+		"tab\there",
+		"carriage\rreturn",
+		"del\x7f",
+	};
+	struct egate_status st;
+	uint64_t seq;
+	size_t i;
+
+	ASSERT_EQ(0, eg_status(self->ctl, &st));
+	seq = st.last_seq;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-EINVAL, officer(&self->g, 0, EGATE_NL_ACTION_LOCK,
+					   "officer7", bad[i])) TH_LOG("reason %zu", i);
+		EXPECT_STREQ("control character in string", self->g.errmsg);
+		EXPECT_EQ(-EINVAL, officer(&self->g, 0, EGATE_NL_ACTION_LOCK,
+					   bad[i], "drill")) TH_LOG("operator %zu", i);
+	}
+	/* Bytes hidden after the NUL, within the attribute. */
+	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_OFFICER, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_LANE, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_ACTION, EGATE_NL_ACTION_LOCK);
+	eg_genl_put_str(&m, EGATE_NL_ATTR_OPERATOR, "officer7");
+	eg_genl_put(&m, EGATE_NL_ATTR_REASON, "ok\0\n\x1b[2J", 8);
+	EXPECT_EQ(-EINVAL, eg_genl_call(&self->g, &m, NULL, 0));
+	EXPECT_STREQ("bytes after the string's NUL", self->g.errmsg);
+	EXPECT_TRUE(lane_untouched(self->ctl, seq));
+
+	/* Ordinary text, punctuation and UTF-8 included, is carried out. */
+	EXPECT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_LOCK, "o.m\xc3\xbcller-7",
+			     "bag left in lane 3 (see CCTV); \"urgent\"!"));
+	ASSERT_EQ(0, eg_expect_state(self->ctl, 0, EGATE_ST_LOCKED, 2000));
+	EXPECT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_RESET, "officer7", "cleared"));
+	ASSERT_EQ(0, eg_expect_state(self->ctl, eg_mark(), EGATE_ST_IDLE, 5000));
+}
+
+/*
+ * What is accepted but not printable (a C1 byte, 0x9b, a CSI on some
+ * terminals) reaches the kernel log escaped by the driver.  /dev/kmsg
+ * shows a raw 0x9b as "\x9b" and a backslash as "\x5c", so the driver's
+ * escape shows as "\x5c" followed by its digits.
+ */
+TEST_F(genl, log_line_escaped)
+{
+	char rec[2048], *hit = NULL;
+	int kmsg, i;
+	ssize_t n;
+
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg < 0)
+		SKIP(return, "no /dev/kmsg");
+	ASSERT_LE(0, lseek(kmsg, 0, SEEK_END));
+	ASSERT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_LOCK, "officer7",
+			     "kmsg-marker-51 \x9b" "31m"));
+	for (i = 0; i < 200 && !hit; i++) {
+		n = read(kmsg, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EAGAIN) {
+			eg_sleep_ms(10);
+			continue;
+		}
+		if (n < 0 && errno == EPIPE)
+			continue;
+		ASSERT_LT(0, n);
+		rec[n] = '\0';
+		hit = strstr(rec, "kmsg-marker-51 ");
+	}
+	ASSERT_NE(NULL, hit);
+	TH_LOG("logged: %s", hit);
+	EXPECT_EQ(0, strncmp(hit, "kmsg-marker-51 \\x5c", 19));
+	EXPECT_EQ(NULL, strstr(hit, "\\x9b"));
+	close(kmsg);
+	EXPECT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_RESET, "officer7", "done"));
 }
 
 TEST_HARNESS_MAIN
