@@ -16,6 +16,7 @@
  */
 #include <linux/capability.h>
 #include <linux/device.h>
+#include <linux/pid.h>
 #include <net/genetlink.h>
 #include <uapi/linux/egate_netlink.h>
 
@@ -60,7 +61,7 @@ static const u8 egate_nl_counters[EGATE_NL_CNT_MAX + 1] = {
  * @beams: broken beams
  * @doors: door summary
  * @flags: EGATE_STATUS_* bits
- * @ctl_pid: controller's pid in the initial namespace, or 0
+ * @ctl_pid: controller's pid in the caller's pid namespace, or 0
  * @seq: last event sequence number
  * @cnt: counters
  */
@@ -116,7 +117,13 @@ static int egate_nl_snapshot(struct egate_lane *lane, struct egate_nl_snap *s)
 		s->flags |= EGATE_STATUS_EMERGENCY_IN;
 	if (lane->hb_lost)
 		s->flags |= EGATE_STATUS_HB_LOST;
-	s->ctl_pid = lane->ctl_pid ? pid_nr(lane->ctl_pid) : 0;
+	/*
+	 * In the pid namespace of the task asking: the sender of a request,
+	 * or the reader of a dump (netlink dumps run in the sendmsg() and
+	 * recvmsg() calls of the socket's user).  0 when the controller is
+	 * not visible there, as sysfs controller_pid does.
+	 */
+	s->ctl_pid = lane->ctl_pid ? pid_vnr(lane->ctl_pid) : 0;
 	s->seq = lane->seq;
 	memcpy(s->cnt, lane->cnt, sizeof(s->cnt));
 	mutex_unlock(&lane->lock);
