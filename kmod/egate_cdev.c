@@ -15,6 +15,7 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
+#include "egate_compat_uring.h"
 #include "egate_priv.h"
 
 /* The records are ABI: same size and layout for 32- and 64-bit callers. */
@@ -221,13 +222,25 @@ static long egate_ioctl_info(struct egate_lane *lane, void __user *arg)
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-/* The lane's state as @r sees it (EGATE_IOC_GET_STATE, URING_CMD). */
-void egate_lane_status(struct egate_reader *r, struct egate_status *st)
+/**
+ * egate_lane_status_nowait() - the lane's state as @r sees it
+ * @r: the open file asking
+ * @st: filled in
+ * @nowait: do not sleep on the lane lock (io_uring's IO_URING_F_NONBLOCK)
+ *
+ * Return: 0, or -EAGAIN when @nowait and the lane lock is contended
+ * (@st is then untouched).
+ */
+int egate_lane_status_nowait(struct egate_reader *r, struct egate_status *st,
+			     bool nowait)
 {
 	struct egate_lane *lane = r->lane;
 
+	if (!nowait)
+		mutex_lock(&lane->lock);
+	else if (!mutex_trylock(&lane->lock))
+		return -EAGAIN;
 	memset(st, 0, sizeof(*st));
-	mutex_lock(&lane->lock);
 	st->state = lane->state;
 	st->mode = lane->mode;
 	st->beams = lane->in.beams;
@@ -248,6 +261,13 @@ void egate_lane_status(struct egate_reader *r, struct egate_status *st)
 	spin_lock(&r->lock);
 	st->dropped = r->dropped;
 	spin_unlock(&r->lock);
+	return 0;
+}
+
+/* The lane's state as @r sees it (EGATE_IOC_GET_STATE). */
+void egate_lane_status(struct egate_reader *r, struct egate_status *st)
+{
+	egate_lane_status_nowait(r, st, false);
 }
 
 static long egate_ioctl_state(struct egate_reader *r, void __user *arg)
