@@ -18,6 +18,27 @@
 #include "egate_compat_uring.h"
 #include "egate_priv.h"
 
+/* Records a read() moves per trip through the reader's lock. */
+#define EGATE_READ_BATCH	8
+
+/**
+ * struct egate_file - an open file of /dev/egateN
+ * @r: the reader the rest of the driver sees; file->private_data points
+ *	to it (and container_of() leads back here)
+ * @read_lock: serialises read_iter() on this file: the records one read
+ *	peeks are consumed by that read only (taken before @r.lock, never
+ *	under the lane lock)
+ */
+struct egate_file {
+	struct egate_reader r;
+	struct mutex read_lock;
+};
+
+static struct egate_file *egate_file_of(struct egate_reader *r)
+{
+	return container_of(r, struct egate_file, r);
+}
+
 /* The records are ABI: same size and layout for 32- and 64-bit callers. */
 static_assert(sizeof(struct egate_event) == 48);
 static_assert(sizeof(struct egate_cmd) == 32);
@@ -70,14 +91,17 @@ static int egate_open(struct inode *inode, struct file *file)
 	struct egate_lane *lane = container_of(inode->i_cdev,
 					       struct egate_lane, cdev);
 	struct egate_reader *r;
+	struct egate_file *f;
 	int ret;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
-	if (!r)
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
 		return -ENOMEM;
+	r = &f->r;
 	ret = kfifo_alloc(&r->fifo, egate_fifo_size, GFP_KERNEL);
 	if (ret)
-		goto free_reader;
+		goto free_file;
+	mutex_init(&f->read_lock);
 	spin_lock_init(&r->lock);
 	init_waitqueue_head(&r->wait);
 	r->lane = lane;
@@ -100,15 +124,17 @@ static int egate_open(struct inode *inode, struct file *file)
 
 unlock:
 	mutex_unlock(&lane->lock);
+	mutex_destroy(&f->read_lock);
 	kfifo_free(&r->fifo);
-free_reader:
-	kfree(r);
+free_file:
+	kfree(f);
 	return ret;
 }
 
 static int egate_release(struct inode *inode, struct file *file)
 {
 	struct egate_reader *r = file->private_data;
+	struct egate_file *f = egate_file_of(r);
 	struct egate_lane *lane = r->lane;
 
 	mutex_lock(&lane->lock);
@@ -116,8 +142,9 @@ static int egate_release(struct inode *inode, struct file *file)
 	egate_sm_release(lane, r);
 	mutex_unlock(&lane->lock);
 
+	mutex_destroy(&f->read_lock);
 	kfifo_free(&r->fifo);
-	kfree(r);
+	kfree(f);
 	put_device(&lane->dev);
 	return 0;
 }
@@ -132,40 +159,106 @@ static bool egate_reader_ready(struct egate_reader *r)
 	return ready || READ_ONCE(r->lane->dead);
 }
 
+/*
+ * Called with @r's lock held, after @k records up to sequence number
+ * @last were copied to the reader: remove them from the queue.
+ *
+ * They were peeked, not taken, so that a failed copy loses nothing; the
+ * price is a race with the writer.  While the copy ran without the lock,
+ * egate_emit() may have found the queue full and dropped its oldest
+ * records, which are the very ones being copied, counting each in
+ * @r->dropped.  So the records to consume are found by sequence number,
+ * not by count: sequence numbers grow strictly along a queue and only the
+ * writer removes records besides this read (@read_lock keeps other reads
+ * out), so what is left of the copied records is exactly the head of the
+ * queue up to @last.  Those the writer dropped reached the reader anyway:
+ * they come off @r->dropped again, so that it counts what the file lost,
+ * the gaps the reader sees in the sequence.  (The lane's overflow counter
+ * counts records dropped from queues, which they were: it stays.)
+ */
+static void egate_consume(struct egate_reader *r, u64 last, unsigned int k)
+{
+	struct egate_event head;
+	unsigned int left = 0;
+
+	lockdep_assert_held(&r->lock);
+	while (kfifo_peek(&r->fifo, &head) && head.seq <= last) {
+		kfifo_skip(&r->fifo);
+		left++;
+	}
+	r->dropped -= k - left;
+}
+
+/*
+ * Copy queued records to @to while it has room for one, in batches peeked
+ * under @r's lock and copied without it (copy_to_iter() may fault and
+ * sleep).  Return: bytes copied, 0 when none were queued, or -EFAULT when
+ * not even the first record could be copied.  What was not copied stays
+ * queued, so the next read returns it.
+ */
+static ssize_t egate_read_records(struct egate_reader *r, struct iov_iter *to)
+{
+	struct egate_event batch[EGATE_READ_BATCH];
+	unsigned int want, n, k;
+	ssize_t done = 0;
+	size_t copied;
+
+	while (iov_iter_count(to) >= sizeof(batch[0])) {
+		want = min_t(size_t, ARRAY_SIZE(batch),
+			     iov_iter_count(to) / sizeof(batch[0]));
+		spin_lock(&r->lock);
+		n = kfifo_out_peek(&r->fifo, batch, want);
+		spin_unlock(&r->lock);
+		if (!n)
+			break;
+		copied = copy_to_iter(batch, n * sizeof(batch[0]), to);
+		/* Whole records only; a torn one is not reported, nor taken. */
+		k = copied / sizeof(batch[0]);
+		if (k) {
+			spin_lock(&r->lock);
+			egate_consume(r, batch[k - 1].seq, k);
+			spin_unlock(&r->lock);
+			done += k * sizeof(batch[0]);
+		}
+		if (k < n)
+			return done ? done : -EFAULT;
+	}
+	return done;
+}
+
 static ssize_t egate_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct egate_reader *r = iocb->ki_filp->private_data;
-	struct egate_event ev;
-	ssize_t done = 0;
-	bool got;
-	int ret;
+	struct egate_file *f = egate_file_of(r);
+	ssize_t ret;
 
-	if (iov_iter_count(to) < sizeof(ev))
+	if (iov_iter_count(to) < sizeof(struct egate_event))
 		return -EINVAL;
 
-	while (iov_iter_count(to) >= sizeof(ev)) {
-		spin_lock(&r->lock);
-		got = kfifo_get(&r->fifo, &ev);
-		spin_unlock(&r->lock);
-		if (!got) {
-			if (done)
-				break;
-			if (READ_ONCE(r->lane->dead))
-				return -ENODEV;
-			if ((iocb->ki_flags & IOCB_NOWAIT) ||
-			    (iocb->ki_filp->f_flags & O_NONBLOCK))
+	for (;;) {
+		/* Another read of this file may sleep in a fault: no waiting. */
+		if (iocb->ki_flags & IOCB_NOWAIT) {
+			if (!mutex_trylock(&f->read_lock))
 				return -EAGAIN;
-			ret = wait_event_interruptible(r->wait,
-						       egate_reader_ready(r));
+		} else {
+			ret = mutex_lock_interruptible(&f->read_lock);
 			if (ret)
 				return ret;
-			continue;
 		}
-		if (copy_to_iter(&ev, sizeof(ev), to) != sizeof(ev))
-			return done ? done : -EFAULT;
-		done += sizeof(ev);
+		ret = egate_read_records(r, to);
+		mutex_unlock(&f->read_lock);
+		if (ret)
+			return ret;
+		/* Records queued before the lane died are still read. */
+		if (READ_ONCE(r->lane->dead))
+			return -ENODEV;
+		if ((iocb->ki_flags & IOCB_NOWAIT) ||
+		    (iocb->ki_filp->f_flags & O_NONBLOCK))
+			return -EAGAIN;
+		ret = wait_event_interruptible(r->wait, egate_reader_ready(r));
+		if (ret)
+			return ret;
 	}
-	return done;
 }
 
 static ssize_t egate_write(struct file *file, const char __user *buf,
