@@ -7,8 +7,14 @@
  * and the file's drop counter.  read_iter() honours IOCB_NOWAIT and poll()
  * reports readiness, so io_uring reads arm a poll instead of blocking a
  * worker thread.  The first opener with write access controls the lane.
+ *
+ * Bounded: a lane serves at most EGATE_MAX_FILES open files (the open that
+ * takes control of the lane is always admitted, so readers cannot lock the
+ * controller out), and each queue is virtually contiguous memory charged
+ * to the opener, so no open needs a large physically contiguous block.
  */
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -18,6 +24,8 @@
 #include "egate_compat_uring.h"
 #include "egate_priv.h"
 
+/* Open files per lane, the controlling one aside; more get EBUSY. */
+#define EGATE_MAX_FILES		64
 /* Records a read() moves per trip through the reader's lock. */
 #define EGATE_READ_BATCH	8
 
@@ -28,10 +36,12 @@
  * @read_lock: serialises read_iter() on this file: the records one read
  *	peeks are consumed by that read only (taken before @r.lock, never
  *	under the lane lock)
+ * @buf: storage of @r.fifo, from kvmalloc() (const while open)
  */
 struct egate_file {
 	struct egate_reader r;
 	struct mutex read_lock;
+	struct egate_event *buf;
 };
 
 static struct egate_file *egate_file_of(struct egate_reader *r)
@@ -86,21 +96,41 @@ void egate_wake_all(struct egate_lane *lane)
 		wake_up_interruptible_poll(&r->wait, EPOLLHUP | EPOLLERR);
 }
 
+/* Called with the lane lock held. */
+static unsigned int egate_open_files(struct egate_lane *lane)
+{
+	struct egate_reader *r;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&lane->lock);
+	list_for_each_entry(r, &lane->readers, node)
+		n++;
+	return n;
+}
+
 static int egate_open(struct inode *inode, struct file *file)
 {
 	struct egate_lane *lane = container_of(inode->i_cdev,
 					       struct egate_lane, cdev);
+	unsigned int nrec = roundup_pow_of_two(egate_fifo_size);
 	struct egate_reader *r;
 	struct egate_file *f;
+	bool full;
 	int ret;
 
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
 		return -ENOMEM;
-	r = &f->r;
-	ret = kfifo_alloc(&r->fifo, egate_fifo_size, GFP_KERNEL);
-	if (ret)
+	/* Up to 3 MiB with fifo_size=65536: no need for it to be contiguous. */
+	f->buf = kvmalloc_array(nrec, sizeof(*f->buf), GFP_KERNEL_ACCOUNT);
+	if (!f->buf) {
+		ret = -ENOMEM;
 		goto free_file;
+	}
+	r = &f->r;
+	ret = kfifo_init(&r->fifo, f->buf, nrec * sizeof(*f->buf));
+	if (ret)
+		goto free_buf;
 	mutex_init(&f->read_lock);
 	spin_lock_init(&r->lock);
 	init_waitqueue_head(&r->wait);
@@ -111,10 +141,24 @@ static int egate_open(struct inode *inode, struct file *file)
 		ret = -ENODEV;
 		goto unlock;
 	}
-	get_device(&lane->dev);
+	full = egate_open_files(lane) >= EGATE_MAX_FILES;
 	list_add_tail(&r->node, &lane->readers);
 	if (file->f_mode & FMODE_WRITE)
 		egate_sm_claim(lane, r);
+	/*
+	 * Past the bound only the file that has just taken control stays:
+	 * whoever can open the device must not be able to lock the lane's
+	 * controller out by holding files open.  At most one file holds
+	 * control, so the lane never has more than EGATE_MAX_FILES + 1.
+	 * A refused file did not take control, so nothing but this list
+	 * ever saw it, and the lane lock was held all along.
+	 */
+	if (full && lane->ctl != r) {
+		list_del(&r->node);
+		ret = -EBUSY;
+		goto unlock;
+	}
+	get_device(&lane->dev);
 	mutex_unlock(&lane->lock);
 
 	file->private_data = r;
@@ -125,7 +169,8 @@ static int egate_open(struct inode *inode, struct file *file)
 unlock:
 	mutex_unlock(&lane->lock);
 	mutex_destroy(&f->read_lock);
-	kfifo_free(&r->fifo);
+free_buf:
+	kvfree(f->buf);
 free_file:
 	kfree(f);
 	return ret;
@@ -143,7 +188,7 @@ static int egate_release(struct inode *inode, struct file *file)
 	mutex_unlock(&lane->lock);
 
 	mutex_destroy(&f->read_lock);
-	kfifo_free(&r->fifo);
+	kvfree(f->buf);
 	kfree(f);
 	put_device(&lane->dev);
 	return 0;
