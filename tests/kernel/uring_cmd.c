@@ -410,8 +410,17 @@ TEST_F(ucmd, contended_lane_lock)
 		workers = k > workers ? k : workers;
 	}
 
-	/* AUTHORISE parks, whichever path it took, and ends once. */
+	/*
+	 * AUTHORISE parks, whichever path it took, and ends once.  The DENY
+	 * hammers are joined first: a late one would end the authorisation.
+	 */
+	atomic_store(&h.stop, 1);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
 	atomic_store(&h.deny, 0);
+	atomic_store(&h.stop, 0);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, hammer_lane, &h));
 	eg_drain(self->ctl);
 	for (round = 0; round < 10; round++) {
 		int mark = eg_mark();
