@@ -16,6 +16,7 @@
  */
 #include <linux/capability.h>
 #include <linux/device.h>
+#include <linux/pid.h>
 #include <net/genetlink.h>
 #include <uapi/linux/egate_netlink.h>
 
@@ -60,7 +61,7 @@ static const u8 egate_nl_counters[EGATE_NL_CNT_MAX + 1] = {
  * @beams: broken beams
  * @doors: door summary
  * @flags: EGATE_STATUS_* bits
- * @ctl_pid: controller's pid in the initial namespace, or 0
+ * @ctl_pid: controller's pid in the caller's pid namespace, or 0
  * @seq: last event sequence number
  * @cnt: counters
  */
@@ -116,7 +117,13 @@ static int egate_nl_snapshot(struct egate_lane *lane, struct egate_nl_snap *s)
 		s->flags |= EGATE_STATUS_EMERGENCY_IN;
 	if (lane->hb_lost)
 		s->flags |= EGATE_STATUS_HB_LOST;
-	s->ctl_pid = lane->ctl_pid ? pid_nr(lane->ctl_pid) : 0;
+	/*
+	 * In the pid namespace of the task asking: the sender of a request,
+	 * or the reader of a dump (netlink dumps run in the sendmsg() and
+	 * recvmsg() calls of the socket's user).  0 when the controller is
+	 * not visible there, as sysfs controller_pid does.
+	 */
+	s->ctl_pid = lane->ctl_pid ? pid_vnr(lane->ctl_pid) : 0;
 	s->seq = lane->seq;
 	memcpy(s->cnt, lane->cnt, sizeof(s->cnt));
 	mutex_unlock(&lane->lock);
@@ -280,6 +287,43 @@ free_msg:
 	nlmsg_free(msg);
 }
 
+/*
+ * An operator id or reason goes into the kernel log, which is the audit
+ * trail of officer actions, and to every listener of the events group.  A
+ * newline in it would let a caller with CAP_NET_ADMIN forge audit lines
+ * ("...: drill\negate egate0: officer chief: action 4: ..."), an escape
+ * sequence would drive the terminal of whoever reads the log.  So C0
+ * control characters (newline, tab, ESC...) and DEL are refused, and so
+ * is anything after the terminating NUL (the policy only checks that a
+ * NUL comes within the bound).  Other bytes, UTF-8 included, are accepted;
+ * the log line escapes what is not printable as a second line of defence.
+ */
+static int egate_nl_text_check(const struct nlattr *attr,
+			       struct netlink_ext_ack *extack)
+{
+	const char *s = nla_data(attr);
+	int len = nla_len(attr), n, i;
+
+	n = strnlen(s, len);
+	if (!n) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "empty string");
+		return -EINVAL;
+	}
+	if (n != len - 1) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "bytes after the string's NUL");
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if ((u8)s[i] < 0x20 || s[i] == 0x7f) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "control character in string");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int egate_nl_officer_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	static const u32 ops[EGATE_NL_ACTION_MAX + 1] = {
@@ -298,14 +342,17 @@ static int egate_nl_officer_doit(struct sk_buff *skb, struct genl_info *info)
 	    GENL_REQ_ATTR_CHECK(info, EGATE_NL_ATTR_OPERATOR) ||
 	    GENL_REQ_ATTR_CHECK(info, EGATE_NL_ATTR_REASON))
 		return -EINVAL;
+	ret = egate_nl_text_check(info->attrs[EGATE_NL_ATTR_OPERATOR],
+				  info->extack);
+	if (ret)
+		return ret;
+	ret = egate_nl_text_check(info->attrs[EGATE_NL_ATTR_REASON],
+				  info->extack);
+	if (ret)
+		return ret;
 	action = nla_get_u32(info->attrs[EGATE_NL_ATTR_ACTION]);
 	operator = nla_data(info->attrs[EGATE_NL_ATTR_OPERATOR]);
 	reason = nla_data(info->attrs[EGATE_NL_ATTR_REASON]);
-	if (!*operator || !*reason) {
-		NL_SET_ERR_MSG(info->extack,
-			       "operator id and reason must not be empty");
-		return -EINVAL;
-	}
 	cmd.op = ops[action];
 	lane = egate_nl_lane_of(info);
 	if (IS_ERR(lane))
@@ -316,9 +363,14 @@ static int egate_nl_officer_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack,
 			       "the lane's state refuses this command now");
 	if (!ret) {
-		/* The audit trail of officer actions is the kernel log. */
-		dev_notice(&lane->dev, "officer %s: action %u: %s\n",
-			   operator, action, reason);
+		/*
+		 * The audit trail of officer actions is the kernel log.
+		 * Checked above, and escaped here all the same (%pE: what is
+		 * not printable as \ooo), should a check ever be loosened.
+		 */
+		dev_notice(&lane->dev, "officer %*pE: action %u: %*pE\n",
+			   (int)strlen(operator), operator, action,
+			   (int)strlen(reason), reason);
 		egate_nl_officer_notify(lane, action, operator, reason);
 	}
 	egate_nl_put_lane(lane);

@@ -246,7 +246,13 @@ static ssize_t egate_timing_show(struct device *dev,
 	return sysfs_emit(buf, "%u\n", v);
 }
 
-/* Unparsable: -EINVAL; out of range: -ERANGE; the lane is unchanged. */
+/*
+ * Unparsable: -EINVAL; out of range: -ERANGE; the lane is unchanged.
+ * A new value takes effect at once: the deadlines running on the old
+ * timings are re-armed under the same lock hold, so that lowering
+ * heartbeat_ms on a lane whose controller stopped sending heartbeats
+ * ends its control within the new time, not the old one.
+ */
 static ssize_t egate_timing_store(struct device *dev,
 				  struct device_attribute *attr,
 				  const char *buf, size_t count)
@@ -263,6 +269,9 @@ static ssize_t egate_timing_store(struct device *dev,
 		return -ERANGE;
 	mutex_lock(&lane->lock);
 	*egate_timing(lane, ea->idx) = v;
+	/* A lane being removed has its timers stopped: leave them so. */
+	if (!lane->dead)
+		egate_sm_timings_changed(lane);
 	mutex_unlock(&lane->lock);
 	return count;
 }
@@ -279,7 +288,12 @@ static ssize_t egate_timing_store(struct device *dev,
 EGATE_TIMING(door_travel_ms, 100, 60000);
 EGATE_TIMING(auth_expiry_ms, 100, 600000);
 EGATE_TIMING(passage_timeout_ms, 500, 600000);
-EGATE_TIMING(tailgate_gap_ms, 0, 10000);
+/*
+ * tailgate_gap_ms 0 would report a second person hard on the heels of a
+ * passage as an intrusion, or as wrong way, never as tailgating: at least
+ * the time one stride takes.
+ */
+EGATE_TIMING(tailgate_gap_ms, 100, 10000);
 EGATE_TIMING(obstruct_retries, 1, 100);
 EGATE_TIMING(obstruct_retry_ms, 50, 10000);
 EGATE_TIMING(heartbeat_ms, 100, 60000);

@@ -110,31 +110,58 @@ static int egate_uring_cancel(struct io_uring_cmd *ucmd,
 }
 #endif
 
+/*
+ * AUTHORISE.  The command must be on io_uring's cancelable list (6.12)
+ * before the lane can see it, or after the last moment anything else can
+ * complete it, whichever the issue context allows:
+ *
+ * - Issued from io-wq (blocking, IO_URING_F_NONBLOCK clear): once parked,
+ *   the authorisation may end at any moment and its completion runs as
+ *   task work in the submitter's task, concurrently with this worker, and
+ *   frees the command.  So it is marked first, and a refusal completes it
+ *   with io_uring_cmd_done(), the only way off the list.
+ *
+ * - Issued inline (IO_URING_F_NONBLOCK: io_uring_enter(), the SQPOLL
+ *   thread or task work, always in the submitter's own task and under the
+ *   ring's uring_lock): the lane lock may only be tried, and -EAGAIN hands
+ *   the command to io-wq, which issues it again without
+ *   IO_URING_F_NONBLOCK (URING_CMD has no poll to wait on).  A command
+ *   must not go to io-wq while on the cancelable list: io-wq may fail it
+ *   without ever calling us, leaving a freed request on the list.  So it
+ *   is marked only once parked.  Nothing can complete it in between: the
+ *   completion is task work of this very task, which cannot run before we
+ *   return, and the cancel walk (io_uring_try_cancel_uring_cmd()) needs
+ *   the uring_lock this issue holds.
+ */
 static int egate_uring_authorise(struct io_uring_cmd *ucmd,
 				 struct egate_reader *r,
 				 const struct egate_cmd *cmd,
 				 unsigned int issue_flags)
 {
+	bool nowait = issue_flags & IO_URING_F_NONBLOCK;
 	int ret;
 
 #ifdef EGATE_URING_CANCEL
-	/*
-	 * Before the command is visible to the lane: once parked, its
-	 * completion may run (as task work, even concurrently when this is
-	 * issued from io-wq) and free it, so nothing may touch it after.
-	 */
-	io_uring_cmd_mark_cancelable(ucmd, issue_flags);
+	if (!nowait)
+		io_uring_cmd_mark_cancelable(ucmd, issue_flags);
 #endif
-	ret = egate_sm_command_park(r->lane, r, cmd, ucmd, false);
-	if (!ret)
-		return -EIOCBQUEUED;
+	ret = egate_sm_command_park(r->lane, r, cmd, ucmd, nowait);
+	if (!ret) {
 #ifdef EGATE_URING_CANCEL
-	/* Refused: it is on the cancelable list, only done() takes it off. */
-	io_uring_cmd_done(ucmd, ret, 0, issue_flags);
-	return -EIOCBQUEUED;
-#else
-	return ret;
+		if (nowait)
+			io_uring_cmd_mark_cancelable(ucmd, issue_flags);
 #endif
+		return -EIOCBQUEUED;
+	}
+#ifdef EGATE_URING_CANCEL
+	/* Refused from io-wq: it is on the list, only done() takes it off. */
+	if (!nowait) {
+		io_uring_cmd_done(ucmd, ret, 0, issue_flags);
+		return -EIOCBQUEUED;
+	}
+#endif
+	/* Refused at once, or -EAGAIN: io_uring retries from io-wq. */
+	return ret;
 }
 
 /**
@@ -142,26 +169,40 @@ static int egate_uring_authorise(struct io_uring_cmd *ucmd,
  * @ucmd: the command
  * @issue_flags: io_uring's issue flags
  *
- * The lane lock is taken inline even with IO_URING_F_NONBLOCK: it is only
- * ever held briefly, and punting to io-wq would cost a worker thread for
- * every command.
+ * Under IO_URING_F_NONBLOCK (the inline issue in the submitter's task) the
+ * lane lock is only tried: when it is contended the command returns
+ * -EAGAIN and io_uring issues it again from an io-wq worker, which may
+ * sleep on the lock.  That is right because the inline path must not
+ * sleep: it holds the ring's uring_lock, so a lane lock held across a slow
+ * GPIO expander access would stall every other submission and completion
+ * of the ring; and a worker is needed only in the rare contended case.
+ * An -EAGAIN changes nothing: the record is validated before the lock is
+ * tried, and nothing is done without the lock.
  *
- * Return: 0 or -errno for a command completed at once, -EIOCBQUEUED for a
- * parked (or already completed) one.
+ * Return: 0 or -errno for a command completed at once, -EAGAIN to be
+ * issued again from io-wq, -EIOCBQUEUED for a parked (or already
+ * completed) one.
  */
 int egate_uring_cmd(struct io_uring_cmd *ucmd, unsigned int issue_flags)
 {
-	const struct egate_uring_cmd *sqe_cmd = egate_uring_payload(ucmd);
 	struct egate_reader *r = ucmd->file->private_data;
+	bool nowait = issue_flags & IO_URING_F_NONBLOCK;
+	const struct egate_uring_cmd *sqe_cmd;
 	struct egate_cmd cmd = { 0 };
 	struct egate_status st;
-	int op;
+	int op, ret;
 
 #ifdef EGATE_URING_CANCEL
+	/*
+	 * First: a cancel is about a command issued long ago, whose SQE the
+	 * ring has reused since (6.12 only copies it when the command goes
+	 * async): its payload must not be read, and is not needed.
+	 */
 	if (issue_flags & IO_URING_F_CANCEL)
 		return egate_uring_cancel(ucmd, issue_flags);
 #endif
 	/* The SQE is shared with userspace: read each field once. */
+	sqe_cmd = egate_uring_payload(ucmd);
 	cmd.arg = READ_ONCE(sqe_cmd->arg);
 	cmd.timeout_ms = READ_ONCE(sqe_cmd->timeout_ms);
 	cmd.tag = READ_ONCE(sqe_cmd->tag);
@@ -169,7 +210,9 @@ int egate_uring_cmd(struct io_uring_cmd *ucmd, unsigned int issue_flags)
 	if (ucmd->cmd_op == EGATE_URING_CMD_GET_STATE) {
 		if (cmd.arg || cmd.timeout_ms)
 			return -EINVAL;
-		egate_lane_status(r, &st);
+		ret = egate_lane_status_nowait(r, &st, nowait);
+		if (ret)
+			return ret;
 		if (copy_to_user(u64_to_user_ptr(cmd.tag), &st, sizeof(st)))
 			return -EFAULT;
 		return 0;
@@ -182,5 +225,5 @@ int egate_uring_cmd(struct io_uring_cmd *ucmd, unsigned int issue_flags)
 	cmd.op = op;
 	if (cmd.op == EGATE_CMD_AUTHORISE)
 		return egate_uring_authorise(ucmd, r, &cmd, issue_flags);
-	return egate_sm_command(r->lane, r, &cmd);
+	return egate_sm_command_park(r->lane, r, &cmd, NULL, nowait);
 }

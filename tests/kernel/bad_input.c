@@ -131,6 +131,12 @@ TEST_F(bad, timings)
 	EXPECT_EQ(-ERANGE, eg_sysfs_write("timings/heartbeat_ms", "99999999999"));
 	EXPECT_EQ(-ERANGE, eg_sysfs_write("timings/obstruct_retries", "0"));
 	EXPECT_EQ(-ERANGE, eg_sysfs_write("timings/door_travel_ms", "50"));
+	/* No tailgating window at all is not a setting: at least 100 ms. */
+	EXPECT_EQ(-ERANGE, eg_sysfs_write("timings/tailgate_gap_ms", "0"));
+	EXPECT_EQ(-ERANGE, eg_sysfs_write("timings/tailgate_gap_ms", "99"));
+	EXPECT_EQ(1000, eg_sysfs_num("timings/tailgate_gap_ms"));
+	EXPECT_EQ(0, eg_sysfs_write("timings/tailgate_gap_ms", "100"));
+	EXPECT_EQ(100, eg_sysfs_num("timings/tailgate_gap_ms"));
 	EXPECT_EQ(-EACCES, eg_sysfs_write("state", "idle"));
 	EXPECT_EQ(v, eg_sysfs_num("timings/heartbeat_ms"));
 	EXPECT_EQ(0, eg_sysfs_write("timings/auth_expiry_ms", "7000"));

@@ -4,12 +4,19 @@
  * officer commands (open once, hold open, lock, reset) with operator and
  * reason, the events multicast group; permissions (an unprivileged user
  * reads and listens but cannot command); strict validation of malformed,
- * unknown, output-only and oversized attributes.
+ * unknown, output-only and oversized attributes; operator ids and
+ * reasons that could forge kernel log lines refused, and what reaches the
+ * log escaped; the controller's pid as the asker's pid namespace sees it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/genetlink.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -274,6 +281,229 @@ TEST_F(genl, strict_validation)
 	/* The lane is still there and answering. */
 	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_GET_LANE, NLM_F_DUMP);
 	EXPECT_EQ(1, eg_genl_call(&self->g, &m, reply, 4));
+}
+
+/* The lane is idle and raised no event since @seq (nothing was carried out). */
+static int lane_untouched(int ctl, uint64_t seq)
+{
+	struct egate_status st;
+
+	return !eg_status(ctl, &st) && st.state == EGATE_ST_IDLE &&
+	       st.last_seq == seq;
+}
+
+TEST_F(genl, text_with_control_characters_refused)
+{
+	static const char *const bad[] = {
+		"drill\negate egate0: officer chief: action 4: all clear",
+		"\x1b[2J\x1b[Hscreen wiped",
+		"tab\there",
+		"carriage\rreturn",
+		"del\x7f",
+	};
+	struct egate_status st;
+	uint64_t seq;
+	size_t i;
+
+	ASSERT_EQ(0, eg_status(self->ctl, &st));
+	seq = st.last_seq;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-EINVAL, officer(&self->g, 0, EGATE_NL_ACTION_LOCK,
+					   "officer7", bad[i])) TH_LOG("reason %zu", i);
+		EXPECT_STREQ("control character in string", self->g.errmsg);
+		EXPECT_EQ(-EINVAL, officer(&self->g, 0, EGATE_NL_ACTION_LOCK,
+					   bad[i], "drill")) TH_LOG("operator %zu", i);
+	}
+	/* Bytes hidden after the NUL, within the attribute. */
+	eg_genl_msg(&self->g, &m, EGATE_NL_CMD_OFFICER, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_LANE, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_ACTION, EGATE_NL_ACTION_LOCK);
+	eg_genl_put_str(&m, EGATE_NL_ATTR_OPERATOR, "officer7");
+	eg_genl_put(&m, EGATE_NL_ATTR_REASON, "ok\0\n\x1b[2J", 8);
+	EXPECT_EQ(-EINVAL, eg_genl_call(&self->g, &m, NULL, 0));
+	EXPECT_STREQ("bytes after the string's NUL", self->g.errmsg);
+	EXPECT_TRUE(lane_untouched(self->ctl, seq));
+
+	/* Ordinary text, punctuation and UTF-8 included, is carried out. */
+	EXPECT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_LOCK, "o.m\xc3\xbcller-7",
+			     "bag left in lane 3 (see CCTV); \"urgent\"!"));
+	ASSERT_EQ(0, eg_expect_state(self->ctl, 0, EGATE_ST_LOCKED, 2000));
+	EXPECT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_RESET, "officer7", "cleared"));
+	ASSERT_EQ(0, eg_expect_state(self->ctl, eg_mark(), EGATE_ST_IDLE, 5000));
+}
+
+/*
+ * What is accepted but not printable (a C1 byte, 0x9b, a CSI on some
+ * terminals) reaches the kernel log escaped by the driver.  /dev/kmsg
+ * shows a raw 0x9b as "\x9b" and a backslash as "\x5c", so the driver's
+ * escape shows as "\x5c" followed by its digits.
+ */
+TEST_F(genl, log_line_escaped)
+{
+	char rec[2048], *hit = NULL;
+	int kmsg, i;
+	ssize_t n;
+
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg < 0)
+		SKIP(return, "no /dev/kmsg");
+	ASSERT_LE(0, lseek(kmsg, 0, SEEK_END));
+	ASSERT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_LOCK, "officer7",
+			     "kmsg-marker-51 \x9b" "31m"));
+	for (i = 0; i < 200 && !hit; i++) {
+		n = read(kmsg, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EAGAIN) {
+			eg_sleep_ms(10);
+			continue;
+		}
+		if (n < 0 && errno == EPIPE)
+			continue;
+		ASSERT_LT(0, n);
+		rec[n] = '\0';
+		hit = strstr(rec, "kmsg-marker-51 ");
+	}
+	ASSERT_NE(NULL, hit);
+	TH_LOG("logged: %s", hit);
+	EXPECT_EQ(0, strncmp(hit, "kmsg-marker-51 \\x5c", 19));
+	EXPECT_EQ(NULL, strstr(hit, "\\x9b"));
+	close(kmsg);
+	EXPECT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_RESET, "officer7", "done"));
+}
+
+/* EGATE_NL_ATTR_CTL_PID of lane 0 as the caller sees it, or -1. */
+static long long get_ctl_pid(struct eg_genl *g)
+{
+	const struct nlattr *tb[EGATE_NL_ATTR_MAX + 1];
+
+	eg_genl_msg(g, &m, EGATE_NL_CMD_GET_LANE, 0);
+	eg_genl_put_u32(&m, EGATE_NL_ATTR_LANE, 0);
+	if (eg_genl_call(g, &m, reply, 1) != 1)
+		return -1;
+	eg_genl_parse(&reply[0].nlh, tb, EGATE_NL_ATTR_MAX);
+	if (!tb[EGATE_NL_ATTR_CTL_PID])
+		return -1;
+	return eg_nla_u32(tb[EGATE_NL_ATTR_CTL_PID]);
+}
+
+/*
+ * Start @fn(@go) as pid 1 of a new pid namespace (same network namespace,
+ * so the family is there), through a middle process that stays in ours:
+ * it writes @fn's pid as our namespace sees it to @pid_w, then exits with
+ * @fn's status.  Returns the middle process's pid.
+ */
+static pid_t start_in_new_pidns(int (*fn)(int), int go, int pid_w)
+{
+	pid_t mid, inner;
+	int status;
+
+	mid = fork();
+	if (mid != 0)
+		return mid;
+	if (unshare(CLONE_NEWPID))
+		_exit(120);
+	inner = fork();
+	if (inner < 0)
+		_exit(121);
+	if (inner == 0)
+		_exit(fn(go));
+	if (write(pid_w, &inner, sizeof(inner)) != sizeof(inner))
+		_exit(122);
+	if (waitpid(inner, &status, 0) != inner)
+		_exit(123);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 124);
+}
+
+static int wait_status(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 125;
+}
+
+/* In a pid namespace that cannot see the controller: 0, here and in sysfs. */
+static int ns_reader(int go)
+{
+	struct eg_genl g;
+	long long pid;
+
+	(void)go;
+	if (getpid() != 1)
+		return 10;
+	if (eg_genl_open(&g, EGATE_GENL_NAME))
+		return 11;
+	pid = get_ctl_pid(&g);
+	eg_genl_close(&g);
+	if (pid != 0) {
+		fprintf(stderr, "# CTL_PID in the child namespace: %lld\n", pid);
+		return 12;
+	}
+	if (eg_sysfs_num("controller_pid") != 0)
+		return 13;
+	return 0;
+}
+
+/* The controller itself in a new pid namespace: it sees itself as 1. */
+static int ns_controller(int go)
+{
+	struct eg_genl g;
+	long long pid;
+	char c;
+	int fd;
+
+	fd = eg_open(O_RDWR);
+	if (fd < 0)
+		return 20;
+	if (eg_genl_open(&g, EGATE_GENL_NAME))
+		return 21;
+	pid = get_ctl_pid(&g);
+	eg_genl_close(&g);
+	if (pid != 1) {
+		fprintf(stderr, "# CTL_PID seen by the controller: %lld\n", pid);
+		return 22;
+	}
+	/* Stay the controller until the parent has looked (or gave up). */
+	struct pollfd pfd = { .fd = go, .events = POLLIN };
+
+	if (poll(&pfd, 1, 20000) != 1 || read(go, &c, 1) != 1)
+		return 23;
+	close(fd);
+	return 0;
+}
+
+TEST_F(genl, ctl_pid_in_pid_namespaces)
+{
+	int pidfd[2], go[2], i;
+	pid_t outer, mid;
+
+	ASSERT_EQ(0, pipe(pidfd));
+	ASSERT_EQ(0, pipe(go));
+	/* We control the lane; a reader in a child namespace cannot see us. */
+	EXPECT_EQ(getpid(), get_ctl_pid(&self->g));
+	mid = start_in_new_pidns(ns_reader, -1, pidfd[1]);
+	ASSERT_LT(0, mid);
+	ASSERT_EQ(sizeof(outer), read(pidfd[0], &outer, sizeof(outer)));
+	EXPECT_EQ(0, wait_status(mid));
+
+	/* Control handed to a process in a child namespace. */
+	close(self->ctl);
+	self->ctl = eg_open(O_RDONLY);
+	ASSERT_LE(0, self->ctl);
+	mid = start_in_new_pidns(ns_controller, go[0], pidfd[1]);
+	ASSERT_LT(0, mid);
+	ASSERT_EQ(sizeof(outer), read(pidfd[0], &outer, sizeof(outer)));
+	for (i = 0; i < 500 && eg_sysfs_num("controller_pid") != outer; i++)
+		eg_sleep_ms(10);
+	/* We see it under its pid in our namespace, in sysfs and here. */
+	EXPECT_EQ(outer, eg_sysfs_num("controller_pid"));
+	EXPECT_EQ(outer, get_ctl_pid(&self->g));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	EXPECT_EQ(0, wait_status(mid));
+	close(pidfd[0]);
+	close(pidfd[1]);
+	close(go[0]);
+	close(go[1]);
 }
 
 TEST_HARNESS_MAIN

@@ -3,8 +3,11 @@
  * egate - automated border-control lane driver, userspace API.
  *
  * A lane appears as /dev/egateN.  Reads return whole struct egate_event
- * records; writes take exactly one struct egate_cmd record; ioctls return
- * lane information and state.  All records are fixed-size; every reserved
+ * records; a read whose buffer faults returns the records copied before
+ * the fault (or EFAULT) and loses none: the rest stay queued.  Writes take
+ * exactly one struct egate_cmd record; ioctls return lane information and
+ * state.  A lane serves at most 64 open files besides the one holding
+ * control; a further open() fails with EBUSY, unless it takes control.  All records are fixed-size; every reserved
  * field must be zero on input and is zero on output.  The ABI is versioned
  * by EGATE_ABI_VERSION, reported by EGATE_IOC_GET_INFO.
  */
