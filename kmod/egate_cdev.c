@@ -361,7 +361,7 @@ static long egate_ioctl_info(struct egate_lane *lane, void __user *arg)
 }
 
 /**
- * egate_lane_status_nowait() - the lane's state as @r sees it
+ * egate_lane_status() - the lane's state as @r sees it
  * @r: the open file asking
  * @st: filled in
  * @nowait: do not sleep on the lane lock (io_uring's IO_URING_F_NONBLOCK)
@@ -369,8 +369,8 @@ static long egate_ioctl_info(struct egate_lane *lane, void __user *arg)
  * Return: 0, or -EAGAIN when @nowait and the lane lock is contended
  * (@st is then untouched).
  */
-int egate_lane_status_nowait(struct egate_reader *r, struct egate_status *st,
-			     bool nowait)
+int egate_lane_status(struct egate_reader *r, struct egate_status *st,
+		      bool nowait)
 {
 	struct egate_lane *lane = r->lane;
 
@@ -384,14 +384,9 @@ int egate_lane_status_nowait(struct egate_reader *r, struct egate_status *st,
 	st->beams = lane->in.beams;
 	st->doors = egate_doors_summary(lane);
 	st->alarm = lane->alarm;
-	if (lane->ctl)
-		st->flags |= EGATE_STATUS_CONTROLLED;
+	st->flags = egate_sm_status_flags(lane);
 	if (lane->ctl == r)
 		st->flags |= EGATE_STATUS_CONTROLLER;
-	if (lane->in.emergency)
-		st->flags |= EGATE_STATUS_EMERGENCY_IN;
-	if (lane->hb_lost)
-		st->flags |= EGATE_STATUS_HB_LOST;
 	st->last_seq = lane->seq;
 	st->passages = lane->cnt[EGATE_CNT_PASSAGES];
 	mutex_unlock(&lane->lock);
@@ -402,17 +397,11 @@ int egate_lane_status_nowait(struct egate_reader *r, struct egate_status *st,
 	return 0;
 }
 
-/* The lane's state as @r sees it (EGATE_IOC_GET_STATE). */
-void egate_lane_status(struct egate_reader *r, struct egate_status *st)
-{
-	egate_lane_status_nowait(r, st, false);
-}
-
 static long egate_ioctl_state(struct egate_reader *r, void __user *arg)
 {
 	struct egate_status st;
 
-	egate_lane_status(r, &st);
+	egate_lane_status(r, &st, false);
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 

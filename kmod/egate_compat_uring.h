@@ -36,15 +36,4 @@ egate_uring_payload(const struct io_uring_cmd *ucmd)
 }
 #endif
 
-/*
- * Not a difference between kernels: egate_cdev.c's status query that can
- * refuse to sleep, for URING_CMD GET_STATE under IO_URING_F_NONBLOCK.  It
- * belongs in egate_priv.h (as a nowait argument of egate_lane_status());
- * it is declared here until that header, owned by the state machine's
- * author, takes it.
- */
-struct egate_reader;
-int egate_lane_status_nowait(struct egate_reader *r, struct egate_status *st,
-			     bool nowait);
-
 #endif /* EGATE_COMPAT_URING_H */

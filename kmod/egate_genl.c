@@ -110,13 +110,7 @@ static int egate_nl_snapshot(struct egate_lane *lane, struct egate_nl_snap *s)
 	s->alarm = lane->alarm;
 	s->beams = lane->in.beams;
 	s->doors = egate_doors_summary(lane);
-	s->flags = 0;
-	if (lane->ctl)
-		s->flags |= EGATE_STATUS_CONTROLLED;
-	if (lane->in.emergency)
-		s->flags |= EGATE_STATUS_EMERGENCY_IN;
-	if (lane->hb_lost)
-		s->flags |= EGATE_STATUS_HB_LOST;
+	s->flags = egate_sm_status_flags(lane);
 	/*
 	 * In the pid namespace of the task asking: the sender of a request,
 	 * or the reader of a dump (netlink dumps run in the sendmsg() and

@@ -294,12 +294,14 @@ const char *egate_state_name(u32 state);
 const char *egate_alarm_name(u32 alarm);
 const char *egate_event_name(u32 type);
 u32 egate_doors_summary(struct egate_lane *lane);
+u32 egate_sm_status_flags(struct egate_lane *lane);
 
 /* egate_cdev.c */
 extern const struct file_operations egate_fops;
 void egate_emit(struct egate_lane *lane, u32 type, u32 arg);
 void egate_wake_all(struct egate_lane *lane);
-void egate_lane_status(struct egate_reader *r, struct egate_status *st);
+int egate_lane_status(struct egate_reader *r, struct egate_status *st,
+		      bool nowait);
 
 /* egate_sysfs.c */
 extern const struct attribute_group *egate_lane_groups[];

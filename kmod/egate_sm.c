@@ -111,6 +111,24 @@ u32 egate_doors_summary(struct egate_lane *lane)
 	return doors;
 }
 
+/* EGATE_STATUS_* but CONTROLLER (which file asks); with the lane lock held. */
+u32 egate_sm_status_flags(struct egate_lane *lane)
+{
+	u32 flags = 0;
+
+	if (lane->ctl)
+		flags |= EGATE_STATUS_CONTROLLED;
+	if (lane->in.emergency)
+		flags |= EGATE_STATUS_EMERGENCY_IN;
+	if (lane->hb_lost)
+		flags |= EGATE_STATUS_HB_LOST;
+	if (lane->fault)
+		flags |= EGATE_STATUS_FAULT;
+	if (lane->officer)
+		flags |= EGATE_STATUS_OFFICER;
+	return flags;
+}
+
 /* --- deadlines --------------------------------------------------------- */
 
 void egate_dl_set(struct egate_lane *lane, int which, u32 ms)

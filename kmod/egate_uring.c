@@ -210,7 +210,7 @@ int egate_uring_cmd(struct io_uring_cmd *ucmd, unsigned int issue_flags)
 	if (ucmd->cmd_op == EGATE_URING_CMD_GET_STATE) {
 		if (cmd.arg || cmd.timeout_ms)
 			return -EINVAL;
-		ret = egate_lane_status_nowait(r, &st, nowait);
+		ret = egate_lane_status(r, &st, nowait);
 		if (ret)
 			return ret;
 		if (copy_to_user(u64_to_user_ptr(cmd.tag), &st, sizeof(st)))

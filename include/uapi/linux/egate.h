@@ -233,6 +233,8 @@ struct egate_info {
 #define EGATE_STATUS_CONTROLLER	(1u << 1)	/* ... and it is this file */
 #define EGATE_STATUS_EMERGENCY_IN (1u << 2)	/* emergency input active now */
 #define EGATE_STATUS_HB_LOST	(1u << 3)	/* heartbeat lost, reset needed */
+#define EGATE_STATUS_FAULT	(1u << 4)	/* a fault is latched, reset needed */
+#define EGATE_STATUS_OFFICER	(1u << 5)	/* officer's lock/hold-open in force */
 
 /**
  * struct egate_status - EGATE_IOC_GET_STATE (64 bytes)
