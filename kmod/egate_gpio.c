@@ -43,13 +43,16 @@ void egate_gpio_fail_state(struct egate_lane *lane)
 {
 }
 
-static u8 egate_door_pos(struct egate_door *door)
+/* A switch that cannot be read makes the position invalid and sets @err. */
+static u8 egate_door_pos(struct egate_door *door, bool *err)
 {
 	int open = gpiod_get_value_cansleep(door->sw_open);
 	int closed = gpiod_get_value_cansleep(door->sw_closed);
 
-	if (open < 0 || closed < 0)
+	if (open < 0 || closed < 0) {
+		*err = true;
 		return EGATE_DOOR_INVALID;
+	}
 	if (open && closed)
 		return EGATE_DOOR_INVALID;
 	if (open)
@@ -62,16 +65,25 @@ void egate_gpio_read(struct egate_lane *lane, struct egate_inputs *in)
 {
 	DECLARE_BITMAP(values, EGATE_MAX_BEAMS) = { 0 };
 	struct gpio_descs *b = lane->beam_descs;
-	int d;
+	int d, v;
 
 	memset(in, 0, sizeof(*in));
+	/* What cannot be read is reported in its fail-safe value. */
 	if (gpiod_get_array_value_cansleep(b->ndescs, b->desc, b->info,
-					   values) == 0)
+					   values) == 0) {
 		in->beams = (u32)values[0];
-	in->emergency = gpiod_get_value_cansleep(lane->emergency) != 0;
+	} else {
+		in->beams = GENMASK(lane->nbeams - 1, 0);
+		in->read_error = true;
+	}
+	v = gpiod_get_value_cansleep(lane->emergency);
+	in->emergency = v != 0;
+	if (v < 0)
+		in->read_error = true;
 	for (d = 0; d < EGATE_NDOORS; d++)
 		if (lane->door[d].present)
-			in->door_pos[d] = egate_door_pos(&lane->door[d]);
+			in->door_pos[d] = egate_door_pos(&lane->door[d],
+							 &in->read_error);
 }
 
 /* Hard IRQ: count every edge the chip reports, sample in the thread. */
