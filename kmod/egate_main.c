@@ -69,11 +69,17 @@ static void egate_timer_work(struct work_struct *work)
 
 static int egate_probe(struct platform_device *pdev)
 {
-	struct egate_board *board = *(struct egate_board **)
-				    dev_get_platdata(&pdev->dev);
-	const struct egate_wiring *w = egate_board_wiring(board);
+	struct egate_board **pdata = dev_get_platdata(&pdev->dev);
+	const struct egate_wiring *w;
+	struct egate_board *board;
 	struct egate_lane *lane;
 	int ret;
+
+	/* Only egate_board.c's devices carry a board (not driver_override). */
+	if (!pdata || !*pdata)
+		return -EINVAL;
+	board = *pdata;
+	w = egate_board_wiring(board);
 
 	lane = kzalloc(sizeof(*lane), GFP_KERNEL);
 	if (!lane)
@@ -178,36 +184,55 @@ static int __init egate_init(void)
 	    egate_debounce < 1 || egate_debounce > 100)
 		return -EINVAL;
 
-	ret = egate_genl_init();
-	if (ret)
-		return ret;
+	/*
+	 * Each piece is up before anything that can reach it: the class
+	 * before the netlink family (its operations look lanes up in the
+	 * class), both before the driver (probe adds lanes to the class and
+	 * raises events).
+	 */
 	ret = alloc_chrdev_region(&egate_devt, 0, EGATE_MAX_LANES, "egate");
 	if (ret)
-		goto unregister_genl;
+		return ret;
 	ret = class_register(&egate_class);
 	if (ret)
 		goto unregister_chrdev;
-	ret = platform_driver_register(&egate_driver);
+	ret = egate_genl_init();
 	if (ret)
 		goto unregister_class;
+	ret = platform_driver_register(&egate_driver);
+	if (ret)
+		goto unregister_genl;
 	return 0;
 
+unregister_genl:
+	egate_genl_exit();
 unregister_class:
 	class_unregister(&egate_class);
 unregister_chrdev:
 	unregister_chrdev_region(egate_devt, EGATE_MAX_LANES);
-unregister_genl:
-	egate_genl_exit();
 	return ret;
 }
 
+/*
+ * The reverse of egate_init(), with the boards in between.  The driver goes
+ * first: driver_unregister() removes new_device/delete_device (waiting for
+ * writers already inside them), so no board can be added behind our back,
+ * and then unbinds every lane, which leaves its doors in the fail state.
+ * Removing the boards after that only unregisters unbound devices and
+ * lookup tables; nothing can bind to them any more.  (Boards removed first
+ * would leave a window where new_device adds a board that outlives the
+ * module.)  Board drivers (egate_sim) hold a reference on this module, so
+ * only boards made through new_device are left here.  Then the netlink
+ * family, whose operations look lanes up in the class, and only then the
+ * class and the device numbers.
+ */
 static void __exit egate_exit(void)
 {
-	egate_boards_remove_all();
 	platform_driver_unregister(&egate_driver);
+	egate_boards_remove_all();
+	egate_genl_exit();
 	class_unregister(&egate_class);
 	unregister_chrdev_region(egate_devt, EGATE_MAX_LANES);
-	egate_genl_exit();
 }
 
 module_init(egate_init);
