@@ -7,13 +7,17 @@
  * counted and wakes a threaded handler that samples all inputs under the
  * lane lock (edges faster than the thread merge into one sample, but every
  * one is counted).  Otherwise
- * (or with egate.poll=1) a work item samples them every poll_ms and accepts
- * a new sample once it has been read debounce times in a row.  Both paths
- * use the _cansleep accessors, so expanders behind I2C or USB work.
+ * (or with egate.poll=1) an hrtimer fires every poll_ms and queues a work
+ * item on egate_wq (WQ_HIGHPRI), which samples the inputs and accepts a new
+ * sample once it has been read debounce times in a row.  The timer keeps
+ * the period exact, not rounded to jiffies; the reads happen in the work
+ * because a GPIO chip may sleep.  Both paths use the _cansleep accessors,
+ * so expanders behind I2C or USB work.
  */
 #include <linux/bitmap.h>
+#include <linux/hrtimer.h>
 #include <linux/interrupt.h>
-#include <linux/jiffies.h>
+#include <linux/ktime.h>
 
 #include "egate_priv.h"
 
@@ -111,8 +115,8 @@ static irqreturn_t egate_irq_thread(int irq, void *data)
 
 static void egate_poll_work(struct work_struct *work)
 {
-	struct egate_lane *lane = container_of(to_delayed_work(work),
-					       struct egate_lane, poll_work);
+	struct egate_lane *lane = container_of(work, struct egate_lane,
+					       poll_work);
 	struct egate_inputs in;
 
 	mutex_lock(&lane->lock);
@@ -128,10 +132,33 @@ static void egate_poll_work(struct work_struct *work)
 	if (lane->cand_count >= egate_debounce &&
 	    memcmp(&lane->cand, &lane->in, sizeof(in)))
 		egate_sm_inputs(lane, &lane->cand);
-	schedule_delayed_work(&lane->poll_work,
-			      msecs_to_jiffies(egate_poll_ms));
 unlock:
 	mutex_unlock(&lane->lock);
+}
+
+/*
+ * Hard IRQ context: only queue the sampling.  A sample still queued or
+ * running when the next period starts is not queued twice; that period's
+ * sample is skipped, the next one is on time.  Once the lane is dead the
+ * timer stops re-arming itself (egate_gpio_stop() cancels it anyway).
+ */
+static enum hrtimer_restart egate_poll_timer(struct hrtimer *timer)
+{
+	struct egate_lane *lane = container_of(timer, struct egate_lane,
+					       poll_timer);
+
+	if (READ_ONCE(lane->dead))
+		return HRTIMER_NORESTART;
+	queue_work(egate_wq, &lane->poll_work);
+	hrtimer_forward_now(timer, ms_to_ktime(egate_poll_ms));
+	return HRTIMER_RESTART;
+}
+
+static void egate_poll_start(struct egate_lane *lane)
+{
+	queue_work(egate_wq, &lane->poll_work);
+	hrtimer_start(&lane->poll_timer, ms_to_ktime(egate_poll_ms),
+		      HRTIMER_MODE_REL);
 }
 
 static int egate_get_door(struct egate_lane *lane, struct device *dev, int d)
@@ -220,14 +247,16 @@ int egate_gpio_start(struct egate_lane *lane)
 	unsigned int n, i;
 	int irq, ret;
 
-	INIT_DELAYED_WORK(&lane->poll_work, egate_poll_work);
+	INIT_WORK(&lane->poll_work, egate_poll_work);
+	hrtimer_init(&lane->poll_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	lane->poll_timer.function = egate_poll_timer;
 	n = egate_inputs_list(lane, descs);
 	lane->irq_mode = !egate_force_poll;
 	for (i = 0; i < n && lane->irq_mode; i++)
 		if (gpiod_to_irq(descs[i]) < 0)
 			lane->irq_mode = false;
 	if (!lane->irq_mode) {
-		schedule_delayed_work(&lane->poll_work, 0);
+		egate_poll_start(lane);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -249,9 +278,16 @@ free_irqs:
 	return ret;
 }
 
-/* Stop sampling; the lane must already be marked dead. */
+/*
+ * Stop sampling; the lane must already be marked dead.  The timer goes
+ * first: it is what queues the work, and hrtimer_cancel() waits for a
+ * running callback and removes the timer even if that callback re-armed
+ * it.  The work never arms the timer, so once the timer is gone a
+ * cancel_work_sync() leaves nothing queued or running.
+ */
 void egate_gpio_stop(struct egate_lane *lane)
 {
 	egate_free_irqs(lane);
-	cancel_delayed_work_sync(&lane->poll_work);
+	hrtimer_cancel(&lane->poll_timer);
+	cancel_work_sync(&lane->poll_work);
 }

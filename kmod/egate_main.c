@@ -26,6 +26,9 @@ unsigned int egate_debounce = 2;
 module_param_named(debounce, egate_debounce, uint, 0444);
 MODULE_PARM_DESC(debounce, "Polled mode: equal samples needed to accept a change (1..100)");
 
+/* Polled sampling of every lane; see egate_gpio.c. */
+struct workqueue_struct *egate_wq;
+
 dev_t egate_devt;
 
 static char *egate_devnode(EGATE_DEVNODE_CONST struct device *dev,
@@ -199,11 +202,23 @@ static int __init egate_init(void)
 	ret = egate_genl_init();
 	if (ret)
 		goto unregister_class;
+	/*
+	 * High priority: a sample waits for no ordinary work.  A rescuer
+	 * (WQ_MEM_RECLAIM): sampling, and so the emergency input, keeps
+	 * going when no new worker can be made under memory pressure.
+	 */
+	egate_wq = alloc_workqueue("egate", WQ_HIGHPRI | WQ_MEM_RECLAIM, 0);
+	if (!egate_wq) {
+		ret = -ENOMEM;
+		goto unregister_genl;
+	}
 	ret = platform_driver_register(&egate_driver);
 	if (ret)
-		goto unregister_genl;
+		goto destroy_wq;
 	return 0;
 
+destroy_wq:
+	destroy_workqueue(egate_wq);
 unregister_genl:
 	egate_genl_exit();
 unregister_class:
@@ -222,7 +237,8 @@ unregister_chrdev:
  * lookup tables; nothing can bind to them any more.  (Boards removed first
  * would leave a window where new_device adds a board that outlives the
  * module.)  Board drivers (egate_sim) hold a reference on this module, so
- * only boards made through new_device are left here.  Then the netlink
+ * only boards made through new_device are left here.  Every lane has
+ * stopped its sampling by then, so the workqueue can go.  Then the netlink
  * family, whose operations look lanes up in the class, and only then the
  * class and the device numbers.
  */
@@ -230,6 +246,7 @@ static void __exit egate_exit(void)
 {
 	platform_driver_unregister(&egate_driver);
 	egate_boards_remove_all();
+	destroy_workqueue(egate_wq);
 	egate_genl_exit();
 	class_unregister(&egate_class);
 	unregister_chrdev_region(egate_devt, EGATE_MAX_LANES);
