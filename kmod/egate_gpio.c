@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * egate - the lane's GPIO lines: getting them, sampling the inputs on
- * interrupts or by polling (with count-based debounce), driving outputs.
+ * interrupts or by polling (with per-line debounce), driving outputs.
  *
  * Interrupt mode needs an interrupt on every input; then each edge is
  * counted and wakes a threaded handler that samples all inputs under the
  * lane lock (edges faster than the thread merge into one sample, but every
  * one is counted).  Otherwise
  * (or with egate.poll=1) an hrtimer fires every poll_ms and queues a work
- * item on egate_wq (WQ_HIGHPRI), which samples the inputs and accepts a new
- * sample once it has been read debounce times in a row.  The timer keeps
+ * item on egate_wq (WQ_HIGHPRI), which samples the inputs; each line
+ * accepts a new value once it has read it debounce times in a row, on its
+ * own (see egate_debounce_sample()).  The timer keeps
  * the period exact, not rounded to jiffies; the reads happen in the work
  * because a GPIO chip may sleep.  Both paths use the _cansleep accessors,
  * so expanders behind I2C or USB work.
@@ -47,47 +48,120 @@ void egate_gpio_fail_state(struct egate_lane *lane)
 {
 }
 
-/* A switch that cannot be read makes the position invalid and sets @err. */
-static u8 egate_door_pos(struct egate_door *door, bool *err)
-{
-	int open = gpiod_get_value_cansleep(door->sw_open);
-	int closed = gpiod_get_value_cansleep(door->sw_closed);
+/*
+ * Every input line has an index, the bit it takes in the polled-mode
+ * bitmaps of struct egate_lane and in struct egate_sample: the beams from
+ * 0, then the emergency input, then each door's open and closed switch.
+ */
+#define EGATE_LINE_EMERGENCY	EGATE_MAX_BEAMS
+#define EGATE_LINE_SW(d, open)	(EGATE_MAX_BEAMS + 1 + 2 * (d) + !(open))
 
-	if (open < 0 || closed < 0) {
-		*err = true;
-		return EGATE_DOOR_INVALID;
+static_assert(EGATE_LINE_SW(EGATE_NDOORS - 1, false) < EGATE_MAX_INPUTS);
+static_assert(EGATE_MAX_INPUTS <= 64);
+
+/**
+ * struct egate_sample - one raw read of every input line, bit per line
+ * @val: logical value of each line read
+ * @err: lines that could not be read (their @val bit is 0)
+ */
+struct egate_sample {
+	u64 val;
+	u64 err;
+};
+
+static u64 egate_line_mask(struct egate_lane *lane)
+{
+	u64 mask = GENMASK_ULL(lane->nbeams - 1, 0) |
+		   BIT_ULL(EGATE_LINE_EMERGENCY);
+	int d;
+
+	for (d = 0; d < EGATE_NDOORS; d++)
+		if (lane->door[d].present)
+			mask |= BIT_ULL(EGATE_LINE_SW(d, true)) |
+				BIT_ULL(EGATE_LINE_SW(d, false));
+	return mask;
+}
+
+static void egate_read_line(struct gpio_desc *desc, unsigned int line,
+			    struct egate_sample *s)
+{
+	int v = gpiod_get_value_cansleep(desc);
+
+	if (v < 0)
+		s->err |= BIT_ULL(line);
+	else if (v)
+		s->val |= BIT_ULL(line);
+}
+
+/* Called with the lane lock held and the lane alive. */
+static void egate_gpio_sample(struct egate_lane *lane, struct egate_sample *s)
+{
+	DECLARE_BITMAP(values, EGATE_MAX_BEAMS) = { 0 };
+	struct gpio_descs *b = lane->beam_descs;
+	int d;
+
+	s->val = 0;
+	s->err = 0;
+	if (gpiod_get_array_value_cansleep(b->ndescs, b->desc, b->info,
+					   values) == 0)
+		s->val = (u32)values[0];
+	else
+		s->err = GENMASK_ULL(lane->nbeams - 1, 0);
+	egate_read_line(lane->emergency, EGATE_LINE_EMERGENCY, s);
+	for (d = 0; d < EGATE_NDOORS; d++) {
+		if (!lane->door[d].present)
+			continue;
+		egate_read_line(lane->door[d].sw_open, EGATE_LINE_SW(d, true),
+				s);
+		egate_read_line(lane->door[d].sw_closed,
+				EGATE_LINE_SW(d, false), s);
 	}
-	if (open && closed)
+}
+
+static u8 egate_door_pos(const struct egate_sample *s, int d)
+{
+	u64 open = BIT_ULL(EGATE_LINE_SW(d, true));
+	u64 closed = BIT_ULL(EGATE_LINE_SW(d, false));
+
+	if (s->err & (open | closed))
 		return EGATE_DOOR_INVALID;
-	if (open)
+	if ((s->val & open) && (s->val & closed))
+		return EGATE_DOOR_INVALID;
+	if (s->val & open)
 		return EGATE_DOOR_OPEN;
-	return closed ? EGATE_DOOR_CLOSED : EGATE_DOOR_MOVING;
+	return s->val & closed ? EGATE_DOOR_CLOSED : EGATE_DOOR_MOVING;
+}
+
+/*
+ * The inputs as the state machine sees them.  What cannot be read is
+ * reported in its fail-safe value -- beam broken, emergency active, door
+ * EGATE_DOOR_INVALID -- with read_error set, so the state machine latches
+ * a fault.  (A door with both switches active is a door fault, not a read
+ * error.)
+ */
+static void egate_sample_inputs(struct egate_lane *lane,
+				const struct egate_sample *s,
+				struct egate_inputs *in)
+{
+	u64 safe = s->val | s->err;
+	int d;
+
+	memset(in, 0, sizeof(*in));
+	in->beams = (u32)(safe & GENMASK_ULL(lane->nbeams - 1, 0));
+	in->emergency = safe & BIT_ULL(EGATE_LINE_EMERGENCY);
+	for (d = 0; d < EGATE_NDOORS; d++)
+		if (lane->door[d].present)
+			in->door_pos[d] = egate_door_pos(s, d);
+	in->read_error = s->err != 0;
 }
 
 /* Called with the lane lock held and the lane alive. */
 void egate_gpio_read(struct egate_lane *lane, struct egate_inputs *in)
 {
-	DECLARE_BITMAP(values, EGATE_MAX_BEAMS) = { 0 };
-	struct gpio_descs *b = lane->beam_descs;
-	int d, v;
+	struct egate_sample s;
 
-	memset(in, 0, sizeof(*in));
-	/* What cannot be read is reported in its fail-safe value. */
-	if (gpiod_get_array_value_cansleep(b->ndescs, b->desc, b->info,
-					   values) == 0) {
-		in->beams = (u32)values[0];
-	} else {
-		in->beams = GENMASK(lane->nbeams - 1, 0);
-		in->read_error = true;
-	}
-	v = gpiod_get_value_cansleep(lane->emergency);
-	in->emergency = v != 0;
-	if (v < 0)
-		in->read_error = true;
-	for (d = 0; d < EGATE_NDOORS; d++)
-		if (lane->door[d].present)
-			in->door_pos[d] = egate_door_pos(&lane->door[d],
-							 &in->read_error);
+	egate_gpio_sample(lane, &s);
+	egate_sample_inputs(lane, &s, in);
 }
 
 /* Hard IRQ: count every edge the chip reports, sample in the thread. */
@@ -113,25 +187,93 @@ static irqreturn_t egate_irq_thread(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+/*
+ * Polled mode, per-line debounce (invariant 8): each line accepts a new
+ * value once it has read that value debounce samples in a row, whatever the
+ * other lines do, so a chattering beam delays nothing but itself and the
+ * emergency input or a swing-zone beam is acted on within poll_ms *
+ * debounce plus one period.
+ *
+ * Fail-safety: a line that cannot be read is accepted at once, without
+ * debounce, in its fail-safe value with read_error set (a failing chip is
+ * not a glitch to ride out, and waiting would report its old, possibly
+ * clear, value meanwhile).  It returns to a read value only after
+ * debounce good reads.  Changes between read values are debounced the same
+ * way in both directions: accepting "broken" or "emergency" at once would
+ * turn every glitch into an alarm, and the bound above already holds.
+ *
+ * Returns whether any accepted value changed.
+ */
+static bool egate_debounce_sample(struct egate_lane *lane,
+				  const struct egate_sample *s)
+{
+	u64 acc = lane->acc, err = lane->acc_err, bit;
+	DECLARE_BITMAP(lines, EGATE_MAX_INPUTS);
+	unsigned int i;
+
+	bitmap_from_u64(lines, egate_line_mask(lane));
+	for_each_set_bit(i, lines, EGATE_MAX_INPUTS) {
+		bit = BIT_ULL(i);
+		if (s->err & bit) {
+			err |= bit;
+			lane->cand_count[i] = 0;
+			continue;
+		}
+		if ((s->val ^ lane->cand) & bit) {
+			lane->cand ^= bit;
+			lane->cand_count[i] = 1;
+		} else if (lane->cand_count[i] < egate_debounce) {
+			lane->cand_count[i]++;
+		}
+		if (lane->cand_count[i] >= egate_debounce) {
+			acc = (acc & ~bit) | (lane->cand & bit);
+			err &= ~bit;
+		}
+	}
+	if (acc == lane->acc && err == lane->acc_err)
+		return false;
+	lane->acc = acc;
+	lane->acc_err = err;
+	return true;
+}
+
+/*
+ * Polled mode: take the lines as they are now as accepted, then tell the
+ * state machine if that differs from what it has (something changed since
+ * probe read the inputs).  Lane lock held.
+ */
+static void egate_debounce_seed(struct egate_lane *lane)
+{
+	struct egate_sample s;
+	struct egate_inputs in;
+
+	egate_gpio_sample(lane, &s);
+	lane->cand = s.val;
+	memset(lane->cand_count, egate_debounce, sizeof(lane->cand_count));
+	lane->acc = s.val;
+	lane->acc_err = s.err;
+	egate_sample_inputs(lane, &s, &in);
+	if (memcmp(&in, &lane->in, sizeof(in)))
+		egate_sm_inputs(lane, &in);
+}
+
 static void egate_poll_work(struct work_struct *work)
 {
 	struct egate_lane *lane = container_of(work, struct egate_lane,
 					       poll_work);
+	struct egate_sample s, acc;
 	struct egate_inputs in;
 
 	mutex_lock(&lane->lock);
 	if (lane->dead)
 		goto unlock;
-	egate_gpio_read(lane, &in);
-	if (memcmp(&in, &lane->cand, sizeof(in))) {
-		lane->cand = in;
-		lane->cand_count = 1;
-	} else if (lane->cand_count < egate_debounce) {
-		lane->cand_count++;
+	egate_gpio_sample(lane, &s);
+	if (egate_debounce_sample(lane, &s)) {
+		acc.val = lane->acc;
+		acc.err = lane->acc_err;
+		egate_sample_inputs(lane, &acc, &in);
+		egate_sm_inputs(lane, &in);
 	}
-	if (lane->cand_count >= egate_debounce &&
-	    memcmp(&lane->cand, &lane->in, sizeof(in)))
-		egate_sm_inputs(lane, &lane->cand);
 unlock:
 	mutex_unlock(&lane->lock);
 }
@@ -156,6 +298,9 @@ static enum hrtimer_restart egate_poll_timer(struct hrtimer *timer)
 
 static void egate_poll_start(struct egate_lane *lane)
 {
+	mutex_lock(&lane->lock);
+	egate_debounce_seed(lane);
+	mutex_unlock(&lane->lock);
 	queue_work(egate_wq, &lane->poll_work);
 	hrtimer_start(&lane->poll_timer, ms_to_ktime(egate_poll_ms),
 		      HRTIMER_MODE_REL);

@@ -18,13 +18,20 @@ bool egate_force_poll;
 module_param_named(poll, egate_force_poll, bool, 0444);
 MODULE_PARM_DESC(poll, "Poll the inputs even where the GPIO chip has interrupts");
 
+/*
+ * Polled mode sees a change within poll_ms * debounce plus one period; the
+ * product is bounded so the emergency input is acted on in time whatever
+ * the parameters (invariant 8).
+ */
+#define EGATE_MAX_REACTION_MS	200
+
 unsigned int egate_poll_ms = 10;
 module_param_named(poll_ms, egate_poll_ms, uint, 0444);
-MODULE_PARM_DESC(poll_ms, "Polling period in ms (1..1000)");
+MODULE_PARM_DESC(poll_ms, "Polling period in ms (1..200; poll_ms * debounce <= 200)");
 
 unsigned int egate_debounce = 2;
 module_param_named(debounce, egate_debounce, uint, 0444);
-MODULE_PARM_DESC(debounce, "Polled mode: equal samples needed to accept a change (1..100)");
+MODULE_PARM_DESC(debounce, "Polled mode: samples in a row a line must read to accept a change, per line (1..100; poll_ms * debounce <= 200)");
 
 /* Polled sampling of every lane; see egate_gpio.c. */
 struct workqueue_struct *egate_wq;
@@ -114,7 +121,6 @@ static int egate_probe(struct platform_device *pdev)
 
 	mutex_lock(&lane->lock);
 	egate_gpio_read(lane, &lane->in);
-	lane->cand = lane->in;
 	egate_sm_init(lane);
 	ret = egate_gpio_outputs_init(lane);
 	if (!ret)
@@ -183,8 +189,9 @@ static int __init egate_init(void)
 	int ret;
 
 	if (egate_fifo_size < 16 || egate_fifo_size > 65536 ||
-	    egate_poll_ms < 1 || egate_poll_ms > 1000 ||
-	    egate_debounce < 1 || egate_debounce > 100)
+	    egate_poll_ms < 1 || egate_poll_ms > EGATE_MAX_REACTION_MS ||
+	    egate_debounce < 1 || egate_debounce > 100 ||
+	    egate_poll_ms * egate_debounce > EGATE_MAX_REACTION_MS)
 		return -EINVAL;
 
 	/*

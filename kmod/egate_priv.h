@@ -140,8 +140,12 @@ struct egate_door {
  * @lock: protects every field below
  * @dead: the lane was removed; lines are gone
  * @in: last accepted (debounced) inputs
- * @cand: polled mode: candidate sample being debounced
- * @cand_count: polled mode: consecutive samples equal to @cand
+ * @cand: polled mode: value each input line read last, bit per line
+ *	(beams, emergency, door switches: EGATE_LINE_* in egate_gpio.c)
+ * @cand_count: polled mode: samples in a row each line has read its @cand
+ *	value, counted up to debounce
+ * @acc: polled mode: accepted (debounced) value of each line
+ * @acc_err: polled mode: lines accepted as unreadable (read at fail-safe)
  * @phase: logical state (the visible state is OBSTRUCTED over it)
  * @state: visible state, as last reported
  * @mode: enum egate_mode
@@ -197,8 +201,10 @@ struct egate_lane {
 	struct mutex lock;	/* see the top of this file */
 	bool dead;
 	struct egate_inputs in;
-	struct egate_inputs cand;
-	unsigned int cand_count;
+	u64 cand;
+	u8 cand_count[EGATE_MAX_INPUTS];
+	u64 acc;
+	u64 acc_err;
 	u32 phase;
 	u32 state;
 	u32 mode;

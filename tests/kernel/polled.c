@@ -104,4 +104,18 @@ TEST_F(polled, debounce_ignores_glitch)
 	EXPECT_EQ(0, eg_sysfs_num("counters/beam_edges"));
 }
 
+/* poll_ms * debounce bounds the polled reaction time: at most 200 ms. */
+TEST(reaction_bound)
+{
+	EXPECT_EQ(-EINVAL, eg_load_egate("poll_ms=20 debounce=11"));
+	EXPECT_EQ(-EINVAL, eg_load_egate("poll_ms=201 debounce=1"));
+	EXPECT_EQ(-EINVAL, eg_load_egate("poll_ms=1000"));
+	/* An overflowing product is no way round it. */
+	EXPECT_EQ(-EINVAL, eg_load_egate("poll_ms=2147483648 debounce=2"));
+	EXPECT_EQ(0, eg_load_egate("poll_ms=2 debounce=100"));
+	eg_unload();
+	EXPECT_EQ(0, eg_load_egate("poll_ms=200 debounce=1"));
+	eg_unload();
+}
+
 TEST_HARNESS_MAIN
