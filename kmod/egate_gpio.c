@@ -385,7 +385,10 @@ static void egate_free_irqs(struct egate_lane *lane)
 		free_irq(lane->irqs[--lane->nirqs], lane);
 }
 
-/* Choose interrupts or polling and start sampling. */
+/*
+ * Choose interrupts or polling and start sampling.  Interrupts when every
+ * input has one that can be had on both edges, else polling.
+ */
 int egate_gpio_start(struct egate_lane *lane)
 {
 	struct gpio_desc *descs[EGATE_MAX_INPUTS];
@@ -411,16 +414,27 @@ int egate_gpio_start(struct egate_lane *lane)
 					   IRQF_TRIGGER_FALLING,
 					   dev_name(&lane->dev), lane);
 		if (ret)
-			goto free_irqs;
+			goto fall_back;
 		lane->irqs[lane->nirqs++] = irq;
 	}
 	/* Catch anything that changed before the interrupts were on. */
 	egate_irq_thread(0, lane);
 	return 0;
 
-free_irqs:
+fall_back:
+	/*
+	 * The chip maps the line to an interrupt but will not give it to us
+	 * on both edges (many controllers latch one edge only and refuse
+	 * IRQ_TYPE_EDGE_BOTH), or has run out: poll instead, as for a chip
+	 * without interrupts.  No edge is lost meanwhile: polling starts
+	 * from a fresh sample.
+	 */
 	egate_free_irqs(lane);
-	return ret;
+	dev_info(&lane->dev, "input %u: no both-edge interrupt (%d), polling every %u ms\n",
+		 i, ret, egate_poll_ms);
+	lane->irq_mode = false;
+	egate_poll_start(lane);
+	return 0;
 }
 
 /*
