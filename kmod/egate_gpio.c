@@ -29,23 +29,77 @@ void egate_gpio_set(struct gpio_desc *desc, bool on)
 }
 
 /*
- * Called with the lane lock held, after egate_sm_init(): the door drives
- * take what the state machine decided.  (Lines are still requested low.)
+ * Called with the lane lock held, after the inputs were read and
+ * egate_sm_init() decided what each door is driven to.  The output lines
+ * were requested as they were (GPIOD_ASIS), so this is the first time any
+ * of them is driven (invariant 7: inputs are read before any door is
+ * driven; requesting them low would pulse a door closed on whoever stands
+ * in it).  Doors take door[d].cmd_open, lamps and buzzer start off.
  */
 int egate_gpio_outputs_init(struct egate_lane *lane)
 {
-	int d;
+	struct gpio_desc *off[] = { lane->green, lane->red, lane->buzzer };
+	unsigned int i;
+	int d, ret;
 
-	for (d = 0; d < EGATE_NDOORS; d++)
-		if (lane->door[d].present)
-			egate_gpio_set(lane->door[d].drive,
-				       lane->door[d].cmd_open);
+	for (d = 0; d < EGATE_NDOORS; d++) {
+		if (!lane->door[d].present)
+			continue;
+		ret = gpiod_direction_output(lane->door[d].drive,
+					     lane->door[d].cmd_open);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < ARRAY_SIZE(off); i++) {
+		if (!off[i])
+			continue;
+		ret = gpiod_direction_output(off[i], 0);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
-/* Called with the lane lock held as the lane goes: nothing yet. */
+/*
+ * Called with the lane lock held as the lane goes (unbind, rmmod,
+ * delete_device, a failed probe), before it is marked dead: leave every
+ * output in the wiring's declared fail state, since nothing will supervise
+ * the doors from now on (invariant 7).
+ *
+ * fail=open drives every door open.  fail=closed drives a door closed only
+ * when its swing zone reads clear on a fresh read of the beams (a beam
+ * that cannot be read counts as broken, invariant 3), and open otherwise.
+ * With the emergency input active (or unreadable) every door is driven
+ * open whatever the fail state.  Lamps and buzzer are switched off.
+ */
 void egate_gpio_fail_state(struct egate_lane *lane)
 {
+	struct gpio_desc *off[] = { lane->green, lane->red, lane->buzzer };
+	bool open[EGATE_NDOORS] = { false };
+	struct egate_inputs in;
+	struct egate_door *door;
+	unsigned int i;
+	int d;
+
+	lockdep_assert_held(&lane->lock);
+	egate_gpio_read(lane, &in);
+	for (d = 0; d < EGATE_NDOORS; d++) {
+		door = &lane->door[d];
+		if (!door->present)
+			continue;
+		open[d] = !lane->fail_closed || in.emergency ||
+			  (in.beams & door->zone);
+		egate_gpio_set(door->drive, open[d]);
+		door->cmd_open = open[d];
+	}
+	for (i = 0; i < ARRAY_SIZE(off); i++)
+		egate_gpio_set(off[i], false);
+	dev_info(&lane->dev, "fail state (fail=%s): entry door driven %s%s\n",
+		 lane->fail_closed ? "closed" : "open",
+		 open[EGATE_DOOR_ENTRY] ? "open" : "closed",
+		 !lane->door[EGATE_DOOR_EXIT].present ? "" :
+		 open[EGATE_DOOR_EXIT] ? ", exit door driven open" :
+		 ", exit door driven closed");
 }
 
 /*
@@ -311,7 +365,8 @@ static int egate_get_door(struct egate_lane *lane, struct device *dev, int d)
 	struct egate_door *door = &lane->door[d];
 	const char * const *con = egate_door_con[d];
 
-	door->drive = devm_gpiod_get(dev, con[EGATE_DOOR_DRIVE], GPIOD_OUT_LOW);
+	/* As it is: egate_gpio_outputs_init() drives it, inputs read first. */
+	door->drive = devm_gpiod_get(dev, con[EGATE_DOOR_DRIVE], GPIOD_ASIS);
 	if (IS_ERR(door->drive))
 		return PTR_ERR(door->drive);
 	door->sw_open = devm_gpiod_get(dev, con[EGATE_DOOR_SW_OPEN], GPIOD_IN);
@@ -351,13 +406,13 @@ int egate_gpio_get(struct egate_lane *lane, struct device *dev,
 	lane->emergency = devm_gpiod_get(dev, "emergency", GPIOD_IN);
 	if (IS_ERR(lane->emergency))
 		return PTR_ERR(lane->emergency);
-	lane->green = devm_gpiod_get_optional(dev, "lamp-green", GPIOD_OUT_LOW);
+	lane->green = devm_gpiod_get_optional(dev, "lamp-green", GPIOD_ASIS);
 	if (IS_ERR(lane->green))
 		return PTR_ERR(lane->green);
-	lane->red = devm_gpiod_get_optional(dev, "lamp-red", GPIOD_OUT_LOW);
+	lane->red = devm_gpiod_get_optional(dev, "lamp-red", GPIOD_ASIS);
 	if (IS_ERR(lane->red))
 		return PTR_ERR(lane->red);
-	lane->buzzer = devm_gpiod_get_optional(dev, "buzzer", GPIOD_OUT_LOW);
+	lane->buzzer = devm_gpiod_get_optional(dev, "buzzer", GPIOD_ASIS);
 	return PTR_ERR_OR_ZERO(lane->buzzer);
 }
 

@@ -103,6 +103,7 @@ static int egate_probe(struct platform_device *pdev)
 	lane->topology = w->topology;
 	lane->nbeams = w->nbeams;
 	lane->swing = w->swing_beams ?: EGATE_DEFAULT_SWING;
+	lane->fail_closed = w->fail_closed;
 	lane->t = egate_default_timings;
 
 	device_initialize(&lane->dev);
@@ -119,6 +120,7 @@ static int egate_probe(struct platform_device *pdev)
 	if (ret)
 		goto put_lane;
 
+	/* Inputs first: no output is driven before the lane knows them. */
 	mutex_lock(&lane->lock);
 	egate_gpio_read(lane, &lane->in);
 	egate_sm_init(lane);
@@ -127,7 +129,7 @@ static int egate_probe(struct platform_device *pdev)
 		egate_sm_start(lane);
 	mutex_unlock(&lane->lock);
 	if (ret)
-		goto put_lane;
+		goto kill_lane;
 
 	cdev_init(&lane->cdev, &egate_fops);
 	lane->cdev.owner = THIS_MODULE;
@@ -149,6 +151,7 @@ del_cdev:
 	cdev_device_del(&lane->cdev, &lane->dev);
 kill_lane:
 	mutex_lock(&lane->lock);
+	egate_gpio_fail_state(lane);
 	WRITE_ONCE(lane->dead, true);
 	mutex_unlock(&lane->lock);
 	cancel_delayed_work_sync(&lane->timer_work);
@@ -161,9 +164,14 @@ static void egate_remove(struct platform_device *pdev)
 {
 	struct egate_lane *lane = platform_get_drvdata(pdev);
 
-	/* Readers wake with -ENODEV; nothing touches the lines after this. */
+	/*
+	 * The doors are left in the fail state while the lane is still alive
+	 * and locked, so no sample or timer can drive them after it.  Readers
+	 * wake with -ENODEV; nothing touches the lines after this.
+	 */
 	mutex_lock(&lane->lock);
 	egate_sm_remove(lane);
+	egate_gpio_fail_state(lane);
 	WRITE_ONCE(lane->dead, true);
 	lane->pdev = NULL;
 	egate_wake_all(lane);
