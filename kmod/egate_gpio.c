@@ -300,10 +300,13 @@ static void egate_debounce_seed(struct egate_lane *lane)
 {
 	struct egate_sample s;
 	struct egate_inputs in;
+	unsigned int i;
 
 	egate_gpio_sample(lane, &s);
 	lane->cand = s.val;
-	memset(lane->cand_count, egate_debounce, sizeof(lane->cand_count));
+	/* An unreadable line still needs debounce good reads to clear. */
+	for (i = 0; i < EGATE_MAX_INPUTS; i++)
+		lane->cand_count[i] = s.err & BIT_ULL(i) ? 0 : egate_debounce;
 	lane->acc = s.val;
 	lane->acc_err = s.err;
 	egate_sample_inputs(lane, &s, &in);
