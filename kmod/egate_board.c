@@ -443,6 +443,15 @@ static int egate_parse_key(struct egate_wiring *w, char *key, char *val)
 			return -EINVAL;
 		return 0;
 	}
+	if (!strcmp(key, "fail")) {
+		if (!strcmp(val, "open"))
+			w->fail_closed = false;
+		else if (!strcmp(val, "closed"))
+			w->fail_closed = true;
+		else
+			return -EINVAL;
+		return 0;
+	}
 	if (!strcmp(key, "swing"))
 		return kstrtou32(val, 10, &w->swing_beams);
 	if (!strcmp(key, "beams"))

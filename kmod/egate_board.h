@@ -55,6 +55,11 @@ enum egate_door_line {
  * @green: green lamp output (optional)
  * @red: red lamp output (optional)
  * @buzzer: buzzer output (optional)
+ * @fail_closed: the lane's fail state, what removal (unbind, rmmod,
+ *	delete_device, egate_lane_unregister()) leaves the doors driven to:
+ *	false (the default) every door open, the state that lets people out;
+ *	true every door closed whose swing zone reads clear, the others open.
+ *	With the emergency input active every door is left open either way.
  */
 struct egate_wiring {
 	const char *chip;
@@ -68,6 +73,7 @@ struct egate_wiring {
 	struct egate_wire green;
 	struct egate_wire red;
 	struct egate_wire buzzer;
+	bool fail_closed;
 };
 
 struct egate_board;

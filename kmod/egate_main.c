@@ -18,13 +18,23 @@ bool egate_force_poll;
 module_param_named(poll, egate_force_poll, bool, 0444);
 MODULE_PARM_DESC(poll, "Poll the inputs even where the GPIO chip has interrupts");
 
+/*
+ * Polled mode sees a change within poll_ms * debounce plus one period; the
+ * product is bounded so the emergency input is acted on in time whatever
+ * the parameters (invariant 8).
+ */
+#define EGATE_MAX_REACTION_MS	200
+
 unsigned int egate_poll_ms = 10;
 module_param_named(poll_ms, egate_poll_ms, uint, 0444);
-MODULE_PARM_DESC(poll_ms, "Polling period in ms (1..1000)");
+MODULE_PARM_DESC(poll_ms, "Polling period in ms (1..200; poll_ms * debounce <= 200)");
 
 unsigned int egate_debounce = 2;
 module_param_named(debounce, egate_debounce, uint, 0444);
-MODULE_PARM_DESC(debounce, "Polled mode: equal samples needed to accept a change (1..100)");
+MODULE_PARM_DESC(debounce, "Polled mode: samples in a row a line must read to accept a change, per line (1..100; poll_ms * debounce <= 200)");
+
+/* Polled sampling of every lane; see egate_gpio.c. */
+struct workqueue_struct *egate_wq;
 
 dev_t egate_devt;
 
@@ -69,11 +79,17 @@ static void egate_timer_work(struct work_struct *work)
 
 static int egate_probe(struct platform_device *pdev)
 {
-	struct egate_board *board = *(struct egate_board **)
-				    dev_get_platdata(&pdev->dev);
-	const struct egate_wiring *w = egate_board_wiring(board);
+	struct egate_board **pdata = dev_get_platdata(&pdev->dev);
+	const struct egate_wiring *w;
+	struct egate_board *board;
 	struct egate_lane *lane;
 	int ret;
+
+	/* Only egate_board.c's devices carry a board (not driver_override). */
+	if (!pdata || !*pdata)
+		return -EINVAL;
+	board = *pdata;
+	w = egate_board_wiring(board);
 
 	lane = kzalloc(sizeof(*lane), GFP_KERNEL);
 	if (!lane)
@@ -87,6 +103,7 @@ static int egate_probe(struct platform_device *pdev)
 	lane->topology = w->topology;
 	lane->nbeams = w->nbeams;
 	lane->swing = w->swing_beams ?: EGATE_DEFAULT_SWING;
+	lane->fail_closed = w->fail_closed;
 	lane->t = egate_default_timings;
 
 	device_initialize(&lane->dev);
@@ -103,16 +120,16 @@ static int egate_probe(struct platform_device *pdev)
 	if (ret)
 		goto put_lane;
 
+	/* Inputs first: no output is driven before the lane knows them. */
 	mutex_lock(&lane->lock);
 	egate_gpio_read(lane, &lane->in);
-	lane->cand = lane->in;
 	egate_sm_init(lane);
 	ret = egate_gpio_outputs_init(lane);
 	if (!ret)
 		egate_sm_start(lane);
 	mutex_unlock(&lane->lock);
 	if (ret)
-		goto put_lane;
+		goto kill_lane;
 
 	cdev_init(&lane->cdev, &egate_fops);
 	lane->cdev.owner = THIS_MODULE;
@@ -134,6 +151,7 @@ del_cdev:
 	cdev_device_del(&lane->cdev, &lane->dev);
 kill_lane:
 	mutex_lock(&lane->lock);
+	egate_gpio_fail_state(lane);
 	WRITE_ONCE(lane->dead, true);
 	mutex_unlock(&lane->lock);
 	cancel_delayed_work_sync(&lane->timer_work);
@@ -146,9 +164,14 @@ static void egate_remove(struct platform_device *pdev)
 {
 	struct egate_lane *lane = platform_get_drvdata(pdev);
 
-	/* Readers wake with -ENODEV; nothing touches the lines after this. */
+	/*
+	 * The doors are left in the fail state while the lane is still alive
+	 * and locked, so no sample or timer can drive them after it.  Readers
+	 * wake with -ENODEV; nothing touches the lines after this.
+	 */
 	mutex_lock(&lane->lock);
 	egate_sm_remove(lane);
+	egate_gpio_fail_state(lane);
 	WRITE_ONCE(lane->dead, true);
 	lane->pdev = NULL;
 	egate_wake_all(lane);
@@ -174,40 +197,74 @@ static int __init egate_init(void)
 	int ret;
 
 	if (egate_fifo_size < 16 || egate_fifo_size > 65536 ||
-	    egate_poll_ms < 1 || egate_poll_ms > 1000 ||
-	    egate_debounce < 1 || egate_debounce > 100)
+	    egate_poll_ms < 1 || egate_poll_ms > EGATE_MAX_REACTION_MS ||
+	    egate_debounce < 1 || egate_debounce > 100 ||
+	    egate_poll_ms * egate_debounce > EGATE_MAX_REACTION_MS)
 		return -EINVAL;
 
-	ret = egate_genl_init();
-	if (ret)
-		return ret;
+	/*
+	 * Each piece is up before anything that can reach it: the class
+	 * before the netlink family (its operations look lanes up in the
+	 * class), both before the driver (probe adds lanes to the class and
+	 * raises events).
+	 */
 	ret = alloc_chrdev_region(&egate_devt, 0, EGATE_MAX_LANES, "egate");
 	if (ret)
-		goto unregister_genl;
+		return ret;
 	ret = class_register(&egate_class);
 	if (ret)
 		goto unregister_chrdev;
-	ret = platform_driver_register(&egate_driver);
+	ret = egate_genl_init();
 	if (ret)
 		goto unregister_class;
+	/*
+	 * High priority: a sample waits for no ordinary work.  A rescuer
+	 * (WQ_MEM_RECLAIM): sampling, and so the emergency input, keeps
+	 * going when no new worker can be made under memory pressure.
+	 */
+	egate_wq = alloc_workqueue("egate", WQ_HIGHPRI | WQ_MEM_RECLAIM, 0);
+	if (!egate_wq) {
+		ret = -ENOMEM;
+		goto unregister_genl;
+	}
+	ret = platform_driver_register(&egate_driver);
+	if (ret)
+		goto destroy_wq;
 	return 0;
 
+destroy_wq:
+	destroy_workqueue(egate_wq);
+unregister_genl:
+	egate_genl_exit();
 unregister_class:
 	class_unregister(&egate_class);
 unregister_chrdev:
 	unregister_chrdev_region(egate_devt, EGATE_MAX_LANES);
-unregister_genl:
-	egate_genl_exit();
 	return ret;
 }
 
+/*
+ * The reverse of egate_init(), with the boards in between.  The driver goes
+ * first: driver_unregister() removes new_device/delete_device (waiting for
+ * writers already inside them), so no board can be added behind our back,
+ * and then unbinds every lane, which leaves its doors in the fail state.
+ * Removing the boards after that only unregisters unbound devices and
+ * lookup tables; nothing can bind to them any more.  (Boards removed first
+ * would leave a window where new_device adds a board that outlives the
+ * module.)  Board drivers (egate_sim) hold a reference on this module, so
+ * only boards made through new_device are left here.  Every lane has
+ * stopped its sampling by then, so the workqueue can go.  Then the netlink
+ * family, whose operations look lanes up in the class, and only then the
+ * class and the device numbers.
+ */
 static void __exit egate_exit(void)
 {
-	egate_boards_remove_all();
 	platform_driver_unregister(&egate_driver);
+	egate_boards_remove_all();
+	destroy_workqueue(egate_wq);
+	egate_genl_exit();
 	class_unregister(&egate_class);
 	unregister_chrdev_region(egate_devt, EGATE_MAX_LANES);
-	egate_genl_exit();
 }
 
 module_init(egate_init);

@@ -15,6 +15,7 @@
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/gpio/consumer.h>
+#include <linux/hrtimer.h>
 #include <linux/kfifo.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -135,13 +136,19 @@ struct egate_door {
  * @irqs: interrupts requested for the inputs (const after probe)
  * @nirqs: number of @irqs
  * @irq_count: input interrupts taken (atomic, no lock)
- * @poll_work: samples the inputs in polled mode
+ * @poll_timer: polled mode: fires every poll_ms and queues @poll_work on
+ *	egate_wq; stopped before @poll_work is cancelled (no lock)
+ * @poll_work: polled mode: samples the inputs, under the lane lock
  * @timer_work: serves the deadlines
  * @lock: protects every field below
  * @dead: the lane was removed; lines are gone
  * @in: last accepted (debounced) inputs
- * @cand: polled mode: candidate sample being debounced
- * @cand_count: polled mode: consecutive samples equal to @cand
+ * @cand: polled mode: value each input line read last, bit per line
+ *	(beams, emergency, door switches: EGATE_LINE_* in egate_gpio.c)
+ * @cand_count: polled mode: samples in a row each line has read its @cand
+ *	value, counted up to debounce
+ * @acc: polled mode: accepted (debounced) value of each line
+ * @acc_err: polled mode: lines accepted as unreadable (read at fail-safe)
  * @phase: logical state (the visible state is OBSTRUCTED over it)
  * @state: visible state, as last reported
  * @mode: enum egate_mode
@@ -196,14 +203,17 @@ struct egate_lane {
 	int irqs[EGATE_MAX_INPUTS];
 	unsigned int nirqs;
 	atomic64_t irq_count;
-	struct delayed_work poll_work;
+	struct hrtimer poll_timer;
+	struct work_struct poll_work;
 	struct delayed_work timer_work;
 
 	struct mutex lock;	/* see the top of this file */
 	bool dead;
 	struct egate_inputs in;
-	struct egate_inputs cand;
-	unsigned int cand_count;
+	u64 cand;
+	u8 cand_count[EGATE_MAX_INPUTS];
+	u64 acc;
+	u64 acc_err;
 	u32 phase;
 	u32 state;
 	u32 mode;
@@ -255,6 +265,7 @@ extern unsigned int egate_fifo_size;
 extern unsigned int egate_poll_ms;
 extern unsigned int egate_debounce;
 extern bool egate_force_poll;
+extern struct workqueue_struct *egate_wq;
 extern struct class egate_class;
 extern dev_t egate_devt;
 extern struct platform_driver egate_driver;

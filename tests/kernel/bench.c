@@ -2,13 +2,15 @@
 /*
  * Benchmark (numbers, loosely checked): event throughput through read(),
  * latency from a simulated sensor edge to the event being readable with
- * interrupts and with polling, and command write() round trip (the door
- * line is driven inside write()).  Under QEMU TCG these are emulated
- * timings: compare them with each other, not with hardware.
+ * interrupts and with polling, command write() round trip (the door line
+ * is driven inside write()), and emergency input to both door drive lines
+ * open with interrupts and with polling.  Under QEMU TCG these are
+ * emulated timings: compare them with each other, not with hardware.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,11 @@ FIXTURE_VARIANT_ADD(bench, irq) {
 FIXTURE_VARIANT_ADD(bench, polled) {
 	.name = "polled (poll_ms=1 debounce=1)",
 	.egate = "fifo_size=4096 poll=1 poll_ms=1 debounce=1",
+};
+
+FIXTURE_VARIANT_ADD(bench, polled_debounce_2) {
+	.name = "polled (poll_ms=1 debounce=2)",
+	.egate = "fifo_size=4096 poll=1 poll_ms=1 debounce=2",
 };
 
 FIXTURE_SETUP(bench)
@@ -120,6 +127,110 @@ TEST_F_TIMEOUT(bench, read_throughput, 120)
 	ASSERT_LE(20000, total);
 	ksft_print_msg("bench %s (emulated, QEMU TCG): read() throughput %llu events/s (%llu events, 512 per read)\n",
 		       variant->name, total * 1000000000ULL / (dt ? dt : 1), total);
+	fflush(stdout);
+}
+
+/*
+ * Emergency input -> both doors of a mantrap driven open, as the
+ * simulator's drive lines show them (read by this program in a loop that
+ * only yields: a sleep would round the figure up to the guest's timer
+ * granularity), and -> the EMERGENCY event raised (kernel timestamp).
+ */
+FIXTURE(emergency) {
+	int ctl;
+};
+
+FIXTURE_VARIANT(emergency) {
+	const char *name;
+	const char *egate;
+};
+
+FIXTURE_VARIANT_ADD(emergency, irq) {
+	.name = "irq",
+	.egate = "",
+};
+
+FIXTURE_VARIANT_ADD(emergency, polled_1ms) {
+	.name = "polled (poll_ms=1 debounce=2)",
+	.egate = "poll=1 poll_ms=1 debounce=2",
+};
+
+FIXTURE_VARIANT_ADD(emergency, polled_default) {
+	.name = "polled (poll_ms=10 debounce=2, the defaults)",
+	.egate = "poll=1",
+};
+
+FIXTURE_SETUP(emergency)
+{
+	ASSERT_EQ(0, eg_load(variant->egate, "topology=mantrap door_ms=100"));
+	self->ctl = eg_open_ctl();
+	ASSERT_LE(0, self->ctl);
+	ASSERT_EQ(0, eg_expect_state(self->ctl, 0, EGATE_ST_IDLE, 3000));
+}
+
+FIXTURE_TEARDOWN(emergency)
+{
+	close(self->ctl);
+	eg_unload();
+}
+
+/* Door drive lines driven open, from one read of the simulator's status. */
+static int eg_drives(void)
+{
+	char buf[1024], *p;
+	int fd, n, opened = 0;
+
+	fd = open(EG_SIM_DIR "/status", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	for (p = buf; (p = strstr(p, "_drive ")); p += 7)
+		opened += p[7] == '1';
+	return opened;
+}
+
+TEST_F_TIMEOUT(emergency, input_to_doors_open, 300)
+{
+	enum { N = 20 };
+	unsigned long long doors[N], event[N], t0, t;
+	const struct egate_event *ev;
+	int i, mark;
+
+	for (i = 0; i < N; i++) {
+		/* Both doors driven closed, lane idle. */
+		ASSERT_EQ(0, eg_sim_wait("entry_drive", 0, 5000));
+		ASSERT_EQ(0, eg_sim_wait("exit_drive", 0, 5000));
+		ASSERT_EQ(0, eg_sysfs_wait("state", "idle", 5000));
+		eg_drain(self->ctl);
+		mark = eg_mark();
+		t0 = eg_now_ns();
+		ASSERT_EQ(0, eg_sim("emergency 1"));
+		do {
+			t = eg_now_ns();
+			if (eg_drives() == 2)
+				break;
+			sched_yield();
+		} while (t - t0 < 5000000000ULL);
+		ASSERT_EQ(2, eg_drives());
+		doors[i] = t - t0;
+		ev = eg_expect(self->ctl, mark, EGATE_EV_EMERGENCY, 1, 5000);
+		ASSERT_NE(NULL, ev);
+		event[i] = ev->timestamp_ns - t0;
+		ASSERT_EQ(0, eg_sim("emergency 0"));
+		ASSERT_NE(NULL, eg_expect(self->ctl, mark, EGATE_EV_EMERGENCY, 0,
+					  5000));
+		ASSERT_EQ(0, eg_cmd(self->ctl, EGATE_CMD_RESET, 0, 0, 0));
+	}
+	qsort(doors, N, sizeof(doors[0]), eg_cmp_ull);
+	qsort(event, N, sizeof(event[0]), eg_cmp_ull);
+	ksft_print_msg("bench %s (emulated, QEMU TCG): emergency input -> both doors driven open: median %llu us, p99 %llu us; -> EMERGENCY event raised: median %llu us, p99 %llu us (n=%d)\n",
+		       variant->name, doors[N / 2] / 1000,
+		       doors[N * 99 / 100] / 1000, event[N / 2] / 1000,
+		       event[N * 99 / 100] / 1000, N);
 	fflush(stdout);
 }
 

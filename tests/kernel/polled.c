@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Polled inputs: a chip without interrupts whose lines may sleep (like an
- * I2C or USB expander), and polling forced on a chip that has them.
+ * I2C or USB expander), polling forced on a chip that has them, and a chip
+ * whose interrupts cannot trigger on both edges (probe falls back to
+ * polling).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +31,18 @@ FIXTURE_VARIANT_ADD(polled, sleeping_chip_without_irq) {
 FIXTURE_VARIANT_ADD(polled, forced_poll) {
 	.egate = "poll=1 poll_ms=5 debounce=3",
 	.sim = "",
+};
+
+/*
+ * A chip with interrupts that refuses IRQ_TYPE_EDGE_BOTH, as single-edge
+ * controllers do: probe falls back to polling instead of failing.  Needs
+ * egate_sim's irq_both_edges parameter (simulator branch); an egate_sim
+ * without it ignores the unknown parameter and this variant fails in
+ * mode_reported.
+ */
+FIXTURE_VARIANT_ADD(polled, irq_without_both_edges) {
+	.egate = "",
+	.sim = "irq_both_edges=0",
 };
 
 FIXTURE_SETUP(polled)
@@ -102,6 +116,20 @@ TEST_F(polled, debounce_ignores_glitch)
 	eg_sleep_ms(300);
 	EXPECT_EQ(0, eg_count(mark, EGATE_EV_BEAMS, EG_ANY));
 	EXPECT_EQ(0, eg_sysfs_num("counters/beam_edges"));
+}
+
+/* poll_ms * debounce bounds the polled reaction time: at most 200 ms. */
+TEST(reaction_bound)
+{
+	EXPECT_EQ(-EINVAL, eg_load_egate("poll_ms=20 debounce=11"));
+	EXPECT_EQ(-EINVAL, eg_load_egate("poll_ms=201 debounce=1"));
+	EXPECT_EQ(-EINVAL, eg_load_egate("poll_ms=1000"));
+	/* An overflowing product is no way round it. */
+	EXPECT_EQ(-EINVAL, eg_load_egate("poll_ms=2147483648 debounce=2"));
+	EXPECT_EQ(0, eg_load_egate("poll_ms=2 debounce=100"));
+	eg_unload();
+	EXPECT_EQ(0, eg_load_egate("poll_ms=200 debounce=1"));
+	eg_unload();
 }
 
 TEST_HARNESS_MAIN
