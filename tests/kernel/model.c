@@ -67,6 +67,8 @@ enum mc_kind {
 	/* the world */
 	S_WALK, S_PAIR, S_WALK_STOP, S_EMERG, S_FORCE, S_JAM, S_FAULT,
 	S_CHATTER, S_READERR, S_CLEAR,
+	/* every fault off, travellers gone, then both resets */
+	S_RECOVER,
 	S_COUNT
 };
 
@@ -75,7 +77,7 @@ static const char * const mc_kind_names[S_COUNT] = {
 	"hb-start", "reopen", "close", "open",
 	"off-open", "off-hold", "off-lock", "off-reset",
 	"walk", "pair", "walk-stop", "emergency", "force", "jam", "fault",
-	"chatter", "readerr", "clear",
+	"chatter", "readerr", "clear", "recover",
 };
 
 static const char * const mc_rderr_names[4] = {
@@ -283,8 +285,14 @@ static void mc_generate(struct mc_step *st, int n, bool mantrap,
 			s->a = mc_rand(mantrap ? 4 : 3);
 			s->b = !rderr[s->a];
 			rderr[s->a] = s->b;
-		} else {
+		} else if (r < 94) {
 			s->kind = S_CLEAR;
+		} else {
+			s->kind = S_RECOVER;
+			emerg = hb_stopped = closed = false;
+			memset(knob, 0, sizeof(knob));
+			memset(chatter, 0, sizeof(chatter));
+			memset(rderr, 0, sizeof(rderr));
 		}
 wait:
 		r = mc_rand(10);
@@ -534,7 +542,11 @@ static void mc_record(struct mc *m, const struct egate_event *ev)
 				ev->state);
 		/* 5: a latch ends only by RESET (an officer's lock: officer's). */
 		else if (mc_latched(from) && !mc_latched(ev->state)) {
-			if (!m->reset_seen)
+			/* An officer's hold-open over a lock is theirs to give. */
+			if (from == EGATE_ST_LOCKED &&
+			    ev->state == EGATE_ST_HOLD_OPEN && m->hold_pending == 2)
+				;
+			else if (!m->reset_seen)
 				mc_viol(m, I_LATCH, "state %u left for %u without a RESET",
 					from, ev->state);
 			else if (from == EGATE_ST_LOCKED && m->lock_src == 2 &&
@@ -809,6 +821,37 @@ static void mc_auth(struct mc *m, int dir, int walk, unsigned int speed)
 			s1.inside, s1.body_beams);
 }
 
+static void mc_step(struct mc *m, const struct mc_step *s);
+
+/* Back to an ordinary lane: the steps' effects, undone one by one. */
+static void mc_recover(struct mc *m)
+{
+	static const struct mc_step off[] = {
+		{ S_EMERG, 0, 0, 0, 0 }, { S_READERR, 0, 0, 0, 0 },
+		{ S_READERR, 1, 0, 0, 0 }, { S_READERR, 2, 0, 0, 0 },
+		{ S_READERR, 3, 0, 0, 0 }, { S_FORCE, 0, 0, 0, 0 },
+		{ S_FORCE, 1, 0, 0, 0 }, { S_JAM, 0, 0, 0, 0 },
+		{ S_JAM, 1, 0, 0, 0 }, { S_FAULT, 0, 0, 0, 0 },
+		{ S_FAULT, 1, 0, 0, 0 }, { S_CLEAR, 0, 0, 0, 0 },
+		{ S_HB_START, 0, 0, 0, 0 }, { S_OPEN, 0, 0, 0, 0 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+		bool exit_door = off[i].kind == S_READERR ? off[i].a == 3 :
+				 off[i].kind >= S_FORCE && off[i].kind <= S_FAULT &&
+				 off[i].a == 1;
+
+		if (m->mantrap || !exit_door)
+			mc_step(m, &off[i]);
+	}
+	for (i = 0; i < m->nbeams; i++)
+		eg_sim("chatter %u 0", i);
+	mc_wait(m, 300);
+	mc_step(m, &(struct mc_step){ .kind = S_OFF_RESET });
+	mc_step(m, &(struct mc_step){ .kind = S_RESET });
+}
+
 static void mc_step(struct mc *m, const struct mc_step *s)
 {
 	static const char * const door[2] = { "entry", "exit" };
@@ -922,10 +965,13 @@ static void mc_step(struct mc *m, const struct mc_step *s)
 	case S_EMERG:
 		if (eg_sim("emergency %u", s->a))
 			break;
-		m->emerg = s->a;
-		m->emerg_since = s->a && !(m->readerr & 2) ? eg_now_ms() : 0;
-		if (!s->a)
+		if (!s->a && m->emerg)
 			m->exc_il_last = eg_now_ms();
+		m->emerg = s->a;
+		if (!s->a)
+			m->emerg_since = 0;
+		else if (!m->emerg_since && !(m->readerr & 2))
+			m->emerg_since = eg_now_ms();
 		break;
 	case S_FORCE:
 	case S_JAM:
@@ -958,6 +1004,9 @@ static void mc_step(struct mc *m, const struct mc_step *s)
 		break;
 	case S_CLEAR:
 		eg_sim("clear");
+		break;
+	case S_RECOVER:
+		mc_recover(m);
 		break;
 	}
 	mc_wait(m, s->wait_ms);
