@@ -156,14 +156,15 @@ static uint32_t mc_rand(uint32_t n)
 static void mc_generate(struct mc_step *st, int n, bool mantrap,
 			unsigned int nbeams)
 {
-	bool emerg = false, hb_stopped = false, closed = false;
+	bool emerg = false, hb_stopped = false, closed = false, oos = false;
+	bool prev_recover = false;
 	bool knob[4][2] = { { false } };	/* force, jam, fault per door */
 	bool chatter[EGATE_MAX_BEAMS] = { false }, rderr[4] = { false };
 	int i, doors = mantrap ? 2 : 1;
 
 	for (i = 0; i < n; i++) {
 		struct mc_step *s = &st[i];
-		int anyknob = emerg || hb_stopped || closed;
+		int anyknob = emerg || hb_stopped || closed || oos;
 		unsigned int r, k, d;
 
 		memset(s, 0, sizeof(*s));
@@ -182,6 +183,9 @@ static void mc_generate(struct mc_step *st, int n, bool mantrap,
 			} else if (closed) {
 				s->kind = S_OPEN;
 				closed = false;
+			} else if (oos) {
+				s->kind = S_MODE;
+				oos = false;
 			} else if (hb_stopped) {
 				s->kind = S_HB_START;
 				hb_stopped = false;
@@ -217,79 +221,84 @@ static void mc_generate(struct mc_step *st, int n, bool mantrap,
 		}
 
 		r = mc_rand(100);
-		if (r < 20) {
-			/* Half the time with someone (or two) walking up. */
+		if (prev_recover && mc_rand(10) < 7)
+			r = 0;	/* a clean lane: try a passage */
+		prev_recover = false;
+		if (r < 22) {
+			/* Mostly with someone (or two) walking up. */
 			s->kind = S_AUTH;
 			s->a = mc_rand(4) == 0;
 			s->b = mc_rand(8);
-			s->b = s->b < 4 ? 0 : s->b < 7 ? 1 : 2;
+			s->b = s->b < 2 ? 0 : s->b < 7 ? 1 : 2;
 			s->c = 800 + mc_rand(1700);
-		} else if (r < 23) {
-			s->kind = S_DENY;
 		} else if (r < 25) {
+			s->kind = S_DENY;
+		} else if (r < 26) {
 			s->kind = S_LOCK;
 		} else if (r < 36) {
 			s->kind = S_RESET;
-		} else if (r < 38) {
+		} else if (r < 37) {
 			s->kind = S_HOLD;
-		} else if (r < 41) {
+		} else if (r < 39) {
 			s->kind = S_MODE;
-			s->a = mc_rand(2);
-		} else if (r < 43) {
+			s->a = !oos;
+			oos = !oos;
+		} else if (r < 41) {
 			s->kind = hb_stopped ? S_HB_START : S_HB_STOP;
 			hb_stopped = !hb_stopped;
-		} else if (r < 46) {
+		} else if (r < 44) {
 			s->kind = closed ? S_OPEN : S_REOPEN;
 			closed = false;
-		} else if (r < 47) {
+		} else if (r < 45) {
 			s->kind = closed ? S_OPEN : S_CLOSE;
 			closed = !closed;
-		} else if (r < 49) {
+		} else if (r < 47) {
 			s->kind = S_OFF_OPEN;
-		} else if (r < 51) {
+		} else if (r < 48) {
 			s->kind = S_OFF_HOLD;
-		} else if (r < 53) {
+		} else if (r < 49) {
 			s->kind = S_OFF_LOCK;
-		} else if (r < 57) {
+		} else if (r < 52) {
 			s->kind = S_OFF_RESET;
-		} else if (r < 69) {
+		} else if (r < 64) {
 			s->kind = S_WALK;
 			s->a = mc_rand(4) == 0;
 			s->c = 600 + mc_rand(2000);
-		} else if (r < 72) {
+		} else if (r < 67) {
 			s->kind = S_PAIR;
 			s->a = mc_rand(4) == 0;
 			s->b = mc_rand(5);	/* gap 0..200 mm */
 			s->c = 800 + mc_rand(1500);
-		} else if (r < 76) {
+		} else if (r < 71) {
 			s->kind = S_WALK_STOP;
 			s->a = mc_rand(4) == 0;
 			s->b = mc_rand(nbeams);
 			s->c = 100 + mc_rand(2000);
-		} else if (r < 79) {
+		} else if (r < 74) {
 			s->kind = S_EMERG;
 			s->a = !emerg;
 			emerg = !emerg;
-		} else if (r < 83) {
+		} else if (r < 78) {
 			s->kind = S_FORCE + mc_rand(3);
 			s->a = mc_rand(doors);
 			s->b = !knob[s->kind - S_FORCE][s->a];
 			knob[s->kind - S_FORCE][s->a] = s->b;
-		} else if (r < 85) {
+		} else if (r < 80) {
 			s->kind = S_CHATTER;
 			s->a = mc_rand(nbeams);
 			s->b = !chatter[s->a];
 			chatter[s->a] = s->b;
-		} else if (r < 87) {
+		} else if (r < 83) {
 			s->kind = S_READERR;
 			s->a = mc_rand(mantrap ? 4 : 3);
 			s->b = !rderr[s->a];
 			rderr[s->a] = s->b;
-		} else if (r < 94) {
+		} else if (r < 90) {
 			s->kind = S_CLEAR;
 		} else {
 			s->kind = S_RECOVER;
-			emerg = hb_stopped = closed = false;
+			emerg = hb_stopped = closed = oos = false;
+			prev_recover = true;
 			memset(knob, 0, sizeof(knob));
 			memset(chatter, 0, sizeof(chatter));
 			memset(rderr, 0, sizeof(rderr));
@@ -611,8 +620,10 @@ static void mc_record(struct mc *m, const struct egate_event *ev)
 	if (m->mantrap && EGATE_DOORS_CMD_OPEN(d, EGATE_DOOR_EXIT) &&
 	    !mc_il_exempt(m, ev->state, t)) {
 		if (EGATE_DOORS_CMD_OPEN(d, EGATE_DOOR_ENTRY))
-			mc_viol(m, I_INTERLOCK, "event type %u state %u: both doors commanded open (doors 0x%x)",
-				ev->type, ev->state, d);
+			mc_viol(m, I_INTERLOCK, "event type %u state %u: both doors commanded open (doors 0x%x, hold-open by %s)",
+				ev->type, ev->state, d,
+				m->hold_src == 1 ? "the controller" :
+				m->hold_src == 2 ? "an officer" : "nobody");
 		else if (!EGATE_DOORS_CMD_OPEN(m->last_doors, EGATE_DOOR_EXIT) &&
 			 EGATE_DOORS_POS(d, EGATE_DOOR_ENTRY) != EGATE_DOOR_CLOSED)
 			mc_viol(m, I_INTERLOCK, "event type %u state %u: exit commanded open with the entry at %u",
@@ -834,6 +845,7 @@ static void mc_recover(struct mc *m)
 		{ S_JAM, 1, 0, 0, 0 }, { S_FAULT, 0, 0, 0, 0 },
 		{ S_FAULT, 1, 0, 0, 0 }, { S_CLEAR, 0, 0, 0, 0 },
 		{ S_HB_START, 0, 0, 0, 0 }, { S_OPEN, 0, 0, 0, 0 },
+		{ S_MODE, 0, 0, 0, 0 },
 	};
 	unsigned int i;
 
