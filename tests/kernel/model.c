@@ -10,7 +10,8 @@
  * EGATE_MODEL_STEPS (cap on steps), EGATE_MODEL_SECONDS (time per
  * configuration, default 45), EGATE_MODEL_SHRINK_SECONDS (time the
  * shrinker may spend, default 40), EGATE_MODEL_ONLY (configurations to
- * run, e.g. "mantrap_irq,single_polled"; default all four).  One seed gives one step list; a rerun
+ * run, e.g. "mantrap_irq,single_polled"; default all four),
+ * EGATE_MODEL_LIST=1 (print the seed's step list, load nothing).  One seed gives one step list; a rerun
  * replays it exactly, but the lane's reaction to it depends on timing
  * (interrupt threads, emulation speed), so a rerun may not fail the same.
  */
@@ -1316,7 +1317,7 @@ TEST_F_TIMEOUT(model, invariants, 86400)
 	static struct mc m;
 	struct mc_step *steps;
 	long long t0 = eg_now_ms();
-	int ran, i, total = 0;
+	int ran, i, k, total = 0;
 
 	/* EGATE_MODEL_ONLY=mantrap_irq,... runs those configurations only. */
 	if (getenv("EGATE_MODEL_ONLY") &&
@@ -1333,6 +1334,12 @@ TEST_F_TIMEOUT(model, invariants, 86400)
 	ASSERT_NE(NULL, steps);
 	mc_rng = seed ?: 1;
 	mc_generate(steps, nsteps, cfg->mantrap, 8);
+	/* EGATE_MODEL_LIST=1: print the step list only (runs anywhere). */
+	if (mc_env("EGATE_MODEL_LIST", 0)) {
+		mc_print_steps(steps, NULL, nsteps);
+		free(steps);
+		SKIP(return, "EGATE_MODEL_LIST: steps listed only");
+	}
 
 	ran = mc_run(&m, cfg, steps, nsteps, t0 + seconds * 1000, false, true);
 	ASSERT_LE(0, ran) TH_LOG("module load or setup failed: %d", ran);
@@ -1354,9 +1361,15 @@ TEST_F_TIMEOUT(model, invariants, 86400)
 		       (unsigned long long)seed, cfg->name, mc_inv_names[inv],
 		       fs);
 		mc_print_steps(steps, NULL, fs + 1 < ran ? fs + 1 : ran);
-		if (inv != I_FAILSTATE && shrink_s > 0)
-			mc_shrink(cfg, steps, fs < ran ? fs : ran - 1, inv,
-				  shrink_s);
+		/* Shrink for each invariant broken, sharing the budget. */
+		for (i = 0, k = 0; i < I_COUNT; i++)
+			k += m.viol[i] && i != I_FAILSTATE;
+		for (i = 0; i < I_COUNT && shrink_s > 0; i++) {
+			if (!m.viol[i] || i == I_FAILSTATE)
+				continue;
+			fs = m.first_step[i] < ran ? m.first_step[i] : ran - 1;
+			mc_shrink(cfg, steps, fs, i, shrink_s / k ?: 1);
+		}
 	}
 	free(steps);
 	EXPECT_EQ(0, total) TH_LOG("seed %llu: invariants broken",
