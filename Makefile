@@ -27,7 +27,7 @@ KERNEL_COMMON	:= $(wildcard tests/kernel/common/*.c)
 KERNEL_TESTS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/kernel/*.c))
 
 .PHONY: all deps modules tests agent agent-asan check bench accuracy fuzz \
-	lint demo vm-shell clean help
+	lint demo vm-shell clean help soak
 
 all: modules tests agent
 
@@ -37,6 +37,7 @@ help:
 	@echo 'make modules     kmod/ for KERNELS="$(KERNELS)" (or KDIR=tree)'
 	@echo 'make check       everything, then all tests: host, VM per kernel'
 	@echo 'make bench       benchmarks (numbers printed)'
+	@echo 'make soak        model-based test, SECONDS=N per configuration and kernel'
 	@echo 'make accuracy    face engine accuracy report (FACES=DIR/<person>/*)'
 	@echo 'make fuzz        libFuzzer on the model and image loaders (clang)'
 	@echo 'make lint        checkpatch on the kernel code'
@@ -85,6 +86,24 @@ bench: deps
 	@$(call agent_make,BUILD=$(BUILD)/host bench)
 	@$(foreach k,$(KERNELS),scripts/vm-run --kernel $(k) -- \
 		$(BUILD)/tests/kernel/bench &&) true
+
+# The model-based test for as long as asked: SECONDS per configuration
+# (4 of them) on each kernel; SEED= replays one step list.  The shrinker
+# gets a tenth of the time, at least 60 s.  Logs: build/soak/KERNEL.log.
+SECONDS		?= 1800
+soak: deps
+	@$(MAKE) --no-print-directory modules tests
+	@rm -rf $(BUILD)/soak && mkdir -p $(BUILD)/soak
+	@$(foreach k,$(KERNELS),scripts/vm-run --kernel $(k) \
+		--timeout $$(( $(SECONDS) * 5 + 1200 )) \
+		--env EGATE_MODEL_SECONDS=$(SECONDS) \
+		--env EGATE_MODEL_SHRINK_SECONDS=$$(( $(SECONDS) / 10 > 60 ? $(SECONDS) / 10 : 60 )) \
+		$(if $(SEED),--env EGATE_MODEL_SEED=$(SEED)) -- \
+		tests/run-programs --timeout $$(( $(SECONDS) * 5 + 900 )) \
+		$(BUILD)/tests/kernel/model > $(BUILD)/soak/$(k).log 2>&1 || \
+		echo "not ok - kernel $(k): vm-run failed ($$?)" >> $(BUILD)/soak/$(k).log; \
+		grep -v '^\[' $(BUILD)/soak/$(k).log | grep -E '^(#|ok|not ok)';) true
+	@scripts/tap-summary $(BUILD)/soak/*.log
 
 # The face engine's accuracy report and fuzzing (agent/Makefile's own).
 FUZZ_SECONDS	?= 600

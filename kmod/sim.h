@@ -72,6 +72,8 @@ struct sim_traveller {
  * @jammed: the door does not move
  * @forced: someone holds the door open
  * @fault: both switches read active
+ * @pinch_ticks: consecutive ticks driven closed, not shut, with a beam of
+ *	the swing zone broken by a body (see SIM_PINCH_TICKS)
  */
 struct sim_door {
 	bool present;
@@ -81,7 +83,14 @@ struct sim_door {
 	bool jammed;
 	bool forced;
 	bool fault;
+	unsigned int pinch_ticks;
 };
+
+/* sim readerr: which lines fail to read (egate_sim.readerr bits). */
+#define SIM_RDERR_BEAMS		BIT(0)
+#define SIM_RDERR_EMERGENCY	BIT(1)
+#define SIM_RDERR_ENTRY		BIT(2)	/* the entry door's two switches */
+#define SIM_RDERR_EXIT		BIT(3)	/* the exit door's two switches */
 
 /**
  * struct egate_sim - the simulated lane
@@ -107,6 +116,16 @@ struct sim_door {
  * @last_tick: jiffies of the last model step (lock)
  * @edges: input edges produced (lock)
  * @irqs_raised: interrupts raised (lock)
+ * @irq_both_edges: the irq_chip accepts IRQ_TYPE_EDGE_BOTH (const)
+ * @readerr: SIM_RDERR_* lines whose reads fail with -EIO (lock)
+ * @chatter: beams that toggle every tick (lock)
+ * @chatter_on: the chattering beams' current phase (lock)
+ * @body_beams: beams broken by bodies or forced by "beam", without the
+ *	chatter: what a sound sensor would see (lock)
+ * @crossed: travellers gone through the far end, [0] fwd, [1] rev (lock)
+ * @pinch: ticks a door was driven closed onto a body (lock)
+ * @pinch_allow: ticks of reaction allowance before a pinch counts (const)
+ * @ticks: model ticks run (lock)
  * @tick: model timer
  * @stopping: no more ticks (lock)
  * @dbg: debugfs directory
@@ -132,6 +151,15 @@ struct egate_sim {
 	unsigned long last_tick;
 	u64 edges;
 	u64 irqs_raised;
+	bool irq_both_edges;
+	unsigned int readerr;
+	u32 chatter;
+	bool chatter_on;
+	u32 body_beams;
+	u64 crossed[2];
+	u64 pinch;
+	unsigned int pinch_allow;
+	u64 ticks;
 	struct timer_list tick;
 	bool stopping;
 	struct dentry *dbg;
@@ -150,6 +178,8 @@ void sim_model_update(struct egate_sim *sim);
 int sim_model_add(struct egate_sim *sim, const struct sim_traveller *t);
 int sim_beam_x(unsigned int beam);
 int sim_lane_start(struct egate_sim *sim, int dir);
+bool sim_zone_occupied(struct egate_sim *sim, struct sim_door *door);
+int sim_inside(struct egate_sim *sim);
 
 /* sim_ctl.c */
 int sim_ctl_init(struct egate_sim *sim);

@@ -34,6 +34,23 @@ static int sim_get_direction(struct gpio_chip *gc, unsigned int offset)
 				       GPIO_LINE_DIRECTION_IN;
 }
 
+/* The SIM_RDERR_* bit that makes reads of @offset fail, or 0. */
+static unsigned int sim_readerr_bit(unsigned int offset)
+{
+	switch (offset) {
+	case SIM_ENTRY_OPEN:
+	case SIM_ENTRY_CLOSED:
+		return SIM_RDERR_ENTRY;
+	case SIM_EXIT_OPEN:
+	case SIM_EXIT_CLOSED:
+		return SIM_RDERR_EXIT;
+	case SIM_EMERGENCY:
+		return SIM_RDERR_EMERGENCY;
+	default:
+		return offset >= SIM_BEAM0 ? SIM_RDERR_BEAMS : 0;
+	}
+}
+
 static int sim_get(struct gpio_chip *gc, unsigned int offset)
 {
 	struct egate_sim *sim = gpiochip_get_data(gc);
@@ -41,7 +58,10 @@ static int sim_get(struct gpio_chip *gc, unsigned int offset)
 	int v;
 
 	raw_spin_lock_irqsave(&sim->lock, flags);
-	v = test_bit(offset, &sim->levels);
+	if (sim->readerr & sim_readerr_bit(offset))
+		v = -EIO;
+	else
+		v = test_bit(offset, &sim->levels);
 	raw_spin_unlock_irqrestore(&sim->lock, flags);
 	return v;
 }
@@ -106,6 +126,10 @@ static int sim_irq_set_type(struct irq_data *d, unsigned int type)
 	unsigned long flags;
 
 	if (type & IRQ_TYPE_LEVEL_MASK)
+		return -EINVAL;
+	/* A single-edge controller (irq_both_edges=0) refuses both edges. */
+	if (!sim->irq_both_edges &&
+	    (type & IRQ_TYPE_EDGE_BOTH) == IRQ_TYPE_EDGE_BOTH)
 		return -EINVAL;
 	raw_spin_lock_irqsave(&sim->lock, flags);
 	__assign_bit(hwirq, &sim->irq_rise, type & IRQ_TYPE_EDGE_RISING);

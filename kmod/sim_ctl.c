@@ -12,11 +12,19 @@
  *   fault entry|exit 0|1              both switches of the door read active
  *   beam N 0|1|-                      force beam N broken/clear, - releases
  *   burst N COUNT                     toggle beam N COUNT times, at once
+ *   readerr beams|emergency|entry|exit 0|1
+ *                                     reads of those lines (entry, exit:
+ *                                     the door's two switches) fail, -EIO
+ *   chatter N 0|1                     beam N also toggles every tick
+ *   unregister                        remove the lane from egate (as the
+ *                                     rmmod would), keep chip and model
+ * "clear" leaves readerr and chatter as they are: they end explicitly.
  * status (read): the model, one "key value" per line.
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/jiffies.h>
+#include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -25,6 +33,9 @@
 #include "sim.h"
 
 #define SIM_CTL_MAX	128
+
+/* Serialises "unregister" against itself. */
+static DEFINE_MUTEX(sim_ctl_board_lock);
 
 static int sim_parse_door(struct egate_sim *sim, const char *s)
 {
@@ -159,6 +170,65 @@ static int sim_cmd_burst(struct egate_sim *sim, char *args)
 	return 0;
 }
 
+static int sim_cmd_readerr(struct egate_sim *sim, char *args)
+{
+	char *what = strsep(&args, " ");
+	unsigned long flags;
+	unsigned int bit;
+	bool v;
+
+	if (!what)
+		return -EINVAL;
+	if (!strcmp(what, "beams"))
+		bit = SIM_RDERR_BEAMS;
+	else if (!strcmp(what, "emergency"))
+		bit = SIM_RDERR_EMERGENCY;
+	else if (!strcmp(what, "entry"))
+		bit = SIM_RDERR_ENTRY;
+	else if (!strcmp(what, "exit") && sim->door[1].present)
+		bit = SIM_RDERR_EXIT;
+	else
+		return -EINVAL;
+	if (sim_parse_bool(args, &v))
+		return -EINVAL;
+	raw_spin_lock_irqsave(&sim->lock, flags);
+	if (v)
+		sim->readerr |= bit;
+	else
+		sim->readerr &= ~bit;
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
+	return 0;
+}
+
+static int sim_cmd_chatter(struct egate_sim *sim, char *args)
+{
+	char *num = strsep(&args, " ");
+	unsigned long flags;
+	unsigned int b;
+	bool v;
+
+	if (!num || kstrtouint(num, 10, &b) || b >= sim->nbeams ||
+	    sim_parse_bool(args, &v))
+		return -EINVAL;
+	raw_spin_lock_irqsave(&sim->lock, flags);
+	if (v)
+		sim->chatter |= BIT(b);
+	else
+		sim->chatter &= ~BIT(b);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
+	return 0;
+}
+
+static int sim_cmd_unregister(struct egate_sim *sim)
+{
+	mutex_lock(&sim_ctl_board_lock);
+	if (sim->board)
+		egate_lane_unregister(sim->board);
+	sim->board = NULL;
+	mutex_unlock(&sim_ctl_board_lock);
+	return 0;
+}
+
 static int sim_ctl_exec(struct egate_sim *sim, char *line)
 {
 	char *cmd = strsep(&line, " ");
@@ -190,6 +260,12 @@ static int sim_ctl_exec(struct egate_sim *sim, char *line)
 		ret = sim_cmd_beam(sim, line);
 	} else if (!strcmp(cmd, "burst")) {
 		ret = sim_cmd_burst(sim, line);
+	} else if (!strcmp(cmd, "readerr")) {
+		ret = sim_cmd_readerr(sim, line);
+	} else if (!strcmp(cmd, "chatter")) {
+		ret = sim_cmd_chatter(sim, line);
+	} else if (!strcmp(cmd, "unregister") && !line) {
+		ret = sim_cmd_unregister(sim);
 	} else {
 		ret = -EINVAL;
 	}
@@ -222,12 +298,27 @@ static const struct file_operations sim_ctl_fops = {
 	.write	= sim_ctl_write,
 };
 
+static void sim_status_door(struct seq_file *m, const char *name,
+			    const struct sim_door *door, bool zone)
+{
+	seq_printf(m, "%s_zone %d\n", name, zone);
+	seq_printf(m, "%s_jammed %d\n", name, door->jammed);
+	seq_printf(m, "%s_forced %d\n", name, door->forced);
+	seq_printf(m, "%s_fault %d\n", name, door->fault);
+}
+
+/* Everything is copied under the lock: one read is one instant. */
 static int sim_status_show(struct seq_file *m, void *v)
 {
 	struct egate_sim *sim = m->private;
 	unsigned long flags, levels;
-	int pos[2], travellers = 0, i;
-	u64 edges, irqs;
+	int pos[2], travellers = 0, inside, i;
+	struct sim_door door[2];
+	bool zone[2];
+	u64 edges, irqs, crossed[2], pinch, ticks;
+	u32 body_beams, chatter;
+	unsigned int readerr;
+	bool emergency;
 
 	raw_spin_lock_irqsave(&sim->lock, flags);
 	levels = sim->levels;
@@ -237,6 +328,20 @@ static int sim_status_show(struct seq_file *m, void *v)
 		travellers += sim->tr[i].active;
 	edges = sim->edges;
 	irqs = sim->irqs_raised;
+	inside = sim_inside(sim);
+	for (i = 0; i < 2; i++) {
+		door[i] = sim->door[i];
+		zone[i] = door[i].present &&
+			  sim_zone_occupied(sim, &sim->door[i]);
+	}
+	crossed[0] = sim->crossed[0];
+	crossed[1] = sim->crossed[1];
+	pinch = sim->pinch;
+	ticks = sim->ticks;
+	body_beams = sim->body_beams;
+	chatter = sim->chatter;
+	readerr = sim->readerr;
+	emergency = sim->emergency;
 	raw_spin_unlock_irqrestore(&sim->lock, flags);
 
 	seq_printf(m, "beams 0x%08lx\n",
@@ -255,6 +360,18 @@ static int sim_status_show(struct seq_file *m, void *v)
 	seq_printf(m, "buzzer %d\n", !!(levels & BIT(SIM_BUZZER)));
 	seq_printf(m, "edges %llu\n", edges);
 	seq_printf(m, "irqs %llu\n", irqs);
+	seq_printf(m, "emergency %d\n", emergency);
+	seq_printf(m, "body_beams 0x%08x\n", body_beams);
+	seq_printf(m, "chatter 0x%08x\n", chatter);
+	seq_printf(m, "readerr 0x%x\n", readerr);
+	seq_printf(m, "inside %d\n", inside);
+	seq_printf(m, "crossed_fwd %llu\n", crossed[0]);
+	seq_printf(m, "crossed_rev %llu\n", crossed[1]);
+	sim_status_door(m, "entry", &door[0], zone[0]);
+	if (door[1].present)
+		sim_status_door(m, "exit", &door[1], zone[1]);
+	seq_printf(m, "pinch %llu\n", pinch);
+	seq_printf(m, "ticks %llu\n", ticks);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(sim_status);

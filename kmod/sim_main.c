@@ -31,6 +31,14 @@ static unsigned int door_ms = 500;
 module_param(door_ms, uint, 0444);
 MODULE_PARM_DESC(door_ms, "Time a door takes to open or close fully, ms");
 
+static bool irq_both_edges = true;
+module_param(irq_both_edges, bool, 0444);
+MODULE_PARM_DESC(irq_both_edges, "The interrupts can trigger on both edges (0: one edge only, like many controllers)");
+
+static unsigned int pinch_ticks = 5;
+module_param(pinch_ticks, uint, 0444);
+MODULE_PARM_DESC(pinch_ticks, "Ticks (10 ms) a door may stay driven closed onto a broken swing-zone beam before status counts a pinch");
+
 static bool lane = true;
 module_param(lane, bool, 0444);
 MODULE_PARM_DESC(lane, "Register the lane with egate (0: chip only, for new_device)");
@@ -87,6 +95,8 @@ static int __init sim_init(void)
 	}
 	sim->nbeams = nbeams;
 	sim->door_ms = door_ms;
+	sim->irq_both_edges = irq_both_edges;
+	sim->pinch_allow = pinch_ticks;
 	if (sysfs_streq(topology, "single")) {
 		sim->topology = EGATE_TOPO_SINGLE;
 	} else if (sysfs_streq(topology, "mantrap")) {

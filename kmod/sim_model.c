@@ -10,6 +10,15 @@
  * zone; travellers walk at their speed, stand still where told to, and
  * cannot pass a door that is not fully open.  The beam, switch and
  * emergency lines follow, and edges raise interrupts.
+ *
+ * Truth for checkers: a traveller who leaves through the far end counts
+ * as crossed (per direction); a door driven closed (drive line low), not
+ * shut, with a beam of its swing zone broken (by a body or a forced
+ * "beam N 1", not by chatter) for more than pinch_allow consecutive ticks
+ * counts one pinch per further tick.  The allowance is the driver's
+ * reaction time: beam edge, IRQ thread or polled debounce, one tick.
+ * The model itself never crushes: the door stops while a body is in its
+ * swing zone.
  */
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
@@ -45,7 +54,7 @@ static void sim_body(const struct sim_traveller *t, int *lo, int *hi)
 }
 
 /* Called with the lock held. */
-static bool sim_zone_occupied(struct egate_sim *sim, struct sim_door *door)
+bool sim_zone_occupied(struct egate_sim *sim, struct sim_door *door)
 {
 	int zlo = min(door->x, door->x + door->swing);
 	int zhi = max(door->x, door->x + door->swing);
@@ -61,6 +70,44 @@ static bool sim_zone_occupied(struct egate_sim *sim, struct sim_door *door)
 	return false;
 }
 
+/* Travellers whose body is between the entry and the exit end; lock held. */
+int sim_inside(struct egate_sim *sim)
+{
+	int end = sim_beam_x(sim->nbeams - 1) + 100;
+	int lo, hi, i, n = 0;
+
+	for (i = 0; i < SIM_MAX_TRAVELLERS; i++) {
+		if (!sim->tr[i].active)
+			continue;
+		sim_body(&sim->tr[i], &lo, &hi);
+		if (hi >= SIM_ENTRY_X && lo <= end)
+			n++;
+	}
+	return n;
+}
+
+/* The beams of door @d's swing zone. */
+static u32 sim_zone_beams(struct egate_sim *sim, int d)
+{
+	u32 zone = GENMASK(SIM_SWING_BEAMS - 1, 0);
+
+	return d ? zone << (sim->nbeams - SIM_SWING_BEAMS) : zone;
+}
+
+/* Count a tick of a door driven closed onto a broken swing-zone beam. */
+static void sim_pinch_check(struct egate_sim *sim, int d, bool drive)
+{
+	struct sim_door *door = &sim->door[d];
+
+	if (!drive && door->pos > SIM_DOOR_SHUT &&
+	    (sim->body_beams & sim_zone_beams(sim, d))) {
+		if (++door->pinch_ticks > sim->pinch_allow)
+			sim->pinch++;
+	} else {
+		door->pinch_ticks = 0;
+	}
+}
+
 static void sim_door_step(struct egate_sim *sim, int d, unsigned int ms)
 {
 	struct sim_door *door = &sim->door[d];
@@ -70,6 +117,7 @@ static void sim_door_step(struct egate_sim *sim, int d, unsigned int ms)
 
 	if (!door->present)
 		return;
+	sim_pinch_check(sim, d, drive);
 	if (door->forced) {
 		door->pos = SIM_DOOR_WIDE;
 		return;
@@ -130,8 +178,10 @@ static void sim_walk(struct egate_sim *sim, struct sim_traveller *t,
 	/* Gone once past the far end of the lane. */
 	sim_body(t, &lo, &hi);
 	if ((t->dir > 0 && lo > sim_beam_x(sim->nbeams - 1) + 400) ||
-	    (t->dir < 0 && hi < SIM_ENTRY_X - 300))
+	    (t->dir < 0 && hi < SIM_ENTRY_X - 300)) {
 		t->active = false;
+		sim->crossed[t->dir < 0]++;
+	}
 }
 
 /* Recompute the input levels; returns the lines whose level changed. */
@@ -150,6 +200,9 @@ static unsigned long sim_inputs(struct egate_sim *sim)
 				beams |= BIT(b);
 	}
 	beams = (beams & ~sim->ovr_mask) | (sim->ovr_val & sim->ovr_mask);
+	sim->body_beams = beams;
+	if (sim->chatter_on)
+		beams |= sim->chatter;
 	for (b = 0; b < sim->nbeams; b++)
 		__assign_bit(SIM_BEAM0 + b, &now, beams & BIT(b));
 
@@ -181,6 +234,10 @@ static void sim_model_run(struct egate_sim *sim, unsigned int ms)
 	int i, d;
 
 	raw_spin_lock_irqsave(&sim->lock, flags);
+	if (ms) {
+		sim->ticks++;
+		sim->chatter_on = !sim->chatter_on;
+	}
 	for (d = 0; d < 2 && ms; d++)
 		sim_door_step(sim, d, ms);
 	for (i = 0; i < SIM_MAX_TRAVELLERS && ms; i++)
