@@ -8,8 +8,8 @@
  *
  * Environment: EGATE_MODEL_SEED (default: from the clock, printed),
  * EGATE_MODEL_STEPS (cap on steps), EGATE_MODEL_SECONDS (time per
- * configuration, default 45), EGATE_MODEL_SHRINK_SECONDS (time the
- * shrinker may spend, default 40), EGATE_MODEL_ONLY (configurations to
+ * configuration, default 40), EGATE_MODEL_SHRINK_SECONDS (time the
+ * shrinker may spend, default 25), EGATE_MODEL_ONLY (configurations to
  * run, e.g. "mantrap_irq,single_polled"; default all four),
  * EGATE_MODEL_LIST=1 (print the seed's step list, load nothing).  One seed gives one step list; a rerun
  * replays it exactly, but the lane's reaction to it depends on timing
@@ -1310,9 +1310,9 @@ FIXTURE_TEARDOWN(model)
 TEST_F_TIMEOUT(model, invariants, 86400)
 {
 	const struct mc_cfg *cfg = &variant->cfg;
-	long seconds = mc_env("EGATE_MODEL_SECONDS", 45);
+	long seconds = mc_env("EGATE_MODEL_SECONDS", 40);
 	long nsteps = mc_env("EGATE_MODEL_STEPS", 100000);
-	long shrink_s = mc_env("EGATE_MODEL_SHRINK_SECONDS", 40);
+	long shrink_s = mc_env("EGATE_MODEL_SHRINK_SECONDS", 25);
 	uint64_t seed = mc_env("EGATE_MODEL_SEED", 0);
 	static struct mc m;
 	struct mc_step *steps;
