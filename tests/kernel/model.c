@@ -623,7 +623,8 @@ static void mc_record(struct mc *m, const struct egate_event *ev)
 		break;
 	case EGATE_EV_AUTH_END:
 		mc_credit_end(m, ev->tag, t);
-		if (ev->arg == EGATE_OUT_DENIED)
+		/* An expiry may beat a DENY sent to an authorised lane. */
+		if (ev->arg == EGATE_OUT_DENIED || ev->arg == EGATE_OUT_EXPIRED)
 			m->deny_done = true;
 		break;
 	case EGATE_EV_HEARTBEAT_LOST:
@@ -790,6 +791,21 @@ static void mc_errno(struct mc *m, const char *what, int ret)
 		mc_viol(m, I_ERRNO, "%s returned %d, not 0 or -EBUSY", what, ret);
 }
 
+/*
+ * A controller's command: as mc_errno(), and EPERM is the answer to one
+ * that would override an officer's lock or hold-open (invariant 5), so it
+ * is right exactly when the lane says an officer's latch is in force.
+ */
+static void mc_errno_ctl(struct mc *m, const char *what, int ret)
+{
+	struct egate_status st;
+
+	if (ret == -EPERM && !eg_status(m->ctl, &st) &&
+	    (st.flags & EGATE_STATUS_OFFICER))
+		return;
+	mc_errno(m, what, ret);
+}
+
 static void mc_ctl_open(struct mc *m)
 {
 	m->ctl = eg_open(O_RDWR | O_NONBLOCK);
@@ -906,17 +922,28 @@ static void mc_step(struct mc *m, const struct mc_step *s)
 	case S_DENY:
 		if (!m->ctl_open)
 			break;
+		/*
+		 * DENY is a deny decision: accepted outside a passage, and
+		 * it cancels an authorisation not yet used; a passage under
+		 * way refuses it (invariant 4).
+		 */
+		if (eg_status(m->ctl, &st))
+			break;
 		m->deny_done = false;
 		ret = eg_cmd(m->ctl, EGATE_CMD_DENY, 0, 0, 0);
 		mc_errno(m, "DENY", ret);
-		if (!ret)
+		if (!ret && (st.state == EGATE_ST_PASSAGE ||
+			     st.state == EGATE_ST_EXITING))
+			mc_viol(m, I_ERRNO, "DENY accepted during a passage (state %u)",
+				st.state);
+		if (!ret && st.state == EGATE_ST_AUTHORISED)
 			m->deny_deadline = eg_now_ms() + MC_DENY_MS;
 		break;
 	case S_LOCK:
 		if (!m->ctl_open)
 			break;
 		ret = eg_cmd(m->ctl, EGATE_CMD_LOCK, 0, 0, 0);
-		mc_errno(m, "LOCK", ret);
+		mc_errno_ctl(m, "LOCK", ret);
 		if (!ret && m->state == EGATE_ST_LOCKED) {
 			if (m->lock_src != 2)
 				m->lock_src = 1;
@@ -926,13 +953,14 @@ static void mc_step(struct mc *m, const struct mc_step *s)
 		break;
 	case S_RESET:
 		if (m->ctl_open)
-			mc_errno(m, "RESET", eg_cmd(m->ctl, EGATE_CMD_RESET, 0, 0, 0));
+			mc_errno_ctl(m, "RESET",
+				     eg_cmd(m->ctl, EGATE_CMD_RESET, 0, 0, 0));
 		break;
 	case S_HOLD:
 		if (!m->ctl_open || eg_status(m->ctl, &st))
 			break;
 		ret = eg_cmd(m->ctl, EGATE_CMD_HOLD_OPEN, 0, 0, 0);
-		mc_errno(m, "HOLD_OPEN", ret);
+		mc_errno_ctl(m, "HOLD_OPEN", ret);
 		if (!ret && (st.flags & EGATE_STATUS_HB_LOST))
 			mc_viol(m, I_DEADMAN, "HOLD_OPEN accepted with the heartbeat-lost latch set");
 		if (!ret && m->state == EGATE_ST_HOLD_OPEN) {
