@@ -87,6 +87,7 @@ struct fz_shared {
 	unsigned long genl_noanswer;
 	unsigned long parked_auth;
 	int stop;
+	int quiet;		/* racer: FZ_QUIET_* */
 	long long deadline_ms;
 	unsigned int nlog;
 	char log[FZ_LOGS][200];
@@ -97,6 +98,10 @@ struct fz_shared {
 };
 
 static struct fz_shared *fz;
+
+/* What the racer asks the workers to leave alone for a moment. */
+#define FZ_QUIET_DEVICE	1	/* close /dev/egate0: egate may unload */
+#define FZ_QUIET_NEWDEV	2	/* no new_device: the chip may go */
 
 /* Privilege of a worker process. */
 enum fz_priv { FZ_ROOT, FZ_NOCAP, FZ_NOBODY };
@@ -321,6 +326,8 @@ static int fz_fd(struct fz_ctx *c, int i)
 
 	if (c->fd[i] >= 0)
 		return c->fd[i];
+	if (__atomic_load_n(&fz->quiet, __ATOMIC_RELAXED) & FZ_QUIET_DEVICE)
+		return -1;
 	mode = modes[fz_below(c, 4)];
 	fd = open(EG_DEV, mode | O_NONBLOCK | O_CLOEXEC);
 	fz_result(c, FZ_OPEN, fd < 0 ? errno : 0, fz_open_errs(c), EG_DEV);
@@ -891,6 +898,9 @@ static void fz_do_driver(struct fz_ctx *c)
 	int err;
 
 	if (fz_chance(c, 60)) {
+		if (__atomic_load_n(&fz->quiet, __ATOMIC_RELAXED) &
+		    FZ_QUIET_NEWDEV)
+			return;
 		if (fz_chance(c, 70)) {
 			fz_mutate_line(c, buf, sizeof(buf));
 			len = strlen(buf);
@@ -932,7 +942,7 @@ static void fz_do_sim(struct fz_ctx *c)
 
 	/* Not the API under test: counted, never judged. */
 	fz_result(c, FZ_SIM, err, ERRS(0, ENOENT, EINVAL, EBUSY, EACCES, ENODEV,
-				       EPERM, ENOSPC), s);
+				       EPERM, ENOSPC, ENXIO), s);
 }
 
 /* ---- workers --------------------------------------------------------------- */
@@ -948,6 +958,20 @@ static void *fz_worker(void *arg)
 		return NULL;
 	mprotect(c->scratch + 4096, 4096, PROT_NONE);
 	while (!fz_stopped()) {
+		if (__atomic_load_n(&fz->quiet, __ATOMIC_RELAXED) &
+		    FZ_QUIET_DEVICE) {
+			/* Let egate itself unload under the other calls. */
+			for (int i = 0; i < 2; i++)
+				if (c->fd[i] >= 0) {
+					close(c->fd[i]);
+					c->fd[i] = -1;
+				}
+			if (c->ring) {
+				eg_uring_free(c->ring);
+				c->ring = NULL;
+				c->inflight = 0;
+			}
+		}
 		w = fz_below(c, 100);
 		if (w < 22)
 			fz_do_write(c);
@@ -1022,6 +1046,36 @@ static void fz_process(uint64_t seed, int proc, int nthreads, enum fz_priv priv)
 	_exit(0);
 }
 
+/*
+ * Before egate_sim goes: the lanes an administrator wired onto its chip
+ * (new_device) go first, unless EGATE_FUZZ_CHIP_REMOVAL=1.  Removing a
+ * GPIO chip whose lines a lane still holds oopses 6.1 (its gpiolib has no
+ * guard against a consumer reading a removed chip: egate_poll_work ->
+ * gpiod_get_array_value_complex, NULL chip), which would end the whole
+ * VM run; that scenario is for when it is fixed, or on 6.12.
+ */
+static int fz_chip_removal = -1;
+
+static void fz_chip_away(void)
+{
+	const char *env;
+
+	if (fz_chip_removal < 0) {
+		env = getenv("EGATE_FUZZ_CHIP_REMOVAL");
+		fz_chip_removal = env && atoi(env);
+	}
+	if (fz_chip_removal)
+		return;
+	__atomic_or_fetch(&fz->quiet, FZ_QUIET_NEWDEV, __ATOMIC_RELAXED);
+	eg_sleep_ms(20);	/* a new_device under way ends */
+	for (int i = 1; i < 8; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "egate%d", i);
+		fz_write_str(DRV "delete_device", id);
+	}
+}
+
 /* Unbind, rebind, unload, reload, all the while. */
 static void fz_racer(uint64_t seed)
 {
@@ -1051,6 +1105,7 @@ static void fz_racer(uint64_t seed)
 				       EPROBE_DEFER, EAGAIN, ENXIO), dev);
 			break;
 		case 4: case 5: case 6:
+			fz_chip_away();
 			err = fz_rmmod("egate_sim");
 			fz_result(&c, FZ_RMMOD, err, ERRS(0, EAGAIN, EBUSY, ENOENT),
 				  "egate_sim");
@@ -1059,21 +1114,41 @@ static void fz_racer(uint64_t seed)
 			fz_result(&c, FZ_INSMOD, err,
 				  ERRS(0, EEXIST, ENOENT, EBUSY, ENODEV, ENOSPC),
 				  "egate_sim");
+			__atomic_store_n(&fz->quiet, 0, __ATOMIC_RELAXED);
 			break;
 		case 7:
+			/*
+			 * egate itself: the others close the device for a
+			 * moment (netlink, sysfs and new_device go on).
+			 */
+			__atomic_store_n(&fz->quiet, FZ_QUIET_DEVICE, __ATOMIC_RELAXED);
+			eg_sleep_ms(100);
+			fz_chip_away();
 			err = fz_rmmod("egate_sim");
 			fz_result(&c, FZ_RMMOD, err, ERRS(0, EAGAIN, EBUSY, ENOENT),
 				  "egate_sim");
-			err = fz_rmmod("egate");
+			for (int k = 0; k < 20; k++) {
+				err = fz_rmmod("egate");
+				if (err != EAGAIN)
+					break;
+				eg_sleep_ms(25);
+			}
 			fz_result(&c, FZ_RMMOD_EGATE, err,
 				  ERRS(0, EAGAIN, EBUSY, ENOENT), "egate");
+			eg_sleep_ms(fz_below(&c, 50));
 			err = fz_insmod("egate", egate_params[fz_below(&c, 7)]);
 			fz_result(&c, FZ_INSMOD_EGATE, err,
 				  ERRS(0, EEXIST, EINVAL, ERANGE), "egate");
+			if (err == EINVAL || err == ERANGE) {	/* bad parameters */
+				err = fz_insmod("egate", "");
+				fz_result(&c, FZ_INSMOD_EGATE, err,
+					  ERRS(0, EEXIST), "egate");
+			}
 			err = fz_insmod("egate_sim", "");
 			fz_result(&c, FZ_INSMOD, err,
 				  ERRS(0, EEXIST, ENOENT, EBUSY, ENODEV, ENOSPC),
 				  "egate_sim");
+			__atomic_store_n(&fz->quiet, 0, __ATOMIC_RELAXED);
 			break;
 		default:
 			break;
@@ -1107,7 +1182,12 @@ static void fz_find_attrs(const char *dir, const char *rel)
 		if (S_ISDIR(st.st_mode)) {
 			fz_find_attrs(path, sub);
 		} else if (S_ISREG(st.st_mode)) {
-			if ((st.st_mode & S_IWUSR) && fz->nattr < FZ_MAXATTR)
+			/*
+			 * uevent is the driver core's, and logs an error line
+			 * for each bad write: the console would drown.
+			 */
+			if ((st.st_mode & S_IWUSR) && fz->nattr < FZ_MAXATTR &&
+			    strcmp(sub, "uevent"))
 				strcpy(fz->attr[fz->nattr++], sub);
 			if ((st.st_mode & S_IRUSR) && fz->nrattr < FZ_MAXATTR)
 				strcpy(fz->rattr[fz->nrattr++], sub);
@@ -1237,7 +1317,12 @@ TEST_F_TIMEOUT(fuzz, concurrent, 7200)
 	__atomic_store_n(&fz->stop, 1, __ATOMIC_RELAXED);
 	EXPECT_EQ(racer, waitpid(racer, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	/* Removing the lane ends every authorisation a ring may wait for. */
+	/*
+	 * Removing the lane ends every authorisation a ring may wait for;
+	 * the workers saw the deadline, the lanes they wired go first.
+	 */
+	eg_sleep_ms(300);
+	fz_chip_away();
 	eg_unload_module("egate_sim");
 	end = eg_now_ms() + 60000;
 	for (int p = 0; p < nproc; p++) {
