@@ -796,16 +796,21 @@ static void fz_do_genl(struct fz_ctx *c)
 		fz_result(c, FZ_GENL, ETIMEDOUT, ERRS(-1), what);
 		return;
 	}
-	if (err == ENOENT)	/* the family went with the module */
+	/*
+	 * The family went with the module (ENOENT), or is going (a dump
+	 * cannot pin the module: EPROTONOSUPPORT).
+	 */
+	if (err == ENOENT)
 		fz_genl_close(c);
 	if (c->priv != FZ_ROOT && (cmd == EGATE_NL_CMD_SET_MODE ||
 				   cmd == EGATE_NL_CMD_OFFICER))
 		fz_result(c, FZ_GENL, err,
-			  ERRS(EPERM, EOPNOTSUPP, EINVAL, ENOENT), what);
+			  ERRS(EPERM, EOPNOTSUPP, EINVAL, ENOENT,
+			       EPROTONOSUPPORT), what);
 	else
 		fz_result(c, FZ_GENL, err,
 			  ERRS(0, EINVAL, ERANGE, ENODEV, EBUSY, EOPNOTSUPP,
-			       ENOENT, EMSGSIZE), what);
+			       ENOENT, EMSGSIZE, EPROTONOSUPPORT), what);
 }
 
 /* ---- sysfs ----------------------------------------------------------------- */
