@@ -733,7 +733,12 @@ static void fz_do_genl(struct fz_ctx *c)
 
 	err = fz_genl_open(c);
 	if (err) {
-		fz_result(c, FZ_GENL, -err, ERRS(ENOENT), "resolve family");
+		/*
+		 * nlctrl, not egate: no family (ENOENT), or EINVAL seen
+		 * while egate's family comes and goes.
+		 */
+		fz_result(c, FZ_GENL, -err, ERRS(ENOENT, EINVAL),
+			  "resolve family");
 		return;
 	}
 	cmd = fz_chance(c, 85) ? 1 + fz_below(c, 3) : fz_below(c, 256);
@@ -1163,6 +1168,40 @@ static void fz_racer(uint64_t seed)
 	_exit(0);
 }
 
+/* Where the threads of a worker that does not end are stuck. */
+static void fz_dump_stuck(pid_t pid)
+{
+	char path[512], line[256];
+	struct dirent *de;
+	DIR *d;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		static const char *const what[] = { "comm", "syscall", "wchan", "stack" };
+
+		if (de->d_name[0] == '.')
+			continue;
+		printf("# stuck worker %d thread %s:\n", pid, de->d_name);
+		for (unsigned int k = 0; k < sizeof(what) / sizeof(*what); k++) {
+			snprintf(path, sizeof(path), "/proc/%d/task/%s/%s", pid,
+				 de->d_name, what[k]);
+			f = fopen(path, "r");
+			if (!f)
+				continue;
+			while (fgets(line, sizeof(line), f))
+				printf("#   %s: %s%s", what[k], line,
+				       strchr(line, '\n') ? "" : "\n");
+			fclose(f);
+		}
+	}
+	closedir(d);
+	fflush(stdout);
+}
+
 /* Every attribute file under the lane's sysfs directory. */
 static void fz_find_attrs(const char *dir, const char *rel)
 {
@@ -1333,6 +1372,7 @@ TEST_F_TIMEOUT(fuzz, concurrent, 7200)
 	for (int p = 0; p < nproc; p++) {
 		while (waitpid(pids[p], &status, WNOHANG) == 0) {
 			if (eg_now_ms() > end) {
+				fz_dump_stuck(pids[p]);
 				kill(pids[p], SIGKILL);
 				hung++;
 				waitpid(pids[p], &status, 0);
