@@ -925,6 +925,7 @@ static void fz_do_driver(struct fz_ctx *c)
 			fz_result(c, FZ_NEWDEV, err,
 				  ERRS(0, EINVAL, EEXIST, ENODEV, EBUSY, ENOSPC,
 				       ERANGE, ENOENT), what);
+		/* ENOENT, ENODEV: the driver (egate) is going or gone. */
 		return;
 	}
 	if (fz_chance(c, 70))
@@ -936,7 +937,8 @@ static void fz_do_driver(struct fz_ctx *c)
 	if (c->priv == FZ_NOBODY)
 		fz_result(c, FZ_DELDEV, err, ERRS(EACCES, ENOENT), what);
 	else
-		fz_result(c, FZ_DELDEV, err, ERRS(0, EINVAL, ENOENT, EPERM), what);
+		fz_result(c, FZ_DELDEV, err,
+			  ERRS(0, EINVAL, ENOENT, EPERM, ENODEV), what);
 }
 
 /* The simulated world moves, so that the lane has events to report. */
