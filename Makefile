@@ -9,7 +9,11 @@ BUILD		:= $(TOP)/build
 # (KERNELS=6.12 for one), or one kernel tree given as KDIR=.
 KERNELS		?= 6.1 6.12
 ifdef KDIR
-KRELEASES	:= $(notdir $(patsubst %/build,%,$(abspath $(KDIR))))
+# /lib/modules/RELEASE/build names its release; a built tree (the debug
+# kernel's) says it in include/config/kernel.release.
+KRELEASES	:= $(if $(wildcard $(KDIR)/vmlinux),\
+		   $(shell cat $(KDIR)/include/config/kernel.release),\
+		   $(notdir $(patsubst %/build,%,$(abspath $(KDIR)))))
 kdir_of		= $(KDIR)
 else
 KRELEASES	:= $(foreach k,$(KERNELS),$(shell scripts/kernel-version $(k)))
@@ -27,7 +31,7 @@ KERNEL_COMMON	:= $(wildcard tests/kernel/common/*.c)
 KERNEL_TESTS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/kernel/*.c))
 
 .PHONY: all deps modules tests agent agent-asan check bench accuracy fuzz \
-	lint demo vm-shell clean help soak
+	lint demo vm-shell clean help soak debug-kernel check-debug
 
 all: modules tests agent
 
@@ -36,6 +40,8 @@ help:
 	@echo 'make deps        install packages, kselftest headers, face models'
 	@echo 'make modules     kmod/ for KERNELS="$(KERNELS)" (or KDIR=tree)'
 	@echo 'make check       everything, then all tests: host, VM per kernel'
+	@echo 'make debug-kernel  build (once) the KASAN/lockdep/kmemleak kernel'
+	@echo 'make check-debug   kernel tests, UAPI fuzzer, kmemleak on it'
 	@echo 'make bench       benchmarks (numbers printed)'
 	@echo 'make soak        model-based test, SECONDS=N per configuration and kernel'
 	@echo 'make accuracy    face engine accuracy report (FACES=DIR/<person>/*)'
@@ -80,6 +86,19 @@ agent-asan:
 check: deps
 	@$(MAKE) --no-print-directory all agent-asan
 	@scripts/run-checks $(KERNELS)
+
+# The debug kernel (linux-source-6.12 + scripts/debug-kernel.config: KASAN,
+# KFENCE, UBSAN, lockdep, DEBUG_ATOMIC_SLEEP, DEBUG_OBJECTS, kmemleak),
+# built once per machine into build/debug-kernel/; and the kernel tests and
+# the UAPI fuzzer (EGATE_FUZZ_SECONDS, default 300) on it, in one boot,
+# with a kmemleak scan at the end.  Not part of `make check`: building the
+# kernel alone takes longer on these 2-core machines than check's budget.
+debug-kernel:
+	@scripts/debug-kernel
+check-debug: deps
+	@$(MAKE) --no-print-directory tests
+	@$(if $(wildcard agent/ctl.mk),$(MAKE) -C agent -f ctl.mk BUILD=$(BUILD)/host)
+	@scripts/debug-kernel check
 
 bench: deps
 	@$(MAKE) --no-print-directory all
