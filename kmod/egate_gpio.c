@@ -6,7 +6,8 @@
  * Interrupt mode needs an interrupt on every input; then each edge is
  * counted and wakes a threaded handler that samples all inputs under the
  * lane lock (edges faster than the thread merge into one sample, but every
- * one is counted).  Otherwise
+ * one is counted), and a 100 ms timer reads them too, so a line that fails
+ * or an edge the chip lost is seen without waiting for an edge.  Otherwise
  * (or with egate.poll=1) an hrtimer fires every poll_ms and queues a work
  * item on egate_wq (WQ_HIGHPRI), which samples the inputs; each line
  * accepts a new value once it has read it debounce times in a row, on its
@@ -314,6 +315,20 @@ static void egate_debounce_seed(struct egate_lane *lane)
 		egate_sm_inputs(lane, &in);
 }
 
+/*
+ * Interrupt mode reads the lines on edges only, so a line that can no
+ * longer be read, or an edge the chip lost, would go unseen until the next
+ * edge.  The same timer then supervises: every EGATE_SUPERVISE_MS the
+ * lines are read as the interrupt thread reads them, and the state machine
+ * hears of any difference (invariant 3: what cannot be read is acted on).
+ */
+#define EGATE_SUPERVISE_MS	100
+
+static unsigned int egate_timer_ms(struct egate_lane *lane)
+{
+	return lane->irq_mode ? EGATE_SUPERVISE_MS : egate_poll_ms;
+}
+
 static void egate_poll_work(struct work_struct *work)
 {
 	struct egate_lane *lane = container_of(work, struct egate_lane,
@@ -324,6 +339,12 @@ static void egate_poll_work(struct work_struct *work)
 	mutex_lock(&lane->lock);
 	if (lane->dead)
 		goto unlock;
+	if (lane->irq_mode) {
+		egate_gpio_read(lane, &in);
+		if (memcmp(&in, &lane->in, sizeof(in)))
+			egate_sm_inputs(lane, &in);
+		goto unlock;
+	}
 	egate_gpio_sample(lane, &s);
 	if (egate_debounce_sample(lane, &s)) {
 		acc.val = lane->acc;
@@ -349,7 +370,7 @@ static enum hrtimer_restart egate_poll_timer(struct hrtimer *timer)
 	if (READ_ONCE(lane->dead))
 		return HRTIMER_NORESTART;
 	queue_work(egate_wq, &lane->poll_work);
-	hrtimer_forward_now(timer, ms_to_ktime(egate_poll_ms));
+	hrtimer_forward_now(timer, ms_to_ktime(egate_timer_ms(lane)));
 	return HRTIMER_RESTART;
 }
 
@@ -477,6 +498,8 @@ int egate_gpio_start(struct egate_lane *lane)
 	}
 	/* Catch anything that changed before the interrupts were on. */
 	egate_irq_thread(0, lane);
+	hrtimer_start(&lane->poll_timer, ms_to_ktime(egate_timer_ms(lane)),
+		      HRTIMER_MODE_REL);
 	return 0;
 
 fall_back:

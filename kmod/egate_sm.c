@@ -467,16 +467,16 @@ static void egate_door_drive(struct egate_lane *lane, int d, bool open)
 }
 
 /*
- * Mantrap interlock: a closed door is driven open only while the other
- * reads closed.  A door already open stays so (it closes when the phase
- * no longer wants it), and the anti-pinch reversal below re-opens a
- * closing door whatever the other does: opening onto a person beats
- * closing on them.  Outside an exemption two doors never move at once, so
- * that reversal only meets an open far door while both close after one.
+ * Mantrap interlock: a door is driven open, or kept open, only while the
+ * other reads closed; otherwise it closes under the swing-zone rule (a
+ * door the other's unreadable switches or a forcing hand opened included).
+ * The one exception is the anti-pinch reversal in egate_door_apply(),
+ * which re-opens a door closing onto a person whatever the other does:
+ * opening onto a person beats closing on them.
  */
 static bool egate_interlock_allows(struct egate_lane *lane, int d)
 {
-	if (lane->topology != EGATE_TOPO_MANTRAP || lane->door[d].cmd_open ||
+	if (lane->topology != EGATE_TOPO_MANTRAP ||
 	    egate_interlock_exempt(lane))
 		return true;
 	return egate_door_closed(lane, d == EGATE_DOOR_ENTRY ?
@@ -509,8 +509,13 @@ static void egate_door_apply(struct egate_lane *lane, int d, bool want_open)
 		egate_door_drive(lane, d, false);
 		return;
 	}
-	/* Closing: a beam broken in the swing zone re-opens it. */
-	if (blocked && lane->in.door_pos[d] != EGATE_DOOR_CLOSED) {
+	/*
+	 * Closing (driven closed, still travelling): a beam broken in the
+	 * swing zone re-opens it.  A door that moves while not travelling is
+	 * being forced: it is not for the lane to drive it open.
+	 */
+	if (blocked && lane->in.door_pos[d] != EGATE_DOOR_CLOSED &&
+	    (egate_dl_armed(lane, EGATE_DL_TRAVEL0 + d) || door->stuck)) {
 		egate_door_drive(lane, d, true);
 		egate_door_refused(lane, d);
 	}

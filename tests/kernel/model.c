@@ -651,8 +651,14 @@ static void mc_record(struct mc *m, const struct egate_event *ev)
 				ev->type, ev->state, d,
 				m->hold_src == 1 ? "the controller" :
 				m->hold_src == 2 ? "an officer" : "nobody");
+		/*
+		 * Newly open with the entry not closed, but for the
+		 * anti-pinch reversal of an exit closing onto a person in
+		 * its swing zone (the contract's one exception).
+		 */
 		else if (!EGATE_DOORS_CMD_OPEN(m->last_doors, EGATE_DOOR_EXIT) &&
-			 EGATE_DOORS_POS(d, EGATE_DOOR_ENTRY) != EGATE_DOOR_CLOSED)
+			 EGATE_DOORS_POS(d, EGATE_DOOR_ENTRY) != EGATE_DOOR_CLOSED &&
+			 !(ev->beams & mc_zone_beams(m, 1)))
 			mc_viol(m, I_INTERLOCK, "event type %u state %u: exit commanded open with the entry at %u",
 				ev->type, ev->state,
 				EGATE_DOORS_POS(d, EGATE_DOOR_ENTRY));
@@ -929,7 +935,9 @@ static void mc_step(struct mc *m, const struct mc_step *s)
 		 */
 		if (eg_status(m->ctl, &st))
 			break;
-		m->deny_done = false;
+		/* Only a DENY that must end an authorisation starts a watch. */
+		if (st.state == EGATE_ST_AUTHORISED)
+			m->deny_done = false;
 		ret = eg_cmd(m->ctl, EGATE_CMD_DENY, 0, 0, 0);
 		mc_errno(m, "DENY", ret);
 		if (!ret && (st.state == EGATE_ST_PASSAGE ||
