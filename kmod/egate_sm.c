@@ -470,9 +470,11 @@ static void egate_door_drive(struct egate_lane *lane, int d, bool open)
  * Mantrap interlock: a door is driven open, or kept open, only while the
  * other reads closed; otherwise it closes under the swing-zone rule (a
  * door the other's unreadable switches or a forcing hand opened included).
- * The one exception is the anti-pinch reversal in egate_door_apply(),
- * which re-opens a door closing onto a person whatever the other does:
- * opening onto a person beats closing on them.
+ * The one exception is the anti-pinch yield in egate_door_apply(), which
+ * drives open a door that is not closed with a person in its swing zone,
+ * whatever the other does: opening onto a person beats pressing on them.
+ * egate_settle() then closes the other door at once where its own zone is
+ * clear, so both stand open only with a person in each swing zone.
  */
 static bool egate_interlock_allows(struct egate_lane *lane, int d)
 {
@@ -510,14 +512,14 @@ static void egate_door_apply(struct egate_lane *lane, int d, bool want_open)
 		return;
 	}
 	/*
-	 * Closing (driven closed, still travelling): a beam broken in the
-	 * swing zone re-opens it.  A door that moves while not travelling is
-	 * being forced: it is not for the lane to drive it open.
+	 * Driven closed but not closed (closing, or held open by a hand):
+	 * with a beam of its swing zone broken it yields, driven open, so it
+	 * never presses on a person.  The refusal is reported first, while
+	 * the record still shows the door driven closed.
 	 */
-	if (blocked && lane->in.door_pos[d] != EGATE_DOOR_CLOSED &&
-	    (egate_dl_armed(lane, EGATE_DL_TRAVEL0 + d) || door->stuck)) {
-		egate_door_drive(lane, d, true);
+	if (blocked && lane->in.door_pos[d] != EGATE_DOOR_CLOSED) {
 		egate_door_refused(lane, d);
+		egate_door_drive(lane, d, true);
 	}
 }
 
@@ -570,11 +572,18 @@ static void egate_progress(struct egate_lane *lane)
 	}
 }
 
+/* What the doors are driven to, a bit per door. */
+static u32 egate_doors_cmd(struct egate_lane *lane)
+{
+	return lane->door[EGATE_DOOR_ENTRY].cmd_open |
+	       lane->door[EGATE_DOOR_EXIT].cmd_open << 1;
+}
+
 /* Bring outputs in line with the phase and report the visible state. */
 void egate_settle(struct egate_lane *lane)
 {
 	bool want[EGATE_NDOORS], obstructed = false;
-	u32 vis, prev, phase;
+	u32 vis, prev, phase, cmd;
 	int d, pass;
 
 	if (lane->dead)
@@ -586,11 +595,13 @@ void egate_settle(struct egate_lane *lane)
 	 */
 	for (pass = 0; pass < 3; pass++) {
 		phase = lane->phase;
+		cmd = egate_doors_cmd(lane);
 		egate_desire(lane, want);
 		for (d = 0; d < EGATE_NDOORS; d++)
 			egate_door_apply(lane, d, want[d]);
 		egate_progress(lane);
-		if (lane->phase == phase)
+		/* Again where a door's change lets or makes the other move. */
+		if (lane->phase == phase && egate_doors_cmd(lane) == cmd)
 			break;
 	}
 	for (d = 0; d < EGATE_NDOORS; d++)

@@ -646,7 +646,14 @@ static void mc_record(struct mc *m, const struct egate_event *ev)
 	/* 2: the exit opens only with the entry reading closed. */
 	if (m->mantrap && EGATE_DOORS_CMD_OPEN(d, EGATE_DOOR_EXIT) &&
 	    !mc_il_exempt(m, ev->state, t)) {
-		if (EGATE_DOORS_CMD_OPEN(d, EGATE_DOOR_ENTRY))
+		/*
+		 * Both open: only while each has a person in its swing
+		 * zone (the anti-pinch yield of both, the contract's one
+		 * exception).
+		 */
+		if (EGATE_DOORS_CMD_OPEN(d, EGATE_DOOR_ENTRY) &&
+		    !((ev->beams & mc_zone_beams(m, 0)) &&
+		      (ev->beams & mc_zone_beams(m, 1))))
 			mc_viol(m, I_INTERLOCK, "event type %u state %u: both doors commanded open (doors 0x%x, hold-open by %s)",
 				ev->type, ev->state, d,
 				m->hold_src == 1 ? "the controller" :
