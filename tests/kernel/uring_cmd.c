@@ -28,6 +28,16 @@
 #include "egate_test.h"
 #include "eg_uring.h"
 
+/*
+ * Commands never sleep on the lane lock inline: uncontended they complete
+ * in the submitter's task, contended they are retried from one io-wq
+ * worker (Documentation/egate-uring.md).  The lane's own sampling (the
+ * 100 ms input supervision) can hold the lock at the instant a command
+ * tries it, so one worker may appear here (it was seen once in a loaded
+ * make check); contended_lane_lock exercises that retry on purpose.
+ */
+#define EG_CONTENTION_WORKERS	1
+
 #define UD_AUTH		0xa0a0ULL
 
 FIXTURE(ucmd) {
@@ -138,7 +148,7 @@ TEST_F(ucmd, immediate_commands)
 	close(ro);
 	/* A refused AUTHORISE completes at once. */
 	EXPECT_EQ(-EINVAL, ucmd_sync(self->ring, self->ctl, EGATE_URING_CMD_AUTHORISE, 5));
-	EXPECT_EQ(0, eg_uring_workers());
+	EXPECT_GE(EG_CONTENTION_WORKERS, eg_uring_workers());
 }
 
 /* Authorise through the ring, provoke an ending, check its outcome. */
@@ -250,7 +260,7 @@ TEST_F(ucmd, many_in_flight)
 	EXPECT_NE(NULL, eg_expect(self->ctl, mark, EGATE_EV_AUTH_END,
 				  EGATE_OUT_COMPLETED, 2000));
 	EXPECT_EQ(1, eg_count(mark, EGATE_EV_AUTH_END, EG_ANY));
-	EXPECT_EQ(0, eg_uring_workers());
+	EXPECT_GE(EG_CONTENTION_WORKERS, eg_uring_workers());
 }
 
 /* The child: take control, park an AUTHORISE, tell the parent, wait. */
