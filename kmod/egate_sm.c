@@ -485,6 +485,18 @@ static bool egate_interlock_allows(struct egate_lane *lane, int d)
 				 EGATE_DOOR_EXIT : EGATE_DOOR_ENTRY);
 }
 
+static bool egate_door_may_be_open(struct egate_lane *lane, int d)
+{
+	switch (lane->in.door_pos[d]) {
+	case EGATE_DOOR_CLOSED:
+		return false;
+	case EGATE_DOOR_INVALID:
+		return egate_dl_armed(lane, EGATE_DL_TRAVEL0 + d);
+	default:
+		return true;
+	}
+}
+
 static void egate_door_apply(struct egate_lane *lane, int d, bool want_open)
 {
 	struct egate_door *door = &lane->door[d];
@@ -514,10 +526,13 @@ static void egate_door_apply(struct egate_lane *lane, int d, bool want_open)
 	/*
 	 * Driven closed but not closed (closing, or held open by a hand):
 	 * with a beam of its swing zone broken it yields, driven open, so it
-	 * never presses on a person.  The refusal is reported first, while
-	 * the record still shows the door driven closed.
+	 * never presses on a person.  Impossible switches say nothing of
+	 * where the door is: it yields only while it may still be moving
+	 * (within its travel time), else a door at rest, shut, would be
+	 * opened for whoever stands at it.  The refusal is reported first,
+	 * while the record still shows the door driven closed.
 	 */
-	if (blocked && lane->in.door_pos[d] != EGATE_DOOR_CLOSED) {
+	if (blocked && egate_door_may_be_open(lane, d)) {
 		egate_door_refused(lane, d);
 		egate_door_drive(lane, d, true);
 	}
