@@ -411,6 +411,20 @@ static int fz_cmd_valid(const struct egate_cmd *cmd)
 	return 0;
 }
 
+/*
+ * Whether @fd is (still) a lane's character device.  Several threads of a
+ * process open and close descriptors at once, so a number may stand for
+ * another file (a netlink socket, a sysfs file) by the time a result is
+ * read; such a result says nothing of the lane and is not judged.
+ */
+static int fz_is_lane_fd(int fd)
+{
+	struct stat st, dev;
+
+	return !fstat(fd, &st) && S_ISCHR(st.st_mode) &&
+	       !stat(EG_DEV, &dev) && st.st_rdev == dev.st_rdev;
+}
+
 static void fz_do_write(struct fz_ctx *c)
 {
 	static const size_t lens[] = { 0, 1, 4, 31, 33, 48, 64, 4096 };
@@ -429,6 +443,8 @@ static void fz_do_write(struct fz_ctx *c)
 	p = fz_ptr(c, cmd, len, &bad);
 	n = write(fd, p, len);
 	err = n < 0 ? errno : 0;
+	if (!fz_is_lane_fd(fd))
+		return;
 	snprintf(what, sizeof(what), "op %u flags %#x arg %#x timeout %u len %zu%s -> %zd",
 		 cmd->op, cmd->flags, cmd->arg, cmd->timeout_ms, len,
 		 bad ? " bad pointer" : "", n);
