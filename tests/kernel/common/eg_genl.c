@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/genetlink.h>
 #include <poll.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -216,6 +217,7 @@ static int eg_genl_resolve(struct eg_genl *g, const char *family)
 
 int eg_genl_open(struct eg_genl *g, const char *family)
 {
+	struct timeval tmo = { .tv_sec = 5 };
 	int one = 1, ret;
 
 	memset(g, 0, sizeof(*g));
@@ -224,6 +226,12 @@ int eg_genl_open(struct eg_genl *g, const char *family)
 		return -errno;
 	setsockopt(g->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(g->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	/*
+	 * An answer that never comes (a request lost while the family goes
+	 * away, say) fails the call with EAGAIN after 5 s instead of hanging
+	 * the test for ever.
+	 */
+	setsockopt(g->fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	ret = eg_genl_resolve(g, family);
 	if (ret) {
 		close(g->fd);
