@@ -33,20 +33,6 @@
 		"beams=10-17 emergency=!6 green=7 red=8 buzzer=9"
 #define TRACING "/sys/kernel/tracing/"
 
-static int eg_write(const char *path, const char *val)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return n;
-}
-
 /* Lamps and buzzer all off. */
 static int eg_outputs_off(void)
 {
@@ -105,7 +91,7 @@ TEST_F(sim_lane, unbind_closed_door_fails_open)
 {
 	ASSERT_EQ(0, eg_sim_wait("entry_pos", 0, 5000));
 	ASSERT_EQ(0, eg_sim_status("entry_drive"));
-	ASSERT_EQ(0, eg_write(DRV "unbind", "egate-lane.0"));
+	ASSERT_EQ(0, eg_write_file(DRV "unbind", "egate-lane.0"));
 	EXPECT_NE(0, access(EG_LANE, F_OK));
 	EXPECT_EQ(1, eg_sim_status("entry_drive"));
 	EXPECT_TRUE(eg_outputs_off());
@@ -116,7 +102,7 @@ TEST_F(sim_lane, unbind_closed_door_fails_open)
 
 	/* Bound again, the lane works. */
 	close(self->ctl);
-	ASSERT_EQ(0, eg_write(DRV "bind", "egate-lane.0"));
+	ASSERT_EQ(0, eg_write_file(DRV "bind", "egate-lane.0"));
 	self->ctl = eg_ctl_idle();
 	ASSERT_LE(0, self->ctl);
 }
@@ -125,7 +111,7 @@ TEST_F(sim_lane, unbind_closed_door_fails_open)
 TEST_F(sim_lane, unbind_open_door_stays_open)
 {
 	ASSERT_EQ(0, eg_open_entry(self->ctl));
-	ASSERT_EQ(0, eg_write(DRV "unbind", "egate-lane.0"));
+	ASSERT_EQ(0, eg_write_file(DRV "unbind", "egate-lane.0"));
 	EXPECT_EQ(1, eg_sim_status("entry_drive"));
 	EXPECT_TRUE(eg_outputs_off());
 	eg_sleep_ms(300);
@@ -148,7 +134,7 @@ TEST_F(sim_lane, probe_never_pulses_door_closed)
 	ASSERT_EQ(0, eg_open_entry(self->ctl));
 	ASSERT_EQ(0, eg_sim("beam 0 1"));
 	ASSERT_EQ(0, eg_sysfs_wait("beams", "0x00000001", 2000));
-	ASSERT_EQ(0, eg_write(DRV "unbind", "egate-lane.0"));
+	ASSERT_EQ(0, eg_write_file(DRV "unbind", "egate-lane.0"));
 	close(self->ctl);
 	self->ctl = -1;
 	ASSERT_EQ(1, eg_sim_status("entry_drive"));
@@ -176,23 +162,23 @@ TEST_F(sim_lane, probe_never_pulses_door_closed)
 	if (access(TRACING "events/gpio/gpio_value", F_OK))
 		SKIP(return, "no gpio tracepoints");
 	snprintf(filter, sizeof(filter), "gpio == %d && get == 0", gpio);
-	ASSERT_EQ(0, eg_write(TRACING "events/gpio/gpio_value/filter", filter));
-	ASSERT_EQ(0, eg_write(TRACING "trace", ""));
-	ASSERT_EQ(0, eg_write(TRACING "events/gpio/gpio_value/enable", "1"));
-	ASSERT_EQ(0, eg_write(TRACING "tracing_on", "1"));
+	ASSERT_EQ(0, eg_write_file(TRACING "events/gpio/gpio_value/filter", filter));
+	ASSERT_EQ(0, eg_write_file(TRACING "trace", ""));
+	ASSERT_EQ(0, eg_write_file(TRACING "events/gpio/gpio_value/enable", "1"));
+	ASSERT_EQ(0, eg_write_file(TRACING "tracing_on", "1"));
 
-	ASSERT_EQ(0, eg_write(DRV "bind", "egate-lane.0"));
+	ASSERT_EQ(0, eg_write_file(DRV "bind", "egate-lane.0"));
 	EXPECT_EQ(1, eg_sim_status("entry_drive"));
 	eg_sleep_ms(500);
 	EXPECT_EQ(1, eg_sim_status("entry_drive"));
 	EXPECT_EQ(1000, eg_sim_status("entry_pos"));
 
-	eg_write(TRACING "events/gpio/gpio_value/enable", "0");
+	eg_write_file(TRACING "events/gpio/gpio_value/enable", "0");
 	fd = open(TRACING "trace", O_RDONLY);
 	ASSERT_LE(0, fd);
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	eg_write(TRACING "events/gpio/gpio_value/filter", "0");
+	eg_write_file(TRACING "events/gpio/gpio_value/filter", "0");
 	ASSERT_LT(0, n);
 	buf[n] = '\0';
 	snprintf(line, sizeof(line), "gpio_value: %d set 0", gpio);
@@ -260,7 +246,7 @@ FIXTURE_SETUP(admin)
 	self->ctl = -1;
 	ASSERT_EQ(0, eg_load("", "lane=0 topology=mantrap"));
 	snprintf(line, sizeof(line), "%s%s", MANTRAP, variant->fail);
-	ASSERT_EQ(0, eg_write(DRV "new_device", line));
+	ASSERT_EQ(0, eg_write_file(DRV "new_device", line));
 	self->ctl = eg_ctl_idle();
 	ASSERT_LE(0, self->ctl);
 }
@@ -269,7 +255,7 @@ FIXTURE_TEARDOWN(admin)
 {
 	if (self->ctl >= 0)
 		close(self->ctl);
-	eg_write(DRV "delete_device", "egate0");
+	eg_write_file(DRV "delete_device", "egate0");
 	eg_unload();
 }
 
@@ -282,7 +268,7 @@ static void eg_delete(int *ctl)
 {
 	close(*ctl);
 	*ctl = -1;
-	eg_write(DRV "delete_device", "egate0");
+	eg_write_file(DRV "delete_device", "egate0");
 }
 
 /* Lane clear, entry door open: fail=closed closes it, else both open. */
@@ -344,8 +330,8 @@ TEST_F(admin, delete_in_emergency)
 TEST(fail_key_malformed)
 {
 	ASSERT_EQ(0, eg_load("", "lane=0 topology=mantrap"));
-	EXPECT_EQ(-EINVAL, eg_write(DRV "new_device", MANTRAP " fail=ajar"));
-	EXPECT_EQ(-EINVAL, eg_write(DRV "new_device", MANTRAP " fail="));
+	EXPECT_EQ(-EINVAL, eg_write_file(DRV "new_device", MANTRAP " fail=ajar"));
+	EXPECT_EQ(-EINVAL, eg_write_file(DRV "new_device", MANTRAP " fail="));
 	EXPECT_NE(0, access(EG_LANE, F_OK));
 	eg_unload();
 }

@@ -115,7 +115,7 @@ int eg_load(const char *egate_params, const char *sim_params)
 
 /* ---- files -------------------------------------------------------------- */
 
-static int eg_write_file(const char *path, const char *val)
+int eg_write_file(const char *path, const char *val)
 {
 	ssize_t n;
 	int fd;

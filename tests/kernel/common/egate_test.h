@@ -28,6 +28,9 @@ int eg_load_egate(const char *egate_params);
 void eg_unload(void);
 int eg_unload_module(const char *name);
 
+/* Write @val to the file at @path: 0 or -errno. */
+int eg_write_file(const char *path, const char *val);
+
 /* The simulated lane. */
 int eg_sim(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 long eg_sim_status(const char *key);
