@@ -116,6 +116,7 @@ struct fz_ctx {
 	struct eg_genl g;
 	int genl_ok;
 	char *scratch;		/* 2 pages: RW then PROT_NONE */
+	struct egate_status ustat; /* URING GET_STATE results land here */
 };
 
 static char *fz_none;		/* a PROT_NONE page, never unmapped */
@@ -631,7 +632,12 @@ static void fz_do_uring(struct fz_ctx *c)
 	case 0:
 	case 1:
 		cmd_op = EGATE_URING_CMD_GET_STATE;
-		pl.tag = (uintptr_t)fz_ptr(c, c->scratch, 64, &bad);
+		/*
+		 * Not scratch: a GET_STATE retried from io-wq (a contended
+		 * lane lock) writes its result when it completes, which may
+		 * be after scratch holds the next command record.
+		 */
+		pl.tag = (uintptr_t)fz_ptr(c, &c->ustat, sizeof(c->ustat), &bad);
 		if (fz_chance(c, 10))
 			pl.arg = fz_u32(c);
 		break;
