@@ -151,8 +151,8 @@ static int egate_cmd_lock(struct egate_lane *lane, bool officer)
 /*
  * Not over a passage, an alarm, an emergency or a fault.  The controller's
  * hold-open is under its dead-man (egate_lose_control()), so it is refused
- * while the heartbeat-lost latch is set, and it cannot override an
- * officer's lock or hold-open.
+ * while the heartbeat-lost latch is set; it does not lift a lock (a latch)
+ * and cannot override an officer's lock or hold-open.
  */
 static int egate_cmd_hold_open(struct egate_lane *lane, bool officer)
 {
@@ -164,7 +164,8 @@ static int egate_cmd_hold_open(struct egate_lane *lane, bool officer)
 		return -EBUSY;
 	if (!officer && lane->officer)
 		return -EPERM;
-	if (!officer && lane->hb_lost)
+	/* A lock is a latch: only RESET (or an officer's decision) ends it. */
+	if (!officer && (lane->hb_lost || lane->phase == EGATE_ST_LOCKED))
 		return -EBUSY;
 	lane->phase = EGATE_ST_HOLD_OPEN;
 	lane->officer = officer;
