@@ -473,8 +473,8 @@ static void egate_door_drive(struct egate_lane *lane, int d, bool open)
  * The one exception is the anti-pinch yield in egate_door_apply(), which
  * drives open a door that is not closed with a person in its swing zone,
  * whatever the other does: opening onto a person beats pressing on them.
- * egate_settle() then closes the other door at once where its own zone is
- * clear, so both stand open only with a person in each swing zone.
+ * egate_settle() then drives the other door closed in the same pass where
+ * its own zone is clear and no obstruction retry is pending.
  */
 static bool egate_interlock_allows(struct egate_lane *lane, int d)
 {
