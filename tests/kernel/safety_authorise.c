@@ -54,6 +54,7 @@ TEST_F(auth, refused_with_someone_inside)
 {
 	/* Someone is inside before the lane goes into service. */
 	ASSERT_EQ(0, eg_sim("beam 3 1"));
+	ASSERT_EQ(0, eg_sysfs_wait("beams", "0x00000008", 2000));
 	take_lane(_metadata, &self->ctl);
 	EXPECT_EQ(-EBUSY, eg_cmd(self->ctl, EGATE_CMD_AUTHORISE, 0, 0, 1));
 	EXPECT_EQ(-EBUSY, eg_cmd(self->ctl, EGATE_CMD_AUTHORISE,
