@@ -757,9 +757,10 @@ static void fz_do_genl(struct fz_ctx *c)
 	if (err) {
 		/*
 		 * nlctrl, not egate: no family (ENOENT), or EINVAL seen
-		 * while egate's family comes and goes.
+		 * while egate's family comes and goes, or no answer in the
+		 * socket's 5 s (EAGAIN) when the request was lost meanwhile.
 		 */
-		fz_result(c, FZ_GENL, -err, ERRS(ENOENT, EINVAL),
+		fz_result(c, FZ_GENL, -err, ERRS(ENOENT, EINVAL, EAGAIN),
 			  "resolve family");
 		return;
 	}
