@@ -126,13 +126,22 @@ static int sim_cmd_door(struct egate_sim *sim, const char *what, char *args)
 	return 0;
 }
 
+/* "N rest...": beam N of the lane into @b, *@args left at the rest. */
+static int sim_parse_beam(struct egate_sim *sim, char **args, unsigned int *b)
+{
+	char *num = strsep(args, " ");
+
+	if (!num || kstrtouint(num, 10, b) || *b >= sim->nbeams || !*args)
+		return -EINVAL;
+	return 0;
+}
+
 static int sim_cmd_beam(struct egate_sim *sim, char *args)
 {
-	char *num = strsep(&args, " ");
 	unsigned long flags;
 	unsigned int b;
 
-	if (!num || kstrtouint(num, 10, &b) || b >= sim->nbeams || !args)
+	if (sim_parse_beam(sim, &args, &b))
 		return -EINVAL;
 	raw_spin_lock_irqsave(&sim->lock, flags);
 	if (!strcmp(args, "-")) {
@@ -152,11 +161,10 @@ static int sim_cmd_beam(struct egate_sim *sim, char *args)
 
 static int sim_cmd_burst(struct egate_sim *sim, char *args)
 {
-	char *num = strsep(&args, " ");
 	unsigned int b, count, i;
 	unsigned long flags;
 
-	if (!num || kstrtouint(num, 10, &b) || b >= sim->nbeams || !args ||
+	if (sim_parse_beam(sim, &args, &b) ||
 	    kstrtouint(args, 10, &count) || count > 10000000)
 		return -EINVAL;
 	for (i = 0; i < count; i++) {
@@ -202,13 +210,11 @@ static int sim_cmd_readerr(struct egate_sim *sim, char *args)
 
 static int sim_cmd_chatter(struct egate_sim *sim, char *args)
 {
-	char *num = strsep(&args, " ");
 	unsigned long flags;
 	unsigned int b;
 	bool v;
 
-	if (!num || kstrtouint(num, 10, &b) || b >= sim->nbeams ||
-	    sim_parse_bool(args, &v))
+	if (sim_parse_beam(sim, &args, &b) || sim_parse_bool(args, &v))
 		return -EINVAL;
 	raw_spin_lock_irqsave(&sim->lock, flags);
 	if (v)
