@@ -40,7 +40,7 @@
 #define MC_EMERG_BOUND_MS	400	/* emergency input -> doors commanded open */
 #define MC_READERR_BOUND_MS	400	/* read error seen -> fault */
 #define MC_HOLD_END_MS		600	/* controller gone -> its hold-open over */
-#define MC_INTERLOCK_REACT_MS	300	/* exit left open with the entry not shut */
+#define MC_INTERLOCK_REACT_MS	300	/* a door left open with the other not shut */
 #define MC_EXC_GRACE_MS		1200	/* after emergency/officer hold: doors close */
 #define MC_CROSS_TAIL_MS	8000	/* a traveller still walking out */
 #define MC_DENY_MS		300	/* DENY 0 -> its AUTH_END(DENIED) */
@@ -340,6 +340,9 @@ struct mc_credit {
 	bool used;
 };
 
+/* Events shown before the first violation, to see how it came about. */
+#define MC_HIST 24
+
 struct mc_sim {
 	long beams, body_beams, inside, crossed[2], pinch, edges;
 	long drive[2], pos[2], zone[2], jammed[2], forced[2], fault[2];
@@ -380,7 +383,7 @@ struct mc {
 	long long deny_deadline;
 	int deny_mark;
 	bool deny_done;
-	long long il_since;	/* exit left open, entry not shut */
+	long long il_since[2];	/* door left open, the other not shut */
 	struct mc_credit cred[MC_MAX_CREDITS];
 	int ncred;
 	long long pinch0, crossed0[2];
@@ -390,9 +393,26 @@ struct mc {
 	int first_step[I_COUNT];
 	int first_inv, first_inv_step;
 	unsigned long seq_gaps, events;
+	struct egate_event hist[MC_HIST];	/* the last events, a ring */
+	bool hist_shown;
 	unsigned long visits[EGATE_ST_COUNT];
 	unsigned long trans[EGATE_ST_COUNT][EGATE_ST_COUNT];
 };
+
+/* The events that led to a violation, oldest first, the culprit last. */
+static void mc_show_history(const struct mc *m)
+{
+	unsigned long i = m->events > MC_HIST ? m->events - MC_HIST : 0;
+	const struct egate_event *ev;
+
+	for (; i < m->events; i++) {
+		ev = &m->hist[i % MC_HIST];
+		printf("#   event %llu at %llu ms: type %u state %u arg 0x%x beams 0x%x doors 0x%x\n",
+		       (unsigned long long)ev->seq,
+		       (unsigned long long)(ev->timestamp_ns / 1000000),
+		       ev->type, ev->state, ev->arg, ev->beams, ev->doors);
+	}
+}
 
 static void mc_viol(struct mc *m, enum mc_inv inv, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -415,6 +435,9 @@ static void mc_viol(struct mc *m, enum mc_inv inv, const char *fmt, ...)
 	va_end(ap);
 	printf("# VIOLATION %s at step %d: %s\n", mc_inv_names[inv], m->cur,
 	       buf);
+	if (!m->hist_shown)
+		mc_show_history(m);
+	m->hist_shown = true;
 }
 
 static long mc_key(const char *buf, const char *key)
@@ -543,9 +566,9 @@ static bool mc_il_exempt(struct mc *m, uint32_t state, long long t)
 static void mc_record(struct mc *m, const struct egate_event *ev)
 {
 	long long t = ev->timestamp_ns / 1000000;
-	uint32_t d = ev->doors, from = ev->arg;
+	uint32_t d = ev->doors, from = ev->arg, zb;
 
-	m->events++;
+	m->hist[m->events++ % MC_HIST] = *ev;
 	if (m->last_seq && ev->seq != m->last_seq + 1)
 		m->seq_gaps++;
 	m->last_seq = ev->seq;
@@ -643,7 +666,12 @@ static void mc_record(struct mc *m, const struct egate_event *ev)
 		mc_viol(m, I_EMERGENCY, "event type %u state %u: doors 0x%x not all commanded open %lld ms into the emergency",
 			ev->type, ev->state, d, t - m->emerg_since);
 
-	/* 2: the exit opens only with the entry reading closed. */
+	/*
+	 * 2: the exit opens only with the entry reading closed.  The doors
+	 * of a beam event are those the lane drove under the beams before
+	 * it (its arg): it acts on the new beams after reporting them.
+	 */
+	zb = ev->type == EGATE_EV_BEAMS ? ev->arg : ev->beams;
 	if (m->mantrap && EGATE_DOORS_CMD_OPEN(d, EGATE_DOOR_EXIT) &&
 	    !mc_il_exempt(m, ev->state, t)) {
 		/*
@@ -652,8 +680,7 @@ static void mc_record(struct mc *m, const struct egate_event *ev)
 		 * exception).
 		 */
 		if (EGATE_DOORS_CMD_OPEN(d, EGATE_DOOR_ENTRY) &&
-		    !((ev->beams & mc_zone_beams(m, 0)) &&
-		      (ev->beams & mc_zone_beams(m, 1))))
+		    !((zb & mc_zone_beams(m, 0)) && (zb & mc_zone_beams(m, 1))))
 			mc_viol(m, I_INTERLOCK, "event type %u state %u: both doors commanded open (doors 0x%x, hold-open by %s)",
 				ev->type, ev->state, d,
 				m->hold_src == 1 ? "the controller" :
@@ -665,7 +692,7 @@ static void mc_record(struct mc *m, const struct egate_event *ev)
 		 */
 		else if (!EGATE_DOORS_CMD_OPEN(m->last_doors, EGATE_DOOR_EXIT) &&
 			 EGATE_DOORS_POS(d, EGATE_DOOR_ENTRY) != EGATE_DOOR_CLOSED &&
-			 !(ev->beams & mc_zone_beams(m, 1)))
+			 !(zb & mc_zone_beams(m, 1)))
 			mc_viol(m, I_INTERLOCK, "event type %u state %u: exit commanded open with the entry at %u",
 				ev->type, ev->state,
 				EGATE_DOORS_POS(d, EGATE_DOOR_ENTRY));
@@ -691,7 +718,7 @@ static void mc_poll(struct mc *m)
 	struct egate_status st;
 	struct mc_sim s;
 	long long now;
-	int dir;
+	int dir, d;
 
 	mc_drain(m);
 	if (m->hb_on && m->ctl_open && eg_now_ms() - m->last_beat >= MC_BEAT_MS) {
@@ -741,17 +768,21 @@ static void mc_poll(struct mc *m)
 				now - m->readerr_seen);
 	}
 
-	/* 2, persisting: exit left open with the entry not shut. */
-	if (m->mantrap && s.drive[1] && (s.drive[0] || s.pos[0] || s.fault[0]) &&
-	    !(s.body_beams & mc_zone_beams(m, 1)) &&
-	    !mc_il_exempt(m, st.state, now)) {
-		if (!m->il_since)
-			m->il_since = now;
-		else if (now - m->il_since > MC_INTERLOCK_REACT_MS)
-			mc_viol(m, I_INTERLOCK, "exit commanded open %lld ms with the entry at %ld (drive %ld), state %u",
-				now - m->il_since, s.pos[0], s.drive[0], st.state);
-	} else {
-		m->il_since = 0;
+	/* 2, persisting: a door left open with the other not shut. */
+	for (d = 0; m->mantrap && d < 2; d++) {
+		if (s.drive[d] && (s.drive[!d] || s.pos[!d] || s.fault[!d]) &&
+		    !(s.body_beams & mc_zone_beams(m, d)) &&
+		    !mc_il_exempt(m, st.state, now)) {
+			if (!m->il_since[d])
+				m->il_since[d] = now;
+			else if (now - m->il_since[d] > MC_INTERLOCK_REACT_MS)
+				mc_viol(m, I_INTERLOCK, "%s commanded open %lld ms with the %s at %ld (drive %ld), state %u",
+					d ? "exit" : "entry", now - m->il_since[d],
+					d ? "entry" : "exit", s.pos[!d], s.drive[!d],
+					st.state);
+		} else {
+			m->il_since[d] = 0;
+		}
 	}
 
 	/* 6: a hold-open the controller started ends with the controller. */
