@@ -368,7 +368,8 @@ static void egate_passage_done(struct egate_lane *lane)
 /*
  * Nobody trapped in a mantrap that is not running a passage.  The near
  * door is the one the occupant came in by (the entry, unless they walked
- * in reverse: @dir).  An occupant who raised an alarm goes back out of the
+ * in reverse: @dir, which an intruder's alarm sets from the end they came
+ * in at, see egate_came_in_at()).  An occupant who raised an alarm goes back out of the
  * near door; anyone else (a traveller whose lane went out of service,
  * locked or faulty) goes on out of the far door.  Either way the interlock
  * opens that door only once the other reads closed, so going on means the
@@ -474,7 +475,7 @@ static void egate_door_drive(struct egate_lane *lane, int d, bool open)
  * drives open a door that is not closed with a person in its swing zone,
  * whatever the other does: opening onto a person beats pressing on them.
  * egate_settle() then drives the other door closed in the same pass where
- * its own zone is clear and no obstruction retry is pending.
+ * its own zone is clear, an obstruction retry wait or not.
  */
 static bool egate_interlock_allows(struct egate_lane *lane, int d)
 {
@@ -501,25 +502,32 @@ static void egate_door_apply(struct egate_lane *lane, int d, bool want_open)
 {
 	struct egate_door *door = &lane->door[d];
 	bool blocked = lane->in.beams & door->zone;
+	bool interlocked = !egate_interlock_allows(lane, d);
 
 	if (!door->present)
 		return;
-	if (want_open && !egate_interlock_allows(lane, d))
-		want_open = false;
-	if (want_open) {
+	if (want_open && !interlocked) {
 		door->retries = 0;
 		egate_dl_clear(lane, EGATE_DL_RETRY0 + d);
 		egate_door_drive(lane, d, true);
 		return;
 	}
 	if (door->cmd_open) {
-		/* Open and must close: only with the swing zone clear. */
-		if (egate_dl_armed(lane, EGATE_DL_RETRY0 + d))
+		/*
+		 * Open and must close: only with the swing zone clear, and
+		 * after a refused close, once its retry wait is over.  A door
+		 * the interlock forbids to stay open (the other door is not
+		 * closed: forced, or yielding to a person) does not wait: it
+		 * closes the moment its own zone is clear.
+		 */
+		if (egate_dl_armed(lane, EGATE_DL_RETRY0 + d) &&
+		    (blocked || !interlocked))
 			return;
 		if (blocked) {
 			egate_door_refused(lane, d);
 			return;
 		}
+		egate_dl_clear(lane, EGATE_DL_RETRY0 + d);
 		egate_door_drive(lane, d, false);
 		return;
 	}
@@ -643,6 +651,17 @@ void egate_settle(struct egate_lane *lane)
 
 /* --- inputs -------------------------------------------------------------- */
 
+/*
+ * Someone came into a lane with no passage running (or one closing behind
+ * its traveller): the end they stand at is the door they came in by, their
+ * way back out (egate_let_out()).
+ */
+static void egate_came_in_at(struct egate_lane *lane, u32 fresh, u32 now)
+{
+	lane->dir = (fresh & egate_far_bit(lane)) && !(now & BIT(0)) ?
+		    EGATE_DIR_REVERSE : EGATE_DIR_FORWARD;
+}
+
 static void egate_beams_changed(struct egate_lane *lane, u32 old, u32 now)
 {
 	u32 fresh = now & ~old;
@@ -654,8 +673,8 @@ static void egate_beams_changed(struct egate_lane *lane, u32 old, u32 now)
 		if (!fresh)
 			break;
 		/* From the exit end: wrong way, and the way back is the exit. */
-		if ((fresh & egate_far_bit(lane)) && !(now & BIT(0))) {
-			lane->dir = EGATE_DIR_REVERSE;
+		egate_came_in_at(lane, fresh, now);
+		if (lane->dir == EGATE_DIR_REVERSE) {
 			egate_raise_alarm(lane, EGATE_ALARM_WRONG_WAY);
 		} else {
 			egate_raise_alarm(lane, EGATE_ALARM_INTRUSION);
@@ -680,6 +699,15 @@ static void egate_beams_changed(struct egate_lane *lane, u32 old, u32 now)
 	case EGATE_ST_EXITING:
 		if (egate_blobs(l) > 1 ||
 		    ((lfresh & BIT(0)) && lane->entry_cleared)) {
+			/*
+			 * Exiting, the near door is shut: whoever is new came
+			 * in by the far door, open for the traveller to leave,
+			 * and goes back out of it, the traveller with them.
+			 */
+			if (lane->topology == EGATE_TOPO_MANTRAP &&
+			    lane->phase == EGATE_ST_EXITING)
+				lane->dir = lane->dir == EGATE_DIR_FORWARD ?
+					    EGATE_DIR_REVERSE : EGATE_DIR_FORWARD;
 			egate_raise_alarm(lane, EGATE_ALARM_TAILGATING);
 			break;
 		}
@@ -697,6 +725,7 @@ static void egate_beams_changed(struct egate_lane *lane, u32 old, u32 now)
 	case EGATE_ST_CLOSING:
 		if (!fresh)
 			break;
+		egate_came_in_at(lane, fresh, now);
 		/* Behind the last traveller, in their direction: tailgating. */
 		if ((lfresh & BIT(0)) && lane->done_at &&
 		    time_before(jiffies, lane->done_at +

@@ -5,7 +5,9 @@
  * excepted), and an occupant is let out without ever opening both.
  * Regressions: LOCK during an intrusion alarm, the controller restarting
  * during an alarm, an entry door held open during a passage, and a
- * tailgater behind a reverse passage each used to give both doors open.
+ * tailgater behind a reverse passage each used to give both doors open;
+ * someone walking in through the exit open for a departing traveller used
+ * to be let out through the entry.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -101,6 +103,30 @@ TEST_F(interlock, reverse_tailgater)
 	ASSERT_NE(NULL, eg_expect(self->ctl, mark, EGATE_EV_ALARM,
 				  EGATE_ALARM_TAILGATING, 10000));
 	EXPECT_EQ(0, eg_hold_drives(self->ctl, 0, -1, 3000));
+	EXPECT_EQ(0, eg_interlock_breaches(mark));
+	if (_metadata->passed == 0)
+		eg_dump(mark);
+}
+
+/*
+ * Someone walks in through the exit, open for a traveller leaving: they
+ * came in by the exit and go back out of it (the traveller leaves by it
+ * too); the entry stays shut, so nobody crosses the lane in reverse.
+ */
+TEST_F(interlock, intruder_through_open_exit)
+{
+	int mark = eg_mark();
+
+	ASSERT_EQ(0, eg_sysfs_write("timings/passage_timeout_ms", "60000"));
+	ASSERT_EQ(0, eg_cmd(self->ctl, EGATE_CMD_AUTHORISE, 0, 0, 3));
+	ASSERT_EQ(0, eg_sysfs_wait("entry_door", "open", 3000));
+	ASSERT_EQ(0, eg_sim("walk stop=4,5000"));
+	ASSERT_EQ(0, eg_expect_state(self->ctl, mark, EGATE_ST_EXITING, 5000));
+	ASSERT_EQ(0, eg_sysfs_wait("exit_door", "open", 3000));
+	ASSERT_EQ(0, eg_sim("walk dir=rev"));
+	ASSERT_NE(NULL, eg_expect(self->ctl, mark, EGATE_EV_ALARM,
+				  EGATE_ALARM_TAILGATING, 5000));
+	EXPECT_EQ(0, eg_hold_drives(self->ctl, 0, -1, 4000));
 	EXPECT_EQ(0, eg_interlock_breaches(mark));
 	if (_metadata->passed == 0)
 		eg_dump(mark);
