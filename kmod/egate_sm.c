@@ -674,11 +674,8 @@ static void egate_beams_changed(struct egate_lane *lane, u32 old, u32 now)
 			break;
 		/* From the exit end: wrong way, and the way back is the exit. */
 		egate_came_in_at(lane, fresh, now);
-		if (lane->dir == EGATE_DIR_REVERSE) {
-			egate_raise_alarm(lane, EGATE_ALARM_WRONG_WAY);
-		} else {
-			egate_raise_alarm(lane, EGATE_ALARM_INTRUSION);
-		}
+		egate_raise_alarm(lane, lane->dir == EGATE_DIR_REVERSE ?
+				  EGATE_ALARM_WRONG_WAY : EGATE_ALARM_INTRUSION);
 		break;
 	case EGATE_ST_AUTHORISED:
 		if (!lfresh)
