@@ -46,15 +46,21 @@ EGATECTL	:= $(BUILD)/bin/egatectl
 # egatectl's end-to-end tests need the lane driver and are kselftests of
 # the kernel tree (tests/kernel/egatectl_*.c, built by the top Makefile);
 # they run the egatectl built here.
-TEST_CFLAGS	:= $(ALL_CFLAGS) -isystem $(TOP)/build/kselftest -I$(TOP)/tests/kernel/common -pthread
+# The kselftest harness defines its fixtures' functions without prototypes.
+TEST_CFLAGS	:= $(ALL_CFLAGS) -Wno-missing-prototypes -isystem $(TOP)/build/kselftest \
+		   -I$(TOP)/tests/kernel/common -pthread
 KTEST_COMMON	:= $(wildcard $(TOP)/tests/kernel/common/*.c)
 
 BENCH		:= $(BUILD)/bench/egate-ctl-bench
 
-# Host tests are scripts: each finds the build beside its link and the
-# tree where the link points.
-HOST_TESTS	:= $(patsubst $(TOP)/tests/ctl/%_test,$(BUILD)/tests/ctl-%,\
+# Host tests, tests/ctl/: programs (*_test.c, linked with egatectl's
+# objects but main) and scripts (*_test: each finds the build beside its
+# link and the tree where the link points).
+HOST_TESTS	:= $(patsubst $(TOP)/tests/ctl/%_test.c,$(BUILD)/tests/ctl-%,\
+		   $(wildcard $(TOP)/tests/ctl/*_test.c)) \
+		   $(patsubst $(TOP)/tests/ctl/%_test,$(BUILD)/tests/ctl-%,\
 		   $(wildcard $(TOP)/tests/ctl/*_test))
+CTL_LIB_OBJS	:= $(filter-out %/egatectl.o,$(CTL_OBJS))
 
 .PHONY: all bench
 .SECONDARY:
@@ -63,6 +69,14 @@ all: $(EGATECTL) $(URING_LIB) $(BENCH) $(HOST_TESTS)
 $(BUILD)/tests/ctl-%: $(TOP)/tests/ctl/%_test
 	@mkdir -p $(@D)
 	ln -sf $< $@
+
+$(BUILD)/tests/ctl-%: $(BUILD)/ctl/tests/%_test.o $(CTL_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/ctl/tests/%.o: $(TOP)/tests/ctl/%.c
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Ictl -c -o $@ $<
 
 $(BUILD)/ctl/%.o: %.c
 	@mkdir -p $(@D)
