@@ -7,8 +7,8 @@
 #   make -C agent -f ctl.mk BUILD=<abs dir> [SANITIZE=1] [all|bench]
 #
 # Output: $(BUILD)/bin/egatectl, $(BUILD)/libegate-uring.a, host tests in
-# $(BUILD)/tests/ (ctl-*: links to the scripts tests/ctl/*_test), tests
-# needing the VM in $(BUILD)/vmtests/ (none yet), the benchmark in
+# $(BUILD)/tests/ (ctl-*: from tests/ctl/, programs and links to scripts),
+# tests needing the VM in $(BUILD)/vmtests/ (none yet), the benchmark in
 # $(BUILD)/bench/.
 
 ifndef BUILD
