@@ -22,14 +22,22 @@ PKGS		:= libudev libv4l2 libv4lconvert sqlite3 liburing libsystemd
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS))
 
-CFLAGS		:= -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE
+# The warnings of agent/Makefile.  CFLAGS, CPPFLAGS and LDFLAGS given from
+# the environment or the command line (a distribution's hardening flags,
+# e.g. dpkg-buildflags) come after the project's own: they are kept, and
+# they win.
+WARN		:= -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
+		   -Wstrict-prototypes
+OPT		:= -O2
 ifeq ($(SANITIZE),1)
-CFLAGS		+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+OPT		:= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=all
-LDFLAGS		+= -fsanitize=address,undefined
+LDOPT		:= -fsanitize=address,undefined
 endif
-CFLAGS		+= -MMD -MP -Iconf -Istore -Icapture -Iface -Idaemon -Iuring -Ireference -I$(TOP)/include \
-		   $(PKG_CFLAGS)
+ALL_CFLAGS	:= -std=gnu11 -g $(OPT) $(WARN) -D_GNU_SOURCE -MMD -MP \
+		   -Iconf -Istore -Icapture -Iface -Idaemon -Iuring -Ireference -I$(TOP)/include \
+		   $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS	:= $(LDOPT) $(LDFLAGS)
 
 # The face engine, built by agent/Makefile, and what it links with.
 FACE_LIB	:= $(BUILD)/lib/libegate-face.a
@@ -72,8 +80,10 @@ VM_TESTS	:= $(patsubst %,$(BUILD)/vmtests/agent-%,$(VM_TEST_NAMES))
 # The VM tests drive the simulated lane with the kernel tests' helpers.
 LANE_TEST_DIR	:= $(TOP)/tests/kernel/common
 LANE_TEST_OBJS	:= $(BUILD)/kiosk/tests/lane/egate_test.o
-TEST_CFLAGS	:= $(CFLAGS) -isystem $(TOP)/build/kselftest -I$(TEST_DIR)/common \
-		   -I$(LANE_TEST_DIR) -DTEST_DATA_DIR='"$(TEST_DIR)/data"' -pthread
+# The kselftest harness defines its fixtures' functions without prototypes.
+TEST_CFLAGS	:= $(ALL_CFLAGS) -Wno-missing-prototypes -isystem $(TOP)/build/kselftest \
+		   -I$(TEST_DIR)/common -I$(LANE_TEST_DIR) -DTEST_DATA_DIR='"$(TEST_DIR)/data"' \
+		   -pthread
 
 .PHONY: all bench
 .SECONDARY:
@@ -91,17 +101,17 @@ bench: $(AGENT_BENCH) $(CYCLE_BENCH) all
 
 $(AGENT_BENCH): $(BUILD)/kiosk/tests/bench.o $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(FACE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(ALL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(ALL_LIBS)
 
 # It runs the agent and the tool: it finds them in $(BUILD)/bin, beside it.
 $(CYCLE_BENCH): $(BUILD)/kiosk/tests/cycle_bench.o $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) \
 		$(KIOSK_LIB) $(FACE_LIB) | $(AGENT) $(GALLERY_TOOL)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) $(ALL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) $(ALL_LIBS)
 
 $(BUILD)/kiosk/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # kiosk.mk says which objects the library holds: a change rebuilds it.
 $(KIOSK_LIB): $(KIOSK_OBJS) kiosk.mk
@@ -110,15 +120,15 @@ $(KIOSK_LIB): $(KIOSK_OBJS) kiosk.mk
 
 $(AGENT): $(AGENT_OBJS) $(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(AGENT_OBJS) $(ALL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(AGENT_OBJS) $(ALL_LIBS)
 
 $(GALLERY_TOOL): $(BUILD)/kiosk/tools/egate-gallery.o $(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(ALL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS)
 
 $(SIM_CAMERA): $(BUILD)/kiosk/tests/sim-camera.o $(TEST_COMMON_OBJS) $(FACE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(ALL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(ALL_LIBS)
 
 $(BUILD)/kiosk/tests/%.o: $(TEST_DIR)/%.c
 	@mkdir -p $(@D)
@@ -131,13 +141,13 @@ $(BUILD)/kiosk/tests/lane/%.o: $(LANE_TEST_DIR)/%.c
 $(BUILD)/tests/agent-%: $(BUILD)/kiosk/tests/%.o $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) \
 		$(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(ALL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(ALL_LIBS)
 
 # VM tests run the daemon and the tool: they find them beside themselves.
 $(BUILD)/vmtests/agent-%: $(BUILD)/kiosk/tests/vm_%.o $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) \
 		$(KIOSK_LIB) $(FACE_LIB) | $(AGENT) $(GALLERY_TOOL)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) $(ALL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) $(ALL_LIBS)
 
 -include $(KIOSK_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(TEST_COMMON_OBJS:.o=.d) \
 	$(BUILD)/kiosk/tools/egate-gallery.d $(LANE_TEST_OBJS:.o=.d) \

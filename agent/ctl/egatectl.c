@@ -8,6 +8,7 @@
  *   4 permission denied; 5 refused by the lane's state (busy);
  *   6 the authorisation ended without a completed passage.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -27,6 +28,7 @@
 #include <netlink/netlink.h>
 
 #include "egate-uring.h"
+#include "lanes.h"
 #include "macro.h"
 #include "uapi/linux/egate.h"
 #include "uapi/linux/egate_netlink.h"
@@ -73,6 +75,24 @@ static const char *const counter_names[] = {
 	((unsigned int)(i) < ELEMENTSOF(table) && (table)[i] ? (table)[i] : "unknown")
 
 static bool arg_json;
+
+/* --json is taken after the command too: egatectl status egate0 --json */
+#define JSON_OPTION { "json", no_argument, NULL, 'j' }
+
+/* Options of a command that has no other: optind is its first argument. */
+static int json_option_only(int argc, char **argv)
+{
+	static const struct option opts[] = { JSON_OPTION, {} };
+	int o;
+
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+		if (o != 'j')
+			return -EINVAL;
+		arg_json = true;
+	}
+	return 0;
+}
 
 /* --- netlink -------------------------------------------------------------- */
 
@@ -217,57 +237,6 @@ static struct nl_msg *ctl_msg(struct ctl *c, uint8_t cmd, int flags)
 
 /* --- lanes ---------------------------------------------------------------- */
 
-struct lane {
-	uint32_t id, topology, nbeams, state, mode, alarm, beams, doors;
-	uint32_t flags, ctl_pid;
-	uint64_t seq, cnt[EGATE_NL_CNT_MAX + 1];
-	char name[32];
-};
-
-struct lanes {
-	struct lane v[64];
-	int n;
-};
-
-static int parse_lane_cb(struct nl_msg *msg, void *arg)
-{
-	struct nlattr *tb[EGATE_NL_ATTR_MAX + 1], *cnt[EGATE_NL_CNT_MAX + 1];
-	struct lanes *ls = arg;
-	struct lane *l;
-	int i;
-
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, EGATE_NL_ATTR_MAX, NULL) ||
-	    !tb[EGATE_NL_ATTR_LANE] || ls->n >= (int)ELEMENTSOF(ls->v))
-		return NL_SKIP;
-	l = &ls->v[ls->n++];
-	memset(l, 0, sizeof(*l));
-#define U32(field, attr) \
-	if (tb[attr]) l->field = nla_get_u32(tb[attr])
-	U32(id, EGATE_NL_ATTR_LANE);
-	U32(topology, EGATE_NL_ATTR_TOPOLOGY);
-	U32(nbeams, EGATE_NL_ATTR_NBEAMS);
-	U32(state, EGATE_NL_ATTR_STATE);
-	U32(mode, EGATE_NL_ATTR_MODE);
-	U32(alarm, EGATE_NL_ATTR_ALARM);
-	U32(beams, EGATE_NL_ATTR_BEAMS);
-	U32(doors, EGATE_NL_ATTR_DOORS);
-	U32(flags, EGATE_NL_ATTR_FLAGS);
-	U32(ctl_pid, EGATE_NL_ATTR_CTL_PID);
-#undef U32
-	if (tb[EGATE_NL_ATTR_SEQ])
-		l->seq = nla_get_u64(tb[EGATE_NL_ATTR_SEQ]);
-	if (tb[EGATE_NL_ATTR_NAME])
-		snprintf(l->name, sizeof(l->name), "%s",
-			 nla_get_string(tb[EGATE_NL_ATTR_NAME]));
-	if (tb[EGATE_NL_ATTR_COUNTERS] &&
-	    !nla_parse_nested(cnt, EGATE_NL_CNT_MAX, tb[EGATE_NL_ATTR_COUNTERS],
-			      NULL))
-		for (i = 1; i <= EGATE_NL_CNT_MAX; i++)
-			if (cnt[i])
-				l->cnt[i] = nla_get_u64(cnt[i]);
-	return NL_OK;
-}
-
 static int parse_lane_arg(const char *s, uint32_t *id)
 {
 	char *end;
@@ -280,6 +249,25 @@ static int parse_lane_arg(const char *s, uint32_t *id)
 	if (!*s || *end || errno || v >= 4096)
 		return -EINVAL;
 	*id = v;
+	return 0;
+}
+
+/*
+ * A decimal number in [@min, @max] for option @opt: the whole argument, no
+ * sign, no overflow; else a message and -EINVAL.
+ */
+static int parse_number(const char *opt, const char *s, unsigned long min,
+			unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end || errno || *v < min || *v > max) {
+		errorf("%s: invalid value \"%s\": a number from %lu to %lu", opt, s,
+		       min, max);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -307,6 +295,7 @@ static int report(struct ctl *c, int err, uint32_t lane, const char *what)
 	}
 }
 
+/* Every lane (or lane @id when @one) into @ls; -errno of the request. */
 static int get_lanes(struct ctl *c, bool one, uint32_t id, struct lanes *ls)
 {
 	struct nl_msg *msg = ctl_msg(c, EGATE_NL_CMD_GET_LANE, one ? 0 : NLM_F_DUMP);
@@ -317,8 +306,8 @@ static int get_lanes(struct ctl *c, bool one, uint32_t id, struct lanes *ls)
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	ls->n = 0;
-	return ctl_call(c, msg, parse_lane_cb, ls);
+	lanes_clear(ls);
+	return ctl_call(c, msg, lanes_add_msg, ls);
 }
 
 /* --- output --------------------------------------------------------------- */
@@ -421,12 +410,16 @@ static void lane_status(const struct lane *l)
 
 static int cmd_list(struct ctl *c, bool status, int argc, char **argv)
 {
-	static struct lanes ls;
-	bool one = argc > 0;
+	_cleanup_(lanes_clear) struct lanes ls = {};
 	uint32_t id = 0;
-	int i, ret;
+	size_t i;
+	bool one;
+	int ret;
 
-	if (argc > 1 || (one && parse_lane_arg(argv[0], &id))) {
+	if (json_option_only(argc, argv))
+		return EXIT_USAGE;
+	one = argc - optind == 1;
+	if (argc - optind > 1 || (one && parse_lane_arg(argv[optind], &id))) {
 		errorf("usage: egatectl %s%s", status ? "status [LANE]" : "list",
 		       one ? ": invalid lane" : "");
 		return EXIT_USAGE;
@@ -437,6 +430,15 @@ static int cmd_list(struct ctl *c, bool status, int argc, char **argv)
 	ret = get_lanes(c, one, id, &ls);
 	if (ret)
 		return report(c, ret, id, "reading lanes");
+	if (ls.err == -E2BIG) {
+		errorf("reading lanes: more than %d lanes", LANES_MAX);
+		return EXIT_FAIL;
+	}
+	if (ls.err)
+		return report(c, ls.err, id, "reading lanes");
+	/* One lane asked for and none came: never an empty answer. */
+	if (one && ls.n != 1)
+		return report(c, -ENODEV, id, "reading lanes");
 	if (arg_json) {
 		if (one && status) {
 			lane_json(&ls.v[0], true);
@@ -472,6 +474,10 @@ static int cmd_mode(struct ctl *c, int argc, char **argv)
 	uint32_t id, mode;
 	int ret;
 
+	if (json_option_only(argc, argv))
+		return EXIT_USAGE;
+	argc -= optind;
+	argv += optind;
 	if (argc != 2 || parse_lane_arg(argv[0], &id)) {
 		errorf("usage: egatectl mode LANE normal|out_of_service");
 		return EXIT_USAGE;
@@ -501,6 +507,7 @@ static int cmd_officer(struct ctl *c, uint32_t action, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "operator", required_argument, NULL, 'o' },
 		{ "reason", required_argument, NULL, 'r' },
+		JSON_OPTION,
 		{}
 	};
 	const char *operator = NULL, *reason = NULL;
@@ -509,11 +516,13 @@ static int cmd_officer(struct ctl *c, uint32_t action, int argc, char **argv)
 	int o, ret;
 
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "o:r:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "o:r:j", opts, NULL)) != -1) {
 		if (o == 'o')
 			operator = optarg;
 		else if (o == 'r')
 			reason = optarg;
+		else if (o == 'j')
+			arg_json = true;
 		else
 			return EXIT_USAGE;
 	}
@@ -543,7 +552,9 @@ static int cmd_officer(struct ctl *c, uint32_t action, int argc, char **argv)
 	return report(c, ctl_call(c, msg, NULL, NULL), id, "officer commands");
 }
 
-/* watch */
+/* watch: --count N stops after N events, N at most WATCH_COUNT_MAX. */
+#define WATCH_COUNT_MAX 1000000000UL
+
 struct watch {
 	bool filter;
 	uint32_t lane;
@@ -628,17 +639,25 @@ static int cmd_watch(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
+		JSON_OPTION,
 		{}
 	};
 	struct watch w = { .left = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned long count;
 	int grp, o, ret;
 
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
-		if (o != 'n')
+	while ((o = getopt_long(argc, argv, "n:j", opts, NULL)) != -1) {
+		if (o == 'n') {
+			if (parse_number("--count", optarg, 1, WATCH_COUNT_MAX, &count))
+				return EXIT_USAGE;
+			w.left = count;
+		} else if (o == 'j') {
+			arg_json = true;
+		} else {
 			return EXIT_USAGE;
-		w.left = strtol(optarg, NULL, 10);
+		}
 	}
 	if (argc - optind > 1 ||
 	    (argc - optind == 1 && parse_lane_arg(argv[optind], &w.lane))) {
@@ -680,15 +699,24 @@ static int cmd_watch(struct ctl *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* authorize: control the lane through its device, one URING_CMD. */
+/*
+ * authorize: control the lane through its device, one URING_CMD.  Its
+ * --timeout is the driver's bound on an authorisation's expiry
+ * (Documentation/egate-lane.md); without it, the lane's own.
+ */
+#define AUTH_TIMEOUT_MIN_MS 100UL
+#define AUTH_TIMEOUT_MAX_MS 600000UL
+
 static int cmd_authorize(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, 't' },
 		{ "reverse", no_argument, NULL, 'R' },
+		JSON_OPTION,
 		{}
 	};
 	uint32_t id, timeout_ms = 0, dir = EGATE_DIR_FORWARD;
+	unsigned long timeout;
 	_cleanup_close_ int fd = -1;
 	struct egate_status st;
 	struct io_uring ring;
@@ -699,13 +727,19 @@ static int cmd_authorize(int argc, char **argv)
 	bool finished = false;
 
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "t:R", opts, NULL)) != -1) {
-		if (o == 't')
-			timeout_ms = strtoul(optarg, NULL, 10);
-		else if (o == 'R')
+	while ((o = getopt_long(argc, argv, "t:Rj", opts, NULL)) != -1) {
+		if (o == 't') {
+			if (parse_number("--timeout", optarg, AUTH_TIMEOUT_MIN_MS,
+					 AUTH_TIMEOUT_MAX_MS, &timeout))
+				return EXIT_USAGE;
+			timeout_ms = timeout;
+		} else if (o == 'R') {
 			dir = EGATE_DIR_REVERSE;
-		else
+		} else if (o == 'j') {
+			arg_json = true;
+		} else {
 			return EXIT_USAGE;
+		}
 	}
 	if (optind + 1 != argc || parse_lane_arg(argv[optind], &id)) {
 		errorf("usage: egatectl authorize LANE [--timeout MS] [--reverse]");
@@ -793,17 +827,22 @@ static void help(void)
 	       "Commands:\n"
 	       "  list                         one line per lane\n"
 	       "  status [LANE]                state, doors, beams, counters\n"
-	       "  watch [LANE] [--count N]     follow lane events until interrupted\n"
+	       "  watch [LANE] [--count N]     follow lane events until interrupted,\n"
+	       "                               or N events (1..%lu)\n"
 	       "  mode LANE normal|out_of_service\n"
 	       "  open LANE --operator ID --reason TEXT    one passage\n"
 	       "  hold LANE --operator ID --reason TEXT    hold the doors open\n"
 	       "  lock LANE --operator ID --reason TEXT    lock the lane down\n"
 	       "  reset LANE --operator ID --reason TEXT   clear alarm, lock, hold\n"
 	       "  authorize LANE [--timeout MS] [--reverse] authorise one passage\n"
-	       "                               and wait for its outcome\n\n"
+	       "                               and wait for its outcome; MS %lu..%lu,\n"
+	       "                               else the lane's own expiry\n\n"
+	       "--json (-j), before or after the command: JSON output.\n"
 	       "LANE is egateN or N.  mode and the officer commands need CAP_NET_ADMIN.\n"
-	       "Exit: 0 ok, 1 failure, 2 usage, 3 not found, 4 permission denied,\n"
-	       "5 refused by the lane's state, 6 passage not completed.\n");
+	       "Exit: 0 ok, 1 failure, 2 usage, 3 not found (a lane asked for that is\n"
+	       "not there, with --json too), 4 permission denied,\n"
+	       "5 refused by the lane's state, 6 passage not completed.\n",
+	       WATCH_COUNT_MAX, AUTH_TIMEOUT_MIN_MS, AUTH_TIMEOUT_MAX_MS);
 }
 
 int main(int argc, char **argv)
@@ -848,13 +887,13 @@ int main(int argc, char **argv)
 		return cmd_authorize(argc, argv);
 
 	if (!strcmp(cmd, "list"))
-		ret = cmd_list(&c, false, argc - 1, argv + 1);
+		ret = cmd_list(&c, false, argc, argv);
 	else if (!strcmp(cmd, "status"))
-		ret = cmd_list(&c, true, argc - 1, argv + 1);
+		ret = cmd_list(&c, true, argc, argv);
 	else if (!strcmp(cmd, "watch"))
 		ret = cmd_watch(&c, argc, argv);
 	else if (!strcmp(cmd, "mode"))
-		ret = cmd_mode(&c, argc - 1, argv + 1);
+		ret = cmd_mode(&c, argc, argv);
 	else
 		ret = -1;
 	for (i = 0; ret == -1 && i < ELEMENTSOF(officer); i++)

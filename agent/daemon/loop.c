@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 
 #include "agent.h"
+#include "egate-uring.h"
 #include "macro.h"
 
 #define RING_ENTRIES 32
@@ -143,7 +144,7 @@ int agent_loop_init(struct agent *a)
 	a->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (a->signal_fd < 0)
 		return -errno;
-	r = io_uring_queue_init(RING_ENTRIES, &a->ring, 0);
+	r = egate_uring_agent_queue_init(RING_ENTRIES, &a->ring);
 	if (r < 0)
 		return r;
 	a->ring_ready = true;

@@ -119,6 +119,9 @@ int metrics_write(struct metrics *m, const char *path, const char *lane)
 	f = fopen(tmp, "we");
 	if (!f)
 		return -errno;
+	/* Readable by the directory's group, egate-metrics, whatever the umask. */
+	if (fchmod(fileno(f), 0640) < 0)
+		r = -errno;
 	write_metrics(f, m, lane);
 	if (fflush(f) || ferror(f))
 		r = -EIO;

@@ -47,6 +47,53 @@ int egate_uring_prep_get_state(struct io_uring_sqe *sqe, int fd,
 				    sizeof(c), 0);
 }
 
+int egate_uring_queue_init_restricted(unsigned int entries, struct io_uring *ring,
+				      const uint8_t *ops, size_t n_ops)
+{
+	/* One per opcode, and one that allows no SQE flag. */
+	struct io_uring_restriction res[IORING_OP_LAST + 1] = {
+		{ .opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED, .sqe_flags = 0 },
+	};
+	int r;
+
+	if (!n_ops || n_ops > IORING_OP_LAST)
+		return -EINVAL;
+	for (size_t i = 0; i < n_ops; i++) {
+		if (ops[i] >= IORING_OP_LAST)
+			return -EINVAL;
+		res[i + 1] = (struct io_uring_restriction) {
+			.opcode = IORING_RESTRICTION_SQE_OP,
+			.sqe_op = ops[i],
+		};
+	}
+	r = io_uring_queue_init(entries, ring, IORING_SETUP_R_DISABLED);
+	if (r < 0)
+		return r;
+	/*
+	 * Debian 12's liburing 2.3 declares io_uring_register_restrictions()
+	 * and io_uring_enable_rings() but does not export them: the plain
+	 * system call wrapper does the same.
+	 */
+	r = io_uring_register(ring->ring_fd, IORING_REGISTER_RESTRICTIONS, res, n_ops + 1);
+	if (r >= 0)
+		r = io_uring_register(ring->ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
+	if (r < 0) {
+		io_uring_queue_exit(ring);
+		return r;
+	}
+	return 0;
+}
+
+int egate_uring_agent_queue_init(unsigned int entries, struct io_uring *ring)
+{
+	static const uint8_t ops[] = {
+		IORING_OP_READ, IORING_OP_POLL_ADD, IORING_OP_TIMEOUT,
+		IORING_OP_URING_CMD,
+	};
+
+	return egate_uring_queue_init_restricted(entries, ring, ops, sizeof(ops));
+}
+
 const char *egate_outcome_name(int outcome)
 {
 	static const char *const names[EGATE_OUT_COUNT] = {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * egatectl end to end against the simulated lane: list, status, watch,
- * mode, the officer commands, authorize; --json output parsed here; exit
- * codes and error messages; an unprivileged user refused officer commands.
+ * mode, the officer commands, authorize; --json output parsed here (the
+ * option before or after the command); exit codes and error messages, a
+ * missing lane's with --json too; an unprivileged user refused officer
+ * commands.  Bad --count and --timeout values: tests/ctl/egatectl_args_test.
  *
  * egatectl is the one built for the host: build/host/bin/egatectl, found
  * from this program's own path (or $EGATECTL).
@@ -249,6 +251,17 @@ TEST_F_TIMEOUT(ectl, list_and_status, 120)
 	EXPECT_NE(NULL, strstr(out, "egate0: idle"));
 
 	EXPECT_EQ(3, ctl("status egate3"));
+	EXPECT_NE(NULL, strstr(err, "lane egate3 not found"));
+
+	/* --json after the command too; a missing lane is no JSON, an error. */
+	ASSERT_EQ(0, ctl("status egate0 --json"));
+	ASSERT_EQ(0, jflatten(out, self->flat, sizeof(self->flat)));
+	EXPECT_STREQ("egate0", jget(self->flat, ".name"));
+	EXPECT_EQ(3, ctl("status egate3 --json"));
+	EXPECT_STREQ("", out);
+	EXPECT_NE(NULL, strstr(err, "lane egate3 not found"));
+	EXPECT_EQ(3, ctl("--json status 3"));
+	EXPECT_STREQ("", out);
 	EXPECT_NE(NULL, strstr(err, "lane egate3 not found"));
 	EXPECT_EQ(3, ctl("lock egate3 --operator o1 --reason test"));
 	EXPECT_NE(NULL, strstr(err, "lane egate3 not found"));
