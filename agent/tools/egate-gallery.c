@@ -39,6 +39,7 @@ struct options {
 	int64_t after;
 	const char *out;	/* reference: the file to write */
 	const char *document_id;
+	bool create;		/* create the database if it is missing */
 };
 
 static void usage(FILE *f)
@@ -58,6 +59,8 @@ static void usage(FILE *f)
 		"  -c, --config FILE      egate.conf for store.path and face.models\n"
 		"                         (default " EGATE_CONF_DEFAULT_PATH ")\n"
 		"  -d, --db PATH          the database (overrides store.path)\n"
+		"      --create           enrol: create the database if it is missing\n"
+		"                         (0600, or 0640 for store.audit_group)\n"
 		"  -m, --models DIR       face models (overrides face.models)\n"
 		"  -e, --expires DATE     enrol: valid through YYYY-MM-DD (UTC)\n"
 		"  -f, --face N           enrol: in photos of several people, the Nth\n"
@@ -245,8 +248,14 @@ static int print_record(const struct egate_audit_record *r, void *userdata)
 	return 0;
 }
 
+static bool read_only(const char *cmd)
+{
+	return !strcmp(cmd, "list") || !strcmp(cmd, "audit");
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
+	enum { OPT_CREATE = 0x100 };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
@@ -256,6 +265,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "after", required_argument, NULL, 'a' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "id", required_argument, NULL, 'i' },
+		{ "create", no_argument, NULL, OPT_CREATE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -293,6 +303,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'i':
 			o->document_id = optarg;
+			break;
+		case OPT_CREATE:
+			o->create = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -336,10 +349,15 @@ int main(int argc, char **argv)
 		r = cmd_reference(&o, o.models ? o.models : s->face.models, args[0]);
 		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 	}
-	r = egate_store_open(o.db ? o.db : s->store.path, EGATE_STORE_CREATE,
-			     s->store.busy_timeout_ms, &store, err, sizeof(err));
+	/* Only an enrolment makes a database; reading writes nothing. */
+	r = egate_store_open(o.db ? o.db : s->store.path, &(struct egate_store_options) {
+				.flags = read_only(cmd) ? EGATE_STORE_READ_ONLY :
+					 o.create && !strcmp(cmd, "enrol") ? EGATE_STORE_CREATE : 0,
+				.busy_timeout_ms = s->store.busy_timeout_ms,
+				.audit_group = egate_conf_audit_group(s) }, &store, err, sizeof(err));
 	if (r < 0) {
-		fprintf(stderr, "egate-gallery: %s: %s\n", o.db ? o.db : s->store.path, err);
+		fprintf(stderr, "egate-gallery: %s%s\n", err,
+			r == -ENOENT && !o.create ? " (egate-gallery --create enrol makes one)" : "");
 		return EXIT_FAILURE;
 	}
 	if (!strcmp(cmd, "enrol") && n_args >= 1) {

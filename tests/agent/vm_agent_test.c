@@ -79,7 +79,8 @@ static int audit_read(const struct agent_env *env, struct audit_summary *s)
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	r = egate_store_open(env->db, 0, 5000, &store, err, sizeof(err));
+	r = egate_store_open(env->db, &(struct egate_store_options){ .busy_timeout_ms = 5000 },
+			     &store, err, sizeof(err));
 	if (r < 0)
 		return r;
 	r = egate_store_audit_foreach(store, 0, summarise, s);
@@ -126,7 +127,7 @@ FIXTURE_SETUP(agent)
 	ASSERT_EQ(0, vivid_feeder_start(self->output, V4L2_PIX_FMT_RGB24, self->frame,
 					&self->feeder));
 	ASSERT_EQ(0, agent_tool(&self->env, "egate-gallery", (const char *[]) {
-		"--db", self->env.db, "--models", self->env.models, "enrol", "alice",
+		"--db", self->env.db, "--create", "--models", self->env.models, "enrol", "alice",
 		agent_photo(&self->env, ENROLLED_PHOTO, photo), NULL }));
 	/* the tool printed the id into the log: the only enrolment */
 	f = fopen(self->env.log, "re");
@@ -309,7 +310,8 @@ TEST_F_TIMEOUT(agent, old_audit_purged_at_start, TEST_TIMEOUT_S)
 	int counts[2] = { 0 };
 	char err[256];
 
-	ASSERT_EQ(0, egate_store_open(self->env.db, 0, 5000, &store, err, sizeof(err)));
+	ASSERT_EQ(0, egate_store_open(self->env.db,
+			&(struct egate_store_options){ .busy_timeout_ms = 5000 }, &store, err, sizeof(err)));
 	ASSERT_EQ(0, egate_store_audit_append(store, &old, NULL));
 	ASSERT_EQ(0, egate_store_audit_foreach(store, 0, count_old, counts));
 	ASSERT_EQ(1, counts[0]);
