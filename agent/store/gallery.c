@@ -24,6 +24,7 @@
 
 struct egate_gallery {
 	size_t count;
+	size_t allocated;		/* templates room, wiped on free */
 	float *templates;
 	int64_t *traveller_ids;
 };
@@ -260,6 +261,9 @@ void egate_gallery_free(struct egate_gallery *gallery)
 {
 	if (!gallery)
 		return;
+	/* A copy on its way to the face engine: no template left in the heap. */
+	if (gallery->templates)
+		explicit_bzero(gallery->templates, gallery->allocated * TEMPLATE_BYTES);
 	free(gallery->templates);
 	free(gallery->traveller_ids);
 	free(gallery);
@@ -289,7 +293,8 @@ static int gallery_fill(struct egate_store *store, const char *today,
 	if (n > EGATE_STORE_GALLERY_MAX)
 		return -E2BIG;
 
-	gallery->templates = malloc(((size_t)n ?: 1) * TEMPLATE_BYTES);
+	gallery->allocated = (size_t)n ?: 1;
+	gallery->templates = malloc(gallery->allocated * TEMPLATE_BYTES);
 	gallery->traveller_ids = malloc(((size_t)n ?: 1) * sizeof(int64_t));
 	if (!gallery->templates || !gallery->traveller_ids)
 		return -ENOMEM;
@@ -337,6 +342,7 @@ int egate_store_load_gallery(struct egate_store *store, time_t now,
 		return r;
 	r = gallery_fill(store, today, gallery);
 	store_exec(store, "COMMIT");	/* a read-only transaction: nothing to lose */
+	sqlite3_db_release_memory(store->db);	/* nor the template pages it cached */
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(gallery);
