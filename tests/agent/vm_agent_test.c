@@ -22,6 +22,7 @@
 
 #include "agent-run.h"
 #include "egate-face.h"
+#include "egate-reference.h"
 #include "egate-store.h"
 #include "egate_test.h"
 #include "face-frame.h"
@@ -108,15 +109,22 @@ FIXTURE(agent) {
 	uint8_t frame[FACE_FRAME_BYTES];
 	int64_t enrolled_id;
 	pid_t agent;
+	char reader_key[PATH_MAX];	/* the document reader's secret key */
+	char keys_set[EGATE_REFERENCE_KEY_HEX + 32];	/* decision.reference_keys=... */
 };
 
 FIXTURE_SETUP(agent)
 {
-	char photo[PATH_MAX], id[32];
+	char photo[PATH_MAX], id[32], public_hex[EGATE_REFERENCE_KEY_HEX + 1], err[256];
 	FILE *f;
 
 	self->agent = -1;
 	ASSERT_EQ(0, agent_env_init(&self->env));
+	/* 1:1 takes references signed by the document reader's key only */
+	snprintf(self->reader_key, sizeof(self->reader_key), "%s/reader.key", self->env.dir);
+	ASSERT_EQ(0, egate_reference_keygen(self->reader_key, public_hex, err, sizeof(err)))
+		TH_LOG("%s", err);
+	snprintf(self->keys_set, sizeof(self->keys_set), "decision.reference_keys=%s", public_hex);
 	ASSERT_EQ(0, egate_face_engine_new(self->env.models, &self->engine, NULL, 0));
 	ASSERT_EQ(0, eg_load("", ""));
 	ASSERT_EQ(0, vivid_load(1));
@@ -175,7 +183,8 @@ static void start_agent_with(FIXTURE_DATA(agent) *self, struct __test_metadata *
 	 */
 	snprintf(refdir, sizeof(refdir), "decision.reference_dir=%s", self->env.dir);
 	self->agent = agent_start(&self->env, (const char *[]) {
-		"decision.unknown_timeout_s=4", "decision.frames=2", refdir, extra, NULL });
+		"decision.unknown_timeout_s=4", "decision.frames=2", refdir, self->keys_set, extra,
+		NULL });
 	ASSERT_LT(0, self->agent);
 	ASSERT_TRUE(agent_log_wait(&self->env, "controlling /dev/egate0", 1, 60000));
 	ASSERT_TRUE(agent_log_wait(&self->env, "streaming", 1, 30000));
@@ -348,7 +357,8 @@ static int write_reference(FIXTURE_DATA(agent) *self, const char *photo, const c
 	snprintf(out, sizeof(out), "%s/egate0.ref", self->env.dir);
 	return agent_tool(&self->env, "egate-gallery", (const char *[]) {
 		"--models", self->env.models, "--face", face, "reference",
-		agent_photo(&self->env, photo, path), "--out", out, "--id", document, NULL });
+		agent_photo(&self->env, photo, path), "--out", out, "--id", document,
+		"--key", self->reader_key, "--lane", "egate0", "--valid", "120", NULL });
 }
 
 static bool reference_gone(FIXTURE_DATA(agent) *self)
