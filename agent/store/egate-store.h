@@ -89,7 +89,7 @@ int egate_store_add_templates(struct egate_store *store, int64_t traveller_id,
 /*
  * Deletes the traveller and every template of theirs: -ENOENT if none.
  * Then no byte of their templates is left in the database or its WAL
- * (zeroed, checkpointed, the WAL truncated).  -EBUSY when another
+ * (zeroed, checkpointed, the WAL truncated).  -EAGAIN when another
  * connection's read kept the checkpoint from finishing within the busy
  * timeout: the traveller is deleted from the gallery, but their templates
  * are still in the files until a checkpoint succeeds, which the next
@@ -197,7 +197,7 @@ int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
  * now_us is not trusted further than what the database has seen: the
  * newest decision, passage or enrolment stored stands in for now_us when
  * it is older, so a clock set years ahead deletes nothing recent.  Erased
- * templates are checkpointed out of the WAL as by a delete (-EBUSY: the
+ * templates are checkpointed out of the WAL as by a delete (-EAGAIN: the
  * purge is done, the checkpoint not yet).
  */
 int egate_store_audit_purge(struct egate_store *store, unsigned int days,

@@ -42,7 +42,7 @@ int store_utc_date(time_t t, char date[16]);
 
 /*
  * Checkpoints the whole WAL into the database and truncates it, waiting
- * for readers up to the busy timeout: -EBUSY if a reader kept it from
+ * for readers up to the busy timeout: -EAGAIN if a reader kept it from
  * finishing (frames are left in the WAL).
  */
 int store_wal_wipe(struct egate_store *store);

@@ -142,9 +142,9 @@ int store_wal_wipe(struct egate_store *store)
 	int rc = sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
 					   &frames, &copied);
 
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		return store_errno(store->db, rc);
-	return frames == 0 ? 0 : -EBUSY;
+	return rc == SQLITE_OK && frames == 0 ? 0 : -EAGAIN;
 }
 
 /*

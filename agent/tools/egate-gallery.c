@@ -432,10 +432,17 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "list") && n_args == 0) {
 		r = egate_store_list_travellers(store, print_traveller, NULL);
 	} else if (!strcmp(cmd, "delete") && n_args == 1) {
-		r = egate_store_delete_traveller(store, strtoll(args[0], NULL, 10));
+		char *end;
+		long long id = strtoll(args[0], &end, 10);
+
+		r = *end || id <= 0 ? -EINVAL : egate_store_delete_traveller(store, id);
 		if (r < 0)
 			fprintf(stderr, "egate-gallery: delete %s: %s\n", args[0],
-				r == -ENOENT ? "no such traveller" : egate_store_last_error(store));
+				r == -EINVAL ? "not a traveller id" :
+				r == -ENOENT ? "no such traveller" :
+				r == -EAGAIN ? "deleted from the gallery, but another program's"
+				" read keeps their templates in the database files: run the"
+				" delete again when it is done" : egate_store_last_error(store));
 	} else if (!strcmp(cmd, "audit") && n_args == 0) {
 		r = egate_store_audit_foreach(store, o.after, print_record, NULL);
 	} else {

@@ -214,7 +214,7 @@ TEST_F(privacy, deleted_traveller_leaves_no_template)
 
 /*
  * A reader holding an old snapshot keeps the checkpoint from copying the
- * zeroed pages home: the delete says so (-EBUSY) instead of reporting a
+ * zeroed pages home: the delete says so (-EAGAIN) instead of reporting a
  * success that left the template in the file.  Once the reader is done,
  * the next delete finishes the job.
  */
@@ -232,7 +232,7 @@ TEST_F(privacy, delete_with_a_reader_fails_until_clean)
 	ASSERT_EQ(SQLITE_OK, sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM templates",
 					  NULL, NULL, NULL));
 
-	EXPECT_EQ(-EBUSY, egate_store_delete_traveller(self->store, gone_id));
+	EXPECT_EQ(-EAGAIN, egate_store_delete_traveller(self->store, gone_id));
 	EXPECT_TRUE(files_hold(self, gone));
 
 	ASSERT_EQ(SQLITE_OK, sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL));
