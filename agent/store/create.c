@@ -68,15 +68,19 @@ static int make_folder(const char *path, gid_t gid, char *err, size_t err_size)
 		return 0;	/* the working folder, or / */
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	if (mkdir(dir, 0700) < 0) {
-		if (errno == EEXIST)
+		int r = -errno;
+
+		if (r == -EEXIST)
 			return 0;	/* as its owner made it */
-		snprintf(err, err_size, "cannot create the folder %s: %s", dir, strerror(errno));
-		return -errno;
+		snprintf(err, err_size, "cannot create the folder %s: %s", dir, strerror(-r));
+		return r;
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		snprintf(err, err_size, "%s: %s", dir, strerror(errno));
-		return -errno;
+		int r = -errno;
+
+		snprintf(err, err_size, "%s: %s", dir, strerror(-r));
+		return r;
 	}
 	return set_access(fd, gid, gid == (gid_t)-1 ? 0700 : 0750, dir, err, err_size);
 }
@@ -97,10 +101,11 @@ int store_create_file(const char *path, const char *audit_group, char *err, size
 		return r;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		if (errno == EEXIST)
+		r = -errno;
+		if (r == -EEXIST)
 			return 0;	/* another process was first: opened and checked as any */
-		snprintf(err, err_size, "cannot create it: %s", strerror(errno));
-		return -errno;
+		snprintf(err, err_size, "cannot create it: %s", strerror(-r));
+		return r;
 	}
 	r = set_access(fd, gid, gid == (gid_t)-1 ? 0600 : 0640, "the new database", err, err_size);
 	if (r < 0)

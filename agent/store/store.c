@@ -244,8 +244,10 @@ static int open_connection(const char *path, unsigned int flags, struct egate_st
 
 	if (flags & EGATE_STORE_READ_ONLY) {
 		r = uri_read_only(path, uri, sizeof(uri));
-		if (r < 0)
+		if (r < 0) {
+			snprintf(msg, msg_size, "%s", strerror(-r));
 			return r;
+		}
 		open_flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
 		path = uri;
 	} else {
