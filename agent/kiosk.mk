@@ -18,7 +18,7 @@ endif
 
 TOP		:= $(abspath ..)
 CC		?= cc
-PKGS		:= libudev libv4l2 libv4lconvert sqlite3 liburing libsystemd
+PKGS		:= libudev libv4l2 libv4lconvert sqlite3 liburing libsystemd libsodium
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS))
 

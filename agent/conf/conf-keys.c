@@ -83,11 +83,13 @@ static const struct conf_key keys[] = {
 	UINT_KEY(decision, unknown_timeout_s, 1, 600, "10"),
 	TEXT_KEY(decision, reference_dir, CONF_PATH, "/run/egate"),
 	UINT_KEY(decision, reference_max_age_s, 5, 3600, "120"),
+	TEXT_KEY(decision, reference_keys, CONF_STRING, "none"),
 	TEXT_KEY(face, models, CONF_PATH, "/usr/share/egate/models"),
 	UINT_KEY(face, input_size, 128, 608, "320"),
 	TEXT_KEY(store, path, CONF_PATH, "/var/lib/egate/egate.db"),
 	UINT_KEY(store, audit_retention_days, 1, 36500, "365"),
 	UINT_KEY(store, busy_timeout_ms, 0, 600000, "5000"),
+	TEXT_KEY(store, audit_group, CONF_STRING, "none"),
 	TEXT_KEY(metrics, textfile, CONF_PATH, "/run/egate/metrics.prom"),
 };
 

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define EGATE_CONF_DEFAULT_PATH "/etc/egate/egate.conf"
 
@@ -23,6 +24,8 @@
 #define EGATE_CONF_SELECTOR_MAX 255	/* bytes, without the NUL */
 #define EGATE_CONF_LANE_DEVICE_MAX 31	/* "egateN", without the NUL */
 #define EGATE_CONF_CAMERAS_MAX 16	/* lane -> camera mappings */
+#define EGATE_CONF_GROUP_MAX 31		/* a group name, bytes */
+#define EGATE_CONF_REFERENCE_KEYS_MAX 8	/* document readers' keys */
 
 enum egate_match_mode {
 	EGATE_MATCH_IDENTIFY,	/* 1:N against the gallery */
@@ -51,6 +54,8 @@ struct egate_settings {
 		unsigned int unknown_timeout_s;
 		char reference_dir[PATH_MAX];		/* verify: LANE.ref in it */
 		unsigned int reference_max_age_s;	/* verify: unused longer: stale */
+		/* verify: the document readers' Ed25519 public keys, hex, "none" */
+		char reference_keys[EGATE_CONF_REFERENCE_KEYS_MAX * 65];
 	} decision;
 	struct {
 		char models[PATH_MAX];		/* the face engine's model folder */
@@ -60,11 +65,18 @@ struct egate_settings {
 		char path[PATH_MAX];
 		unsigned int audit_retention_days;
 		unsigned int busy_timeout_ms;
+		char audit_group[EGATE_CONF_GROUP_MAX + 1];	/* "none": no group reads it */
 	} store;
 	struct {
 		char textfile[PATH_MAX];	/* Prometheus textfile */
 	} metrics;
 };
+
+/* store.audit_group as egate_store_options.audit_group: NULL for "none". */
+static inline const char *egate_conf_audit_group(const struct egate_settings *s)
+{
+	return strcmp(s->store.audit_group, "none") ? s->store.audit_group : NULL;
+}
 
 struct egate_conf;
 

@@ -56,6 +56,9 @@ struct agent_label {
 struct agent_reference {
 	char path[PATH_MAX];		/* reference_dir/LANE.ref, the reader's */
 	char inuse[PATH_MAX];		/* LANE.ref.inuse, the agent's */
+	char lane[EGATE_REFERENCE_LANE_MAX + 1];	/* what references must be for */
+	struct egate_reference_keys keys;	/* decision.reference_keys */
+	int64_t last_not_before_us;	/* of the last one taken: older ones are replays */
 	struct egate_reference ref;
 	bool loaded;			/* ref is the worker's gallery */
 	uint64_t taken_ns;

@@ -148,8 +148,10 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 	struct egate_status st;
 	int r;
 
-	r = egate_store_open(s->store.path, EGATE_STORE_CREATE, s->store.busy_timeout_ms,
-			     &a->store, err, sizeof(err));
+	r = egate_store_open(s->store.path, &(struct egate_store_options) {
+				.flags = EGATE_STORE_CREATE,
+				.busy_timeout_ms = s->store.busy_timeout_ms,
+				.audit_group = egate_conf_audit_group(s) }, &a->store, err, sizeof(err));
 	if (r < 0) {
 		agent_log(a, "store %s: %s", s->store.path, err);
 		return r;

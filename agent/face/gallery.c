@@ -8,10 +8,15 @@
  * Approximate squared distance of the int8 scan:
  *   |q - g|^2 = |q|^2 + |g|^2 - 2 q.g,  q.g ~ sq * sg * sum(qi8 * gi8)
  * with |g|^2 exact (kept per template).
+ *
+ * The templates (float and int8) live in pages of their own marked
+ * MADV_DONTDUMP: a core dump (a watchdog abort, a crash) leaves every
+ * enrolled face out of the dump.
  */
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -177,26 +182,47 @@ int egate_face_verify(const float *a, const float *b, float threshold, float *di
 
 /* ------------------------------------------------------------ gallery */
 
+/* Whole pages, out of core dumps; 64-byte aligned as a page is. */
+static size_t template_bytes(size_t bytes)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return ((bytes ? bytes : 1) + page - 1) / page * page;
+}
+
+static void *templates_alloc(size_t bytes)
+{
+	size_t size = template_bytes(bytes);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (madvise(p, size, MADV_DONTDUMP) < 0) {
+		munmap(p, size);
+		return NULL;
+	}
+	return p;
+}
+
+static void templates_free(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, template_bytes(bytes));
+}
+
 void egate_face_gallery_free(struct egate_face_gallery *g)
 {
 	if (!g)
 		return;
-	free(g->f);
+	templates_free(g->f, g->cap * D * sizeof(float));
 	free(g->ids);
-	free(g->q);
+	templates_free(g->q, g->cap * D);
 	free(g->qscale);
 	free(g->norm2);
 	free(g);
 }
 
 static void gallery_freep(struct egate_face_gallery **g) { egate_face_gallery_free(*g); }
-
-static void *aligned(size_t bytes)
-{
-	void *p = NULL;
-
-	return posix_memalign(&p, 64, bytes ? bytes : 64) ? NULL : p;
-}
 
 static int grow(struct egate_face_gallery *g, size_t cap)
 {
@@ -208,18 +234,18 @@ static int grow(struct egate_face_gallery *g, size_t cap)
 		return 0;
 	if (cap > EGATE_FACE_MAX_GALLERY)
 		return -E2BIG;
-	f = aligned(cap * D * sizeof(float));
+	f = templates_alloc(cap * D * sizeof(float));
 	ids = malloc(cap * sizeof(*ids));
 	n2 = malloc(cap * sizeof(float));
 	if (g->kind == EGATE_FACE_GALLERY_INT8) {
-		q = aligned(cap * D);
+		q = templates_alloc(cap * D);
 		qs = malloc(cap * sizeof(float));
 	}
 	if (!f || !ids || !n2 || (g->kind == EGATE_FACE_GALLERY_INT8 && (!q || !qs))) {
-		free(f);
+		templates_free(f, cap * D * sizeof(float));
 		free(ids);
 		free(n2);
-		free(q);
+		templates_free(q, cap * D);
 		free(qs);
 		return -ENOMEM;
 	}
@@ -232,10 +258,10 @@ static int grow(struct egate_face_gallery *g, size_t cap)
 			memcpy(qs, g->qscale, g->n * sizeof(float));
 		}
 	}
-	free(g->f);
+	templates_free(g->f, g->cap * D * sizeof(float));
 	free(g->ids);
 	free(g->norm2);
-	free(g->q);
+	templates_free(g->q, g->cap * D);
 	free(g->qscale);
 	g->f = f;
 	g->ids = ids;

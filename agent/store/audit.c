@@ -211,25 +211,32 @@ int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
 	return store_errno(store->db, rc);
 }
 
-int egate_store_audit_purge(struct egate_store *store, unsigned int days,
-			    int64_t now_us, uint64_t *ret_deleted)
+/*
+ * The newest time the database has seen, the purge's bound on a clock
+ * that may be wrong: decisions, passages and enrolments (not purge records,
+ * which a wrong clock itself stamps).  0: none stored.
+ */
+static int newest_record_us(struct egate_store *store, int64_t *ret)
 {
-	_cleanup_rollback_ struct egate_store *tx = NULL;
-	_cleanup_finalize_ sqlite3_stmt *open_window = NULL, *purge = NULL;
-	struct egate_audit_record rec = { .kind = EGATE_AUDIT_PURGE, .time_us = now_us };
-	char detail[128];
-	int64_t cutoff_us;
-	uint64_t deleted;
+	_cleanup_finalize_ sqlite3_stmt *stmt = NULL;
 	int r;
 
-	assert(store);
-	if (!days || days > 36500 || now_us < (int64_t)days * US_PER_DAY)
-		return -EINVAL;
-	cutoff_us = now_us - (int64_t)days * US_PER_DAY;
-
-	r = store_begin(store, &tx);
+	r = store_prepare(store, "SELECT max(coalesce((SELECT max(time_us) FROM audit"
+				 " WHERE kind != 'purge'), 0), coalesce((SELECT max(enrolled_us)"
+				 " FROM travellers), 0))", &stmt);
 	if (r >= 0)
-		r = store_prepare(store, "INSERT INTO audit_purge_window VALUES (?)", &open_window);
+		r = store_step_row(store, stmt);
+	if (r >= 0)
+		*ret = sqlite3_column_int64(stmt, 0);
+	return r;
+}
+
+static int delete_older(struct egate_store *store, int64_t cutoff_us, uint64_t *ret_deleted)
+{
+	_cleanup_finalize_ sqlite3_stmt *open_window = NULL, *purge = NULL;
+	int r;
+
+	r = store_prepare(store, "INSERT INTO audit_purge_window VALUES (?)", &open_window);
 	if (r >= 0) {
 		sqlite3_bind_int64(open_window, 1, cutoff_us);
 		r = store_step_done(store, open_window);
@@ -243,21 +250,56 @@ int egate_store_audit_purge(struct egate_store *store, unsigned int days,
 	}
 	if (r < 0)
 		return r;
-	deleted = (uint64_t)sqlite3_changes64(store->db);
-	r = store_exec(store, "DELETE FROM audit_purge_window");
+	*ret_deleted = (uint64_t)sqlite3_changes64(store->db);
+	return store_exec(store, "DELETE FROM audit_purge_window");
+}
+
+int egate_store_audit_purge(struct egate_store *store, unsigned int days,
+			    int64_t now_us, uint64_t *ret_deleted)
+{
+	_cleanup_rollback_ struct egate_store *tx = NULL;
+	struct egate_audit_record rec = { .kind = EGATE_AUDIT_PURGE, .time_us = now_us };
+	int64_t newest_us, trusted_us, cutoff_us;
+	uint64_t deleted = 0, erased = 0;
+	char detail[192], today[16];
+	int r;
+
+	assert(store);
+	if (!days || days > 36500 || now_us < (int64_t)days * US_PER_DAY)
+		return -EINVAL;
+
+	r = store_begin(store, &tx);
+	if (r >= 0)
+		r = newest_record_us(store, &newest_us);
+	if (r < 0)
+		return r;
+	if (!newest_us)
+		return 0;	/* nothing stored, nothing to purge */
+	trusted_us = newest_us < now_us ? newest_us : now_us;
+	cutoff_us = trusted_us - (int64_t)days * US_PER_DAY;
+	r = store_utc_date((time_t)(trusted_us / 1000000), today);
+	if (r >= 0)
+		r = delete_older(store, cutoff_us, &deleted);
+	if (r >= 0)
+		r = gallery_erase_expired(store, today, &erased);
 	if (r < 0)
 		return r;
 	/* Purge records stay for good: one per purge that deleted, not per run. */
-	if (deleted) {
+	if (deleted || erased) {
 		snprintf(detail, sizeof(detail),
-			 "retention %u days: deleted %llu records older than %lld us",
-			 days, (unsigned long long)deleted, (long long)cutoff_us);
+			 "retention %u days: deleted %llu records older than %lld us;"
+			 " erased %llu enrolments expired before %s",
+			 days, (unsigned long long)deleted, (long long)cutoff_us,
+			 (unsigned long long)erased, today);
 		rec.detail = detail;
 		r = append(store, &rec, NULL);
 	}
 	if (r >= 0)
 		r = store_commit(&tx);
-	if (r >= 0 && ret_deleted)
+	if (r < 0)
+		return r;
+	if (ret_deleted)
 		*ret_deleted = deleted;
-	return r;
+	/* As a delete does: no erased template stays in the files. */
+	return erased ? store_wal_wipe(store) : 0;
 }

@@ -28,7 +28,27 @@
 struct egate_store;
 
 enum egate_store_open_flags {
-	EGATE_STORE_CREATE = 1 << 0,	/* create the file if it is missing */
+	/*
+	 * Create the file if it is missing (and its folder, if that is
+	 * missing too), whatever the umask: the file 0600 and the folder
+	 * 0700, or 0640 and 0750 with an audit_group.  -wal and -shm take
+	 * the file's mode and group.  Without it a missing file is -ENOENT.
+	 */
+	EGATE_STORE_CREATE = 1 << 0,
+	/*
+	 * Read only: nothing is written, not even the schema version; a
+	 * read-only file or medium will do.  A database whose schema is
+	 * older than this program's is refused (-EROFS): open it once for
+	 * writing to upgrade it.  Not with EGATE_STORE_CREATE.
+	 */
+	EGATE_STORE_READ_ONLY = 1 << 1,
+};
+
+struct egate_store_options {
+	unsigned int flags;		/* enum egate_store_open_flags */
+	unsigned int busy_timeout_ms;	/* waiting for another process's lock */
+	/* Creating: the group that may read the database; NULL: none. */
+	const char *audit_group;
 };
 
 /*
@@ -37,9 +57,8 @@ enum egate_store_open_flags {
  * -EMEDIUMTYPE, -EPROTONOSUPPORT for a newer schema) and left untouched;
  * err receives one line saying why.
  */
-int egate_store_open(const char *path, unsigned int flags,
-		     unsigned int busy_timeout_ms, struct egate_store **ret,
-		     char *err, size_t err_size);
+int egate_store_open(const char *path, const struct egate_store_options *options,
+		     struct egate_store **ret, char *err, size_t err_size);
 void egate_store_close(struct egate_store *store);
 const char *egate_store_last_error(const struct egate_store *store);
 /* The schema version this program writes (PRAGMA user_version). */
@@ -67,7 +86,15 @@ int egate_store_enrol(struct egate_store *store, const char *label,
 /* More templates for an enrolled traveller, up to the per-traveller limit. */
 int egate_store_add_templates(struct egate_store *store, int64_t traveller_id,
 			      const float *templates, size_t n_templates);
-/* Deletes the traveller and every template of theirs: -ENOENT if none. */
+/*
+ * Deletes the traveller and every template of theirs: -ENOENT if none.
+ * Then no byte of their templates is left in the database or its WAL
+ * (zeroed, checkpointed, the WAL truncated).  -EAGAIN when another
+ * connection's read kept the checkpoint from finishing within the busy
+ * timeout: the traveller is deleted from the gallery, but their templates
+ * are still in the files until a checkpoint succeeds, which the next
+ * delete (of anyone, even of an id that is gone) tries again.
+ */
 int egate_store_delete_traveller(struct egate_store *store, int64_t traveller_id);
 
 /* Calls cb for each traveller by id; a negative return stops and is returned. */
@@ -161,9 +188,17 @@ int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
 
 /*
  * The retention purge, the only way records leave the log: deletes the
- * decision and passage records older than days before now_us and appends
- * a purge record saying so, in one transaction; a purge that found nothing
- * to delete writes nothing.  *ret_deleted: how many went.
+ * decision and passage records older than days before now_us, erases the
+ * travellers whose enrolment expired (the day before now_us's, UTC, or
+ * earlier) with every template of theirs, and appends a purge record
+ * saying so, in one transaction; a purge that found nothing to delete
+ * writes nothing.  *ret_deleted: how many audit records went.
+ *
+ * now_us is not trusted further than what the database has seen: the
+ * newest decision, passage or enrolment stored stands in for now_us when
+ * it is older, so a clock set years ahead deletes nothing recent.  Erased
+ * templates are checkpointed out of the WAL as by a delete (-EAGAIN: the
+ * purge is done, the checkpoint not yet).
  */
 int egate_store_audit_purge(struct egate_store *store, unsigned int days,
 			    int64_t now_us, uint64_t *ret_deleted);

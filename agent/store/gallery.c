@@ -5,7 +5,10 @@
  * A template is EGATE_TEMPLATE_DIM float32 values stored as one 512-byte
  * BLOB in the machine's byte order (little-endian on the kiosks).  Deleting
  * a traveller deletes their templates by ON DELETE CASCADE; secure_delete
- * zeroes the freed pages, and a checkpoint then clears them from the WAL.
+ * zeroes the freed space in the new pages, and a checkpoint copies those
+ * over the old ones and truncates the WAL, which held the old ones too.
+ * The checkpoint's result is checked: a delete that leaves a template
+ * behind in either file says so.
  */
 #include <assert.h>
 #include <errno.h>
@@ -21,6 +24,7 @@
 
 struct egate_gallery {
 	size_t count;
+	size_t allocated;		/* templates room, wiped on free */
 	float *templates;
 	int64_t *traveller_ids;
 };
@@ -172,7 +176,7 @@ int egate_store_add_templates(struct egate_store *store, int64_t traveller_id,
 int egate_store_delete_traveller(struct egate_store *store, int64_t traveller_id)
 {
 	_cleanup_finalize_ sqlite3_stmt *stmt = NULL;
-	int r;
+	int changes, r;
 
 	assert(store);
 	if (traveller_id <= 0)
@@ -185,11 +189,27 @@ int egate_store_delete_traveller(struct egate_store *store, int64_t traveller_id
 	r = store_step_done(store, stmt);
 	if (r < 0)
 		return r;
-	if (!sqlite3_changes(store->db))
-		return -ENOENT;
-	/* Best effort: copy the zeroed pages home and empty the WAL. */
-	sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	return 0;
+	changes = sqlite3_changes(store->db);
+	/* Even for an id that is gone: a delete that failed here before is finished. */
+	r = store_wal_wipe(store);
+	if (r < 0)
+		return r;
+	return changes ? 0 : -ENOENT;
+}
+
+int gallery_erase_expired(struct egate_store *store, const char *today, uint64_t *ret_erased)
+{
+	_cleanup_finalize_ sqlite3_stmt *stmt = NULL;
+	int r;
+
+	r = store_prepare(store, "DELETE FROM travellers WHERE expires < ?", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, today, -1, SQLITE_STATIC);
+	r = store_step_done(store, stmt);
+	if (r >= 0)
+		*ret_erased = (uint64_t)sqlite3_changes64(store->db);
+	return r;
 }
 
 int egate_store_list_travellers(struct egate_store *store, egate_traveller_cb cb,
@@ -241,6 +261,9 @@ void egate_gallery_free(struct egate_gallery *gallery)
 {
 	if (!gallery)
 		return;
+	/* A copy on its way to the face engine: no template left in the heap. */
+	if (gallery->templates)
+		explicit_bzero(gallery->templates, gallery->allocated * TEMPLATE_BYTES);
 	free(gallery->templates);
 	free(gallery->traveller_ids);
 	free(gallery);
@@ -270,7 +293,8 @@ static int gallery_fill(struct egate_store *store, const char *today,
 	if (n > EGATE_STORE_GALLERY_MAX)
 		return -E2BIG;
 
-	gallery->templates = malloc(((size_t)n ?: 1) * TEMPLATE_BYTES);
+	gallery->allocated = (size_t)n ?: 1;
+	gallery->templates = malloc(gallery->allocated * TEMPLATE_BYTES);
 	gallery->traveller_ids = malloc(((size_t)n ?: 1) * sizeof(int64_t));
 	if (!gallery->templates || !gallery->traveller_ids)
 		return -ENOMEM;
@@ -302,14 +326,13 @@ int egate_store_load_gallery(struct egate_store *store, time_t now,
 {
 	_cleanup_(egate_gallery_freep) struct egate_gallery *gallery = NULL;
 	char today[16];
-	struct tm tm;
 	int r;
 
 	assert(store);
 	assert(ret);
-	if (!gmtime_r(&now, &tm))
-		return -EINVAL;
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	r = store_utc_date(now, today);
+	if (r < 0)
+		return r;
 
 	gallery = calloc(1, sizeof(*gallery));
 	if (!gallery)
@@ -319,6 +342,7 @@ int egate_store_load_gallery(struct egate_store *store, time_t now,
 		return r;
 	r = gallery_fill(store, today, gallery);
 	store_exec(store, "COMMIT");	/* a read-only transaction: nothing to lose */
+	sqlite3_db_release_memory(store->db);	/* nor the template pages it cached */
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(gallery);

@@ -132,6 +132,24 @@ int schema_check_owner(struct egate_store *store, char *err, size_t err_size)
 	return 0;
 }
 
+int schema_check_current(struct egate_store *store, char *err, size_t err_size)
+{
+	int64_t version;
+	int r = pragma_int(store, "PRAGMA user_version", &version);
+
+	if (r < 0) {
+		snprintf(err, err_size, "%s", sqlite3_errmsg(store->db));
+		return r;
+	}
+	if (version != egate_store_schema_version()) {
+		snprintf(err, err_size, "schema version %lld needs an upgrade to %d, which a"
+			 " read-only open cannot make: open it once for writing",
+			 (long long)version, egate_store_schema_version());
+		return -EROFS;
+	}
+	return 0;
+}
+
 int schema_migrate(struct egate_store *store, char *err, size_t err_size)
 {
 	_cleanup_rollback_ struct egate_store *tx = NULL;

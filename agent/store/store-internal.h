@@ -37,9 +37,26 @@ void store_rollbackp(struct egate_store **tx);
 #define _cleanup_rollback_ _cleanup_(store_rollbackp)
 
 int64_t store_now_us(void);
+/* "YYYY-MM-DD" of t in UTC: -EINVAL for a time gmtime cannot take. */
+int store_utc_date(time_t t, char date[16]);
+
+/*
+ * Checkpoints the whole WAL into the database and truncates it, waiting
+ * for readers up to the busy timeout: -EAGAIN if a reader kept it from
+ * finishing (frames are left in the WAL).
+ */
+int store_wal_wipe(struct egate_store *store);
+
+/* gallery.c, inside a transaction: erases travellers expired before today. */
+int gallery_erase_expired(struct egate_store *store, const char *today, uint64_t *ret_erased);
 
 /* schema.c: brings a checked database up to the current schema. */
 int schema_migrate(struct egate_store *store, char *err, size_t err_size);
 int schema_check_owner(struct egate_store *store, char *err, size_t err_size);
+/* Read only: -EROFS for a schema that needs migrating. */
+int schema_check_current(struct egate_store *store, char *err, size_t err_size);
+
+/* create.c: a new, empty database file (and its folder), see EGATE_STORE_CREATE. */
+int store_create_file(const char *path, const char *audit_group, char *err, size_t err_size);
 
 #endif

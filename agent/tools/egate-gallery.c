@@ -4,8 +4,9 @@
  * enrolment officer and the auditor: enrol a traveller from photos (only
  * the face templates are stored), list, delete (every template of theirs),
  * show the audit log.  A running agent picks changes up by itself.  For
- * integrators of 1:1 verification, it also makes a reference file from a
- * photo, as a document reader would from a passport chip.
+ * integrators of 1:1 verification, it also makes a document reader's key
+ * pair, and a signed reference file from a photo, as a document reader
+ * would from a passport chip.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +25,8 @@
 
 #define ENROL_INPUT_SIZE 416	/* detector input for photos (egate-face's default) */
 #define FACES_MAX 32
+#define VALID_DEFAULT_S 60	/* a reference, from the document to the lane */
+#define VALID_MAX_S 3600	/* decision.reference_max_age_s's largest */
 
 DEFINE_POINTER_CLEANUP(struct egate_conf, egate_conf_freep, egate_conf_free)
 DEFINE_POINTER_CLEANUP(struct egate_face_engine, engine_freep, egate_face_engine_free)
@@ -37,8 +40,12 @@ struct options {
 	const char *expires;
 	int face;		/* -1: the only face */
 	int64_t after;
-	const char *out;	/* reference: the file to write */
+	const char *out;	/* reference, keygen: the file to write */
 	const char *document_id;
+	const char *key;	/* reference: the secret key file */
+	const char *lane;	/* reference: the lane it is for */
+	unsigned int valid_s;	/* reference: for how long */
+	bool create;		/* create the database if it is missing */
 };
 
 static void usage(FILE *f)
@@ -50,22 +57,34 @@ static void usage(FILE *f)
 		"                         template per photo; prints the traveller id\n"
 		"  list                   travellers: id, label, templates, expiry\n"
 		"  delete ID              delete a traveller and every template of theirs\n"
-		"  audit                  the audit log, oldest first\n"
-		"  reference PHOTO        write the 1:1 reference of the face in PHOTO\n"
-		"                         (--out FILE, --id DOCID): what a document\n"
-		"                         reader gives the agent in decision.mode=verify\n\n"
+		"  audit                  the audit log, oldest first (list and audit\n"
+		"                         only read: a read-only copy will do)\n"
+		"  reference PHOTO        write the signed 1:1 reference of the face in\n"
+		"                         PHOTO (--out FILE --key FILE --lane LANE, and\n"
+		"                         --id DOCID, --valid SECONDS): what a document\n"
+		"                         reader gives the agent in decision.mode=verify\n"
+		"  keygen                 make a document reader's key pair: the secret\n"
+		"                         key into --out FILE (0600), the public key,\n"
+		"                         for decision.reference_keys, on stdout\n\n"
 		"Options:\n"
 		"  -c, --config FILE      egate.conf for store.path and face.models\n"
 		"                         (default " EGATE_CONF_DEFAULT_PATH ")\n"
 		"  -d, --db PATH          the database (overrides store.path)\n"
+		"      --create           enrol: create the database if it is missing\n"
+		"                         (0600, or 0640 for store.audit_group)\n"
 		"  -m, --models DIR       face models (overrides face.models)\n"
 		"  -e, --expires DATE     enrol: valid through YYYY-MM-DD (UTC)\n"
 		"  -f, --face N           enrol: in photos of several people, the Nth\n"
 		"                         face from the left (0 = leftmost)\n"
 		"  -a, --after ID         audit: only records after ID\n"
-		"  -o, --out FILE         reference: the file, replaced atomically\n"
+		"  -o, --out FILE         reference: the file, replaced atomically;\n"
+		"                         keygen: the secret key file, never replaced\n"
 		"  -i, --id DOCID         reference: the document id (up to 63 printable bytes)\n"
-		"  -h, --help             this help\n");
+		"  -k, --key FILE         reference: the secret key that signs it (keygen's)\n"
+		"  -l, --lane LANE        reference: the lane it is for (egate0, ...)\n"
+		"  -t, --valid SECONDS    reference: valid from now for SECONDS (default %u,\n"
+		"                         at most the agent's decision.reference_max_age_s)\n"
+		"  -h, --help             this help\n", VALID_DEFAULT_S);
 }
 
 static int face_of(struct egate_face_engine *e, const char *path, int choice, float *descriptor)
@@ -154,29 +173,61 @@ static int cmd_enrol(struct egate_store *store, const struct options *o, const c
 static int cmd_reference(const struct options *o, const char *models, const char *photo)
 {
 	_cleanup_(engine_freep) struct egate_face_engine *e = NULL;
+	uint8_t secret[EGATE_REFERENCE_SECRET_SIZE];
 	struct egate_reference ref = { 0 };
+	char err[EGATE_ERRMSG_MAX];
+	struct timespec now;
 	int r;
 
-	if (!o->out) {
-		fprintf(stderr, "egate-gallery: reference needs --out FILE\n");
+	if (!o->out || !o->key || !o->lane) {
+		fprintf(stderr, "egate-gallery: reference needs --out FILE, --key FILE and"
+			" --lane LANE\n");
 		return -EINVAL;
 	}
-	if (o->document_id && snprintf(ref.document_id, sizeof(ref.document_id), "%s",
-				       o->document_id) >= (int)sizeof(ref.document_id)) {
-		fprintf(stderr, "egate-gallery: a document id has at most %d bytes\n",
+	if (snprintf(ref.lane, sizeof(ref.lane), "%s", o->lane) >= (int)sizeof(ref.lane) ||
+	    (o->document_id && snprintf(ref.document_id, sizeof(ref.document_id), "%s",
+					o->document_id) >= (int)sizeof(ref.document_id))) {
+		fprintf(stderr, "egate-gallery: a lane and a document id have at most %d bytes\n",
 			EGATE_REFERENCE_ID_MAX);
 		return -EINVAL;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	ref.not_before_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+	ref.not_after_us = ref.not_before_us + (int64_t)o->valid_s * 1000000;
+	r = egate_reference_secret_load(o->key, secret, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "egate-gallery: --key %s\n", err);
+		return r;
 	}
 	r = engine_open(models, &e);
 	if (r >= 0)
 		r = face_of(e, photo, o->face, ref.descriptor);
-	if (r < 0)
-		return r;
-	r = egate_reference_write(o->out, &ref);
-	if (r < 0)
-		fprintf(stderr, "egate-gallery: %s: %s\n", o->out,
-			r == -EINVAL ? "invalid document id" : strerror(-r));
+	if (r >= 0) {
+		r = egate_reference_write(o->out, &ref, secret);
+		if (r < 0)
+			fprintf(stderr, "egate-gallery: %s: %s\n", o->out,
+				r == -EINVAL ? "invalid lane or document id" : strerror(-r));
+	}
+	explicit_bzero(secret, sizeof(secret));
 	return r;
+}
+
+static int cmd_keygen(const struct options *o)
+{
+	char public_hex[EGATE_REFERENCE_KEY_HEX + 1], err[EGATE_ERRMSG_MAX];
+	int r;
+
+	if (!o->out) {
+		fprintf(stderr, "egate-gallery: keygen needs --out FILE for the secret key\n");
+		return -EINVAL;
+	}
+	r = egate_reference_keygen(o->out, public_hex, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "egate-gallery: keygen: %s\n", err);
+		return r;
+	}
+	printf("%s\n", public_hex);
+	return 0;
 }
 
 static int print_traveller(const struct egate_traveller *t, void *userdata)
@@ -245,8 +296,14 @@ static int print_record(const struct egate_audit_record *r, void *userdata)
 	return 0;
 }
 
+static bool read_only(const char *cmd)
+{
+	return !strcmp(cmd, "list") || !strcmp(cmd, "audit");
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
+	enum { OPT_CREATE = 0x100 };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
@@ -256,14 +313,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "after", required_argument, NULL, 'a' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "id", required_argument, NULL, 'i' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "lane", required_argument, NULL, 'l' },
+		{ "valid", required_argument, NULL, 't' },
+		{ "create", no_argument, NULL, OPT_CREATE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	char *end;
+	long valid;
 	int c;
 
-	*o = (struct options) { .config_path = EGATE_CONF_DEFAULT_PATH, .face = -1 };
-	while ((c = getopt_long(argc, argv, "c:d:m:e:f:a:o:i:h", longopts, NULL)) != -1) {
+	*o = (struct options) { .config_path = EGATE_CONF_DEFAULT_PATH, .face = -1,
+				.valid_s = VALID_DEFAULT_S };
+	while ((c = getopt_long(argc, argv, "c:d:m:e:f:a:o:i:k:l:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config_path = optarg;
@@ -293,6 +356,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'i':
 			o->document_id = optarg;
+			break;
+		case 'k':
+			o->key = optarg;
+			break;
+		case 'l':
+			o->lane = optarg;
+			break;
+		case 't':
+			valid = strtol(optarg, &end, 10);
+			if (*end || valid < 1 || valid > VALID_MAX_S)
+				return -EINVAL;
+			o->valid_s = (unsigned int)valid;
+			break;
+		case OPT_CREATE:
+			o->create = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -336,10 +414,17 @@ int main(int argc, char **argv)
 		r = cmd_reference(&o, o.models ? o.models : s->face.models, args[0]);
 		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 	}
-	r = egate_store_open(o.db ? o.db : s->store.path, EGATE_STORE_CREATE,
-			     s->store.busy_timeout_ms, &store, err, sizeof(err));
+	if (!strcmp(cmd, "keygen") && n_args == 0)
+		return cmd_keygen(&o) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	/* Only an enrolment makes a database; reading writes nothing. */
+	r = egate_store_open(o.db ? o.db : s->store.path, &(struct egate_store_options) {
+				.flags = read_only(cmd) ? EGATE_STORE_READ_ONLY :
+					 o.create && !strcmp(cmd, "enrol") ? EGATE_STORE_CREATE : 0,
+				.busy_timeout_ms = s->store.busy_timeout_ms,
+				.audit_group = egate_conf_audit_group(s) }, &store, err, sizeof(err));
 	if (r < 0) {
-		fprintf(stderr, "egate-gallery: %s: %s\n", o.db ? o.db : s->store.path, err);
+		fprintf(stderr, "egate-gallery: %s%s\n", err,
+			r == -ENOENT && !o.create ? " (egate-gallery --create enrol makes one)" : "");
 		return EXIT_FAILURE;
 	}
 	if (!strcmp(cmd, "enrol") && n_args >= 1) {
@@ -348,10 +433,17 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "list") && n_args == 0) {
 		r = egate_store_list_travellers(store, print_traveller, NULL);
 	} else if (!strcmp(cmd, "delete") && n_args == 1) {
-		r = egate_store_delete_traveller(store, strtoll(args[0], NULL, 10));
+		char *end;
+		long long id = strtoll(args[0], &end, 10);
+
+		r = *end || id <= 0 ? -EINVAL : egate_store_delete_traveller(store, id);
 		if (r < 0)
 			fprintf(stderr, "egate-gallery: delete %s: %s\n", args[0],
-				r == -ENOENT ? "no such traveller" : egate_store_last_error(store));
+				r == -EINVAL ? "not a traveller id" :
+				r == -ENOENT ? "no such traveller" :
+				r == -EAGAIN ? "deleted from the gallery, but another program's"
+				" read keeps their templates in the database files: run the"
+				" delete again when it is done" : egate_store_last_error(store));
 	} else if (!strcmp(cmd, "audit") && n_args == 0) {
 		r = egate_store_audit_foreach(store, o.after, print_record, NULL);
 	} else {

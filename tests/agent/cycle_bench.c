@@ -155,7 +155,7 @@ int main(void)
 		snprintf(face, sizeof(face), "%d", travellers[i].face);
 		if (face_frame_one(engine, photo, travellers[i].face, frames[i]) < 0 ||
 		    agent_tool(&env, "egate-gallery", (const char *[]) {
-			"--db", env.db, "--models", env.models, "--face", face,
+			"--db", env.db, "--create", "--models", env.models, "--face", face,
 			"enrol", travellers[i].name, photo, NULL }))
 			goto out;
 	}

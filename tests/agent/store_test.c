@@ -21,6 +21,7 @@
 #include "kselftest_harness.h"
 
 #define DAY_US (86400LL * 1000000)
+#define OPTIONS(f, ms) (&(struct egate_store_options){ .flags = (f), .busy_timeout_ms = (ms) })
 
 FIXTURE(store) {
 	char dir[PATH_MAX];
@@ -33,7 +34,7 @@ FIXTURE_SETUP(store)
 {
 	ASSERT_EQ(0, test_dir_new(self->dir));
 	snprintf(self->path, sizeof(self->path), "%s/egate.db", self->dir);
-	ASSERT_EQ(0, egate_store_open(self->path, EGATE_STORE_CREATE, 1000, &self->store,
+	ASSERT_EQ(0, egate_store_open(self->path, OPTIONS(EGATE_STORE_CREATE, 1000), &self->store,
 				      self->err, sizeof(self->err))) TH_LOG("%s", self->err);
 }
 
@@ -111,7 +112,7 @@ TEST_F(store, new_database_is_wal_and_versioned)
 	EXPECT_EQ(0x45474154, raw_count(self->path, "PRAGMA application_id"));
 	EXPECT_EQ(1, raw_count(self->path, "SELECT count(*) FROM pragma_journal_mode"
 					   " WHERE journal_mode = 'wal'"));
-	ASSERT_EQ(0, egate_store_open(self->path, 0, 1000, &self->store, NULL, 0));
+	ASSERT_EQ(0, egate_store_open(self->path, OPTIONS(0, 1000), &self->store, NULL, 0));
 }
 
 TEST_F(store, missing_file_without_create)
@@ -120,9 +121,9 @@ TEST_F(store, missing_file_without_create)
 	char path[PATH_MAX + 16];
 
 	snprintf(path, sizeof(path), "%s/none.db", self->dir);
-	EXPECT_EQ(-ENOENT, egate_store_open(path, 0, 0, &s, self->err, sizeof(self->err)));
+	EXPECT_EQ(-ENOENT, egate_store_open(path, OPTIONS(0, 0), &s, self->err, sizeof(self->err)));
 	EXPECT_NE(NULL, strstr(self->err, "none.db: No such file or directory"));
-	EXPECT_EQ(-EINVAL, egate_store_open(self->dir, 0, 0, &s, NULL, 0));
+	EXPECT_EQ(-EINVAL, egate_store_open(self->dir, OPTIONS(0, 0), &s, NULL, 0));
 }
 
 TEST_F(store, enrol_list_delete)
@@ -439,13 +440,19 @@ TEST_F(store, retention_purge_is_logged)
 	/* The window closed with the purge; purge records stay for good. */
 	EXPECT_EQ(0, raw_count(self->path, "SELECT count(*) FROM audit_purge_window"));
 	EXPECT_NE(SQLITE_OK, raw_sql(self->path, "DELETE FROM audit", msg, sizeof(msg)));
+	/*
+	 * A clock 400 days ahead: the newest record (0 days old) is the
+	 * latest time to be trusted, so only those older than it by the
+	 * retention go (40 and 20 days old), and it stays.
+	 */
 	ASSERT_EQ(0, egate_store_audit_purge(self->store, 1, now + 400 * DAY_US, &deleted));
-	EXPECT_EQ(3, deleted);
+	EXPECT_EQ(2, deleted);
 	EXPECT_EQ(2, raw_count(self->path, "SELECT count(*) FROM audit WHERE kind = 'purge'"));
+	EXPECT_EQ(1, raw_count(self->path, "SELECT count(*) FROM audit WHERE kind = 'passage'"));
 	/* the agent purges hourly: a purge with nothing to delete leaves no record */
 	ASSERT_EQ(0, egate_store_audit_purge(self->store, 1, now + 400 * DAY_US, &deleted));
 	EXPECT_EQ(0, deleted);
-	EXPECT_EQ(2, raw_count(self->path, "SELECT count(*) FROM audit"));
+	EXPECT_EQ(3, raw_count(self->path, "SELECT count(*) FROM audit"));
 	EXPECT_EQ(-EINVAL, egate_store_audit_purge(self->store, 0, now, &deleted));
 }
 
@@ -457,7 +464,7 @@ static void expect_refused(struct __test_metadata *_metadata, const char *path,
 	struct egate_store *s = NULL;
 	char err[256] = "";
 
-	EXPECT_EQ(expected, egate_store_open(path, EGATE_STORE_CREATE, 100, &s, err, sizeof(err)));
+	EXPECT_EQ(expected, egate_store_open(path, OPTIONS(EGATE_STORE_CREATE, 100), &s, err, sizeof(err)));
 	EXPECT_EQ(NULL, s);
 	EXPECT_NE(NULL, strstr(err, message)) TH_LOG("message: %s", err);
 	EXPECT_EQ(before, test_file_hash(path));
@@ -521,7 +528,7 @@ TEST_F(store, empty_file_is_migrated)
 	char path[PATH_MAX];
 
 	ASSERT_EQ(0, test_file_write(self->dir, "empty.db", "", path));
-	ASSERT_EQ(0, egate_store_open(path, 0, 100, &s, self->err, sizeof(self->err)))
+	ASSERT_EQ(0, egate_store_open(path, OPTIONS(0, 100), &s, self->err, sizeof(self->err)))
 		TH_LOG("%s", self->err);
 	egate_store_close(s);
 	EXPECT_EQ(egate_store_schema_version(), raw_count(path, "PRAGMA user_version"));
@@ -556,7 +563,7 @@ TEST_F(store, version_1_is_migrated)
 	ASSERT_EQ(SQLITE_OK, raw_sql(path, sql, msg, sizeof(msg))) TH_LOG("%s", msg);
 	ASSERT_EQ(1, raw_count(path, "PRAGMA user_version"));
 
-	ASSERT_EQ(0, egate_store_open(path, 0, 100, &s, self->err, sizeof(self->err)))
+	ASSERT_EQ(0, egate_store_open(path, OPTIONS(0, 100), &s, self->err, sizeof(self->err)))
 		TH_LOG("%s", self->err);
 	EXPECT_EQ(egate_store_schema_version(), raw_count(path, "PRAGMA user_version"));
 	EXPECT_EQ(2, egate_store_schema_version());
@@ -600,7 +607,7 @@ TEST_F(store, busy_timeout)
 	long waited_ms;
 
 	make_templates(t, 1, 0);
-	ASSERT_EQ(0, egate_store_open(self->path, 0, 200, &impatient, NULL, 0));
+	ASSERT_EQ(0, egate_store_open(self->path, OPTIONS(0, 200), &impatient, NULL, 0));
 	ASSERT_EQ(SQLITE_OK, sqlite3_open(self->path, &other));
 	ASSERT_EQ(SQLITE_OK, sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL));
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -645,7 +652,7 @@ TEST_F(store, writer_killed_mid_transaction)
 			struct egate_store *s;
 
 			close(pipefd[0]);
-			if (egate_store_open(self->path, 0, 1000, &s, NULL, 0) < 0)
+			if (egate_store_open(self->path, OPTIONS(0, 1000), &s, NULL, 0) < 0)
 				_exit(1);
 			for (int i = 0;; i++) {
 				if (egate_store_enrol(s, "w", NULL, t, TEMPLATES, NULL) < 0 ||
@@ -663,7 +670,7 @@ TEST_F(store, writer_killed_mid_transaction)
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		ASSERT_TRUE(WIFSIGNALED(status)) TH_LOG("writer exited with %d", WEXITSTATUS(status));
 
-		ASSERT_EQ(0, egate_store_open(self->path, 0, 1000, &self->store, self->err,
+		ASSERT_EQ(0, egate_store_open(self->path, OPTIONS(0, 1000), &self->store, self->err,
 					      sizeof(self->err))) TH_LOG("%s", self->err);
 		ASSERT_EQ(0, egate_store_load_gallery(self->store, time(NULL), &g));
 		EXPECT_EQ(0, egate_gallery_count(g) % TEMPLATES);

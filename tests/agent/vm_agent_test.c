@@ -22,6 +22,7 @@
 
 #include "agent-run.h"
 #include "egate-face.h"
+#include "egate-reference.h"
 #include "egate-store.h"
 #include "egate_test.h"
 #include "face-frame.h"
@@ -79,7 +80,8 @@ static int audit_read(const struct agent_env *env, struct audit_summary *s)
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	r = egate_store_open(env->db, 0, 5000, &store, err, sizeof(err));
+	r = egate_store_open(env->db, &(struct egate_store_options){ .busy_timeout_ms = 5000 },
+			     &store, err, sizeof(err));
 	if (r < 0)
 		return r;
 	r = egate_store_audit_foreach(store, 0, summarise, s);
@@ -107,15 +109,22 @@ FIXTURE(agent) {
 	uint8_t frame[FACE_FRAME_BYTES];
 	int64_t enrolled_id;
 	pid_t agent;
+	char reader_key[PATH_MAX];	/* the document reader's secret key */
+	char keys_set[EGATE_REFERENCE_KEY_HEX + 32];	/* decision.reference_keys=... */
 };
 
 FIXTURE_SETUP(agent)
 {
-	char photo[PATH_MAX], id[32];
+	char photo[PATH_MAX], id[32], public_hex[EGATE_REFERENCE_KEY_HEX + 1], err[256];
 	FILE *f;
 
 	self->agent = -1;
 	ASSERT_EQ(0, agent_env_init(&self->env));
+	/* 1:1 takes references signed by the document reader's key only */
+	snprintf(self->reader_key, sizeof(self->reader_key), "%s/reader.key", self->env.dir);
+	ASSERT_EQ(0, egate_reference_keygen(self->reader_key, public_hex, err, sizeof(err)))
+		TH_LOG("%s", err);
+	snprintf(self->keys_set, sizeof(self->keys_set), "decision.reference_keys=%s", public_hex);
 	ASSERT_EQ(0, egate_face_engine_new(self->env.models, &self->engine, NULL, 0));
 	ASSERT_EQ(0, eg_load("", ""));
 	ASSERT_EQ(0, vivid_load(1));
@@ -126,7 +135,7 @@ FIXTURE_SETUP(agent)
 	ASSERT_EQ(0, vivid_feeder_start(self->output, V4L2_PIX_FMT_RGB24, self->frame,
 					&self->feeder));
 	ASSERT_EQ(0, agent_tool(&self->env, "egate-gallery", (const char *[]) {
-		"--db", self->env.db, "--models", self->env.models, "enrol", "alice",
+		"--db", self->env.db, "--create", "--models", self->env.models, "enrol", "alice",
 		agent_photo(&self->env, ENROLLED_PHOTO, photo), NULL }));
 	/* the tool printed the id into the log: the only enrolment */
 	f = fopen(self->env.log, "re");
@@ -174,7 +183,8 @@ static void start_agent_with(FIXTURE_DATA(agent) *self, struct __test_metadata *
 	 */
 	snprintf(refdir, sizeof(refdir), "decision.reference_dir=%s", self->env.dir);
 	self->agent = agent_start(&self->env, (const char *[]) {
-		"decision.unknown_timeout_s=4", "decision.frames=2", refdir, extra, NULL });
+		"decision.unknown_timeout_s=4", "decision.frames=2", refdir, self->keys_set, extra,
+		NULL });
 	ASSERT_LT(0, self->agent);
 	ASSERT_TRUE(agent_log_wait(&self->env, "controlling /dev/egate0", 1, 60000));
 	ASSERT_TRUE(agent_log_wait(&self->env, "streaming", 1, 30000));
@@ -309,7 +319,8 @@ TEST_F_TIMEOUT(agent, old_audit_purged_at_start, TEST_TIMEOUT_S)
 	int counts[2] = { 0 };
 	char err[256];
 
-	ASSERT_EQ(0, egate_store_open(self->env.db, 0, 5000, &store, err, sizeof(err)));
+	ASSERT_EQ(0, egate_store_open(self->env.db,
+			&(struct egate_store_options){ .busy_timeout_ms = 5000 }, &store, err, sizeof(err)));
 	ASSERT_EQ(0, egate_store_audit_append(store, &old, NULL));
 	ASSERT_EQ(0, egate_store_audit_foreach(store, 0, count_old, counts));
 	ASSERT_EQ(1, counts[0]);
@@ -346,7 +357,8 @@ static int write_reference(FIXTURE_DATA(agent) *self, const char *photo, const c
 	snprintf(out, sizeof(out), "%s/egate0.ref", self->env.dir);
 	return agent_tool(&self->env, "egate-gallery", (const char *[]) {
 		"--models", self->env.models, "--face", face, "reference",
-		agent_photo(&self->env, photo, path), "--out", out, "--id", document, NULL });
+		agent_photo(&self->env, photo, path), "--out", out, "--id", document,
+		"--key", self->reader_key, "--lane", "egate0", "--valid", "120", NULL });
 }
 
 static bool reference_gone(FIXTURE_DATA(agent) *self)

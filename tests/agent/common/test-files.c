@@ -64,3 +64,32 @@ unsigned long long test_file_hash(const char *path)
 	fclose(f);
 	return h;
 }
+
+int test_file_contains(const char *path, const void *bytes, size_t n)
+{
+	char *data = NULL, *grown;
+	size_t used = 0, size = 0, got;
+	FILE *f = fopen(path, "re");
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	do {
+		if (used == size) {
+			size = size ? 2 * size : 65536;
+			grown = realloc(data, size);
+			if (!grown) {
+				r = -ENOMEM;
+				break;
+			}
+			data = grown;
+		}
+		got = fread(data + used, 1, size - used, f);
+		used += got;
+	} while (got);
+	if (!r)
+		r = ferror(f) ? -EIO : memmem(data, used, bytes, n) != NULL;
+	free(data);
+	fclose(f);
+	return r;
+}

@@ -16,4 +16,7 @@ int test_file_write(const char *dir, const char *name, const char *text,
 /* FNV-1a of a whole file, to show it was not modified; 0 when unreadable. */
 unsigned long long test_file_hash(const char *path);
 
+/* Whether the file holds these bytes anywhere: 1, 0, or -errno. */
+int test_file_contains(const char *path, const void *bytes, size_t n);
+
 #endif
