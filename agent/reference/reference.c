@@ -222,8 +222,12 @@ int egate_reference_read(const char *path, const struct egate_reference_keys *tr
 		return failed(-errno, err, err_size);
 	if (!S_ISREG(st.st_mode))
 		return BAD(-EBADMSG, "not a regular file");
-	/* Before a byte of it is believed: whoever else could write it could forge a face. */
-	r = reference_file_private(&st, 0027, err, err_size);
+	/*
+	 * Before a byte of it is believed: whoever else could write it could
+	 * forge a face.  A group may read it only if it is the agent's own:
+	 * in the setgid /run/egate a file takes the metrics readers' group.
+	 */
+	r = reference_file_private(&st, st.st_gid == getegid() ? 0027 : 0077, err, err_size);
 	if (r < 0)
 		return r;
 	n = read(fd, buf, sizeof(buf));

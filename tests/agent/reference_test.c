@@ -315,6 +315,12 @@ TEST_F(reference, loose_owner_or_mode_refused)
 					  sizeof(self->err)));
 	if (geteuid() != 0)
 		return;	/* only root can give it away */
+	/* Group-readable only by the agent's own group (not egate-metrics). */
+	ASSERT_EQ(0, chown(self->path, geteuid(), getegid() + 1));
+	ASSERT_EQ(0, chmod(self->path, 0640));
+	EXPECT_EQ(-EPERM, egate_reference_read(self->path, &self->trusted, &out, self->err,
+					       sizeof(self->err)));
+	EXPECT_NE(NULL, strstr(self->err, "others may read it")) TH_LOG("%s", self->err);
 	ASSERT_EQ(0, chown(self->path, 65534, 65534));
 	EXPECT_EQ(-EPERM, egate_reference_read(self->path, &self->trusted, &out, self->err,
 					       sizeof(self->err)));

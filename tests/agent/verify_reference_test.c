@@ -41,11 +41,11 @@ static void key_pair(uint8_t seed_byte, uint8_t secret[EGATE_REFERENCE_SECRET_SI
 		sodium_bin2hex(public_hex, EGATE_REFERENCE_KEY_HEX + 1, pk, sizeof(pk));
 }
 
-static int set(struct egate_conf *conf, const char *fmt, const char *value)
+static int set(struct egate_conf *conf, const char *key, const char *value)
 {
 	char assignment[PATH_MAX + 64], err[EGATE_ERRMSG_MAX];
 
-	snprintf(assignment, sizeof(assignment), fmt, value);
+	snprintf(assignment, sizeof(assignment), "%s=%s", key, value);
 	return egate_conf_set(conf, assignment, err, sizeof(err));
 }
 
@@ -59,9 +59,9 @@ FIXTURE_SETUP(verify)
 	key_pair(1, self->secret, public_hex);
 	key_pair(2, self->other, NULL);
 	ASSERT_EQ(0, egate_conf_new(&self->conf));
-	ASSERT_EQ(0, set(self->conf, "decision.mode=%s", "verify"));
-	ASSERT_EQ(0, set(self->conf, "decision.reference_dir=%s", self->dir));
-	ASSERT_EQ(0, set(self->conf, "decision.reference_keys=%s", public_hex));
+	ASSERT_EQ(0, set(self->conf, "decision.mode", "verify"));
+	ASSERT_EQ(0, set(self->conf, "decision.reference_dir", self->dir));
+	ASSERT_EQ(0, set(self->conf, "decision.reference_keys", public_hex));
 	self->a.settings = egate_conf_settings(self->conf);
 	self->a.lane_name = "test-lane";
 	self->a.verify = true;
@@ -186,9 +186,9 @@ TEST_F(verify, no_keys_no_start)
 {
 	struct agent a = { .settings = self->a.settings, .lane_name = "test-lane" };
 
-	ASSERT_EQ(0, set(self->conf, "decision.reference_keys=%s", "none"));
+	ASSERT_EQ(0, set(self->conf, "decision.reference_keys", "none"));
 	EXPECT_EQ(-ENOKEY, agent_reference_init(&a, "egate0"));
-	ASSERT_EQ(0, set(self->conf, "decision.reference_keys=%s", "0123"));
+	ASSERT_EQ(0, set(self->conf, "decision.reference_keys", "0123"));
 	EXPECT_EQ(-EINVAL, agent_reference_init(&a, "egate0"));
 }
 
