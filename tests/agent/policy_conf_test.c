@@ -33,34 +33,40 @@ static int set(FIXTURE_DATA(conf) *self, const char *assignment)
 	return egate_conf_set(self->conf, assignment, self->err, sizeof(self->err));
 }
 
+struct zone_settings {
+	double left, right, top, bottom;
+	unsigned int session_max_s, auth_window_s;
+};
+
+static void expect_settings(struct __test_metadata *_metadata, const struct egate_settings *s,
+			    const struct zone_settings *want)
+{
+	EXPECT_EQ(want->left, s->decision.zone_left);
+	EXPECT_EQ(want->right, s->decision.zone_right);
+	EXPECT_EQ(want->top, s->decision.zone_top);
+	EXPECT_EQ(want->bottom, s->decision.zone_bottom);
+	EXPECT_EQ(want->session_max_s, s->decision.session_max_s);
+	EXPECT_EQ(want->auth_window_s, s->lane.auth_window_s);
+}
+
+/* The whole frame, 20 s, 8 s. */
+static const struct zone_settings defaults = { 0, 1, 0, 1, 20, 8 };
+
 TEST_F(conf, defaults)
 {
-	const struct egate_settings *s = egate_conf_settings(self->conf);
-
-	EXPECT_EQ(0, s->decision.zone_left);
-	EXPECT_EQ(1, s->decision.zone_right);
-	EXPECT_EQ(0, s->decision.zone_top);
-	EXPECT_EQ(1, s->decision.zone_bottom);
-	EXPECT_EQ(20, s->decision.session_max_s);
-	EXPECT_EQ(8, s->lane.auth_window_s);
+	expect_settings(_metadata, egate_conf_settings(self->conf), &defaults);
 }
 
 TEST_F(conf, values_in_range)
 {
-	const struct egate_settings *s = egate_conf_settings(self->conf);
-
 	ASSERT_EQ(0, set(self, "decision.zone_left=0.45"));
 	ASSERT_EQ(0, set(self, "decision.zone_right=0.55"));
 	ASSERT_EQ(0, set(self, "decision.zone_top=0.1"));
 	ASSERT_EQ(0, set(self, "decision.zone_bottom=0.9"));
 	ASSERT_EQ(0, set(self, "decision.session_max_s=3600"));
 	ASSERT_EQ(0, set(self, "lane.auth_window_s=1"));
-	EXPECT_EQ(0.45, s->decision.zone_left);
-	EXPECT_EQ(0.55, s->decision.zone_right);
-	EXPECT_EQ(0.1, s->decision.zone_top);
-	EXPECT_EQ(0.9, s->decision.zone_bottom);
-	EXPECT_EQ(3600, s->decision.session_max_s);
-	EXPECT_EQ(1, s->lane.auth_window_s);
+	expect_settings(_metadata, egate_conf_settings(self->conf),
+			&(struct zone_settings) { 0.45, 0.55, 0.1, 0.9, 3600, 1 });
 }
 
 TEST_F(conf, values_out_of_range)
@@ -79,17 +85,13 @@ TEST_F(conf, values_out_of_range)
 		{ "lane.auth_window_s=601",
 		  "invalid value '601' for lane.auth_window_s: expected an integer from 1 to 600" },
 	};
-	const struct egate_settings *s = egate_conf_settings(self->conf);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		EXPECT_EQ(-EINVAL, set(self, bad[i].set));
 		EXPECT_STREQ(bad[i].err, strstr(self->err, "invalid") ?: self->err);
 	}
 	/* nothing was taken */
-	EXPECT_EQ(0, s->decision.zone_left);
-	EXPECT_EQ(1, s->decision.zone_right);
-	EXPECT_EQ(20, s->decision.session_max_s);
-	EXPECT_EQ(8, s->lane.auth_window_s);
+	expect_settings(_metadata, egate_conf_settings(self->conf), &defaults);
 }
 
 TEST_HARNESS_MAIN
