@@ -44,6 +44,7 @@ struct egate_camera {
 	bool sequence_known;
 	uint32_t next_sequence;
 	uint64_t dropped;
+	uint64_t last_timestamp_ns;	/* of the last frame read */
 
 	/* A frame dequeued while looking into a poll error: the next read's. */
 	struct v4l2_buffer held;
@@ -65,6 +66,11 @@ int camera_reopen(struct egate_camera *camera, char *msg, size_t msg_size);
 
 /* frame.c: make room for an RGB24 image of the camera's size. */
 int frame_reserve(struct egate_frame *frame, const struct v4l2_format *rgb);
+/*
+ * frame.c: a frame's CLOCK_MONOTONIC capture time, never before *last_ns
+ * (updated); arrival_ns: CLOCK_MONOTONIC when it was dequeued.
+ */
+uint64_t frame_time_ns(const struct v4l2_buffer *buf, uint64_t arrival_ns, uint64_t *last_ns);
 
 /* A V4L2 streaming video capture device? (QUERYCAP on the node) */
 bool v4l2_node_is_capture(const char *devnode);

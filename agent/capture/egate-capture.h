@@ -53,8 +53,10 @@ unsigned int egate_frame_width(const struct egate_frame *frame);
 unsigned int egate_frame_height(const struct egate_frame *frame);
 unsigned int egate_frame_stride(const struct egate_frame *frame);
 /*
- * The driver's capture time in nanoseconds, as the driver stamps it
- * (CLOCK_MONOTONIC for UVC cameras and vivid), and its frame counter.
+ * The capture time, CLOCK_MONOTONIC nanoseconds, never before the previous
+ * frame's: the driver's timestamp (UVC cameras, vivid), or the time the
+ * frame was read when the driver's is not monotonic, zero or going back.
+ * And the driver's frame counter.
  */
 uint64_t egate_frame_timestamp_ns(const struct egate_frame *frame);
 uint32_t egate_frame_sequence(const struct egate_frame *frame);

@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include <libv4l2.h>
 #include <libv4lconvert.h>
 
@@ -154,6 +155,32 @@ static int drain(struct egate_camera *camera, struct v4l2_buffer *newest, bool *
 	return 0;
 }
 
+/*
+ * The driver's timestamp where it is CLOCK_MONOTONIC (the buffer says so),
+ * set, not older than the last frame's and not in the future; the arrival
+ * time otherwise: a driver that gives zeros, copies an output's timestamps
+ * or stamps with another clock must not stop time for the policy.
+ */
+uint64_t frame_time_ns(const struct v4l2_buffer *buf, uint64_t arrival_ns, uint64_t *last_ns)
+{
+	uint64_t t = (uint64_t)buf->timestamp.tv_sec * 1000000000u +
+		     (uint64_t)buf->timestamp.tv_usec * 1000u;
+
+	if ((buf->flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) != V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC ||
+	    !t || t < *last_ns || t > arrival_ns)
+		t = arrival_ns > *last_ns ? arrival_ns : *last_ns;
+	*last_ns = t;
+	return t;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int egate_camera_read_latest(struct egate_camera *camera, struct egate_frame *frame)
 {
 	const struct v4l2_pix_format *rgb = &camera->rgb.fmt.pix;
@@ -184,8 +211,7 @@ int egate_camera_read_latest(struct egate_camera *camera, struct egate_frame *fr
 	frame->width = rgb->width;
 	frame->height = rgb->height;
 	frame->stride = rgb->bytesperline;
-	frame->timestamp_ns = (uint64_t)buf.timestamp.tv_sec * 1000000000u +
-			      (uint64_t)buf.timestamp.tv_usec * 1000u;
+	frame->timestamp_ns = frame_time_ns(&buf, monotonic_ns(), &camera->last_timestamp_ns);
 	frame->sequence = buf.sequence;
 	return requeue(camera, &buf);
 }

@@ -36,6 +36,7 @@ struct egate_settings {
 	struct {
 		char name[EGATE_CONF_LANE_NAME_MAX + 1];
 		unsigned int alarm_reset_s;	/* 0: an officer resets alarms */
+		unsigned int auth_window_s;	/* an admitted traveller's time to enter */
 	} lane;
 	struct {
 		unsigned int width;
@@ -52,6 +53,9 @@ struct egate_settings {
 		unsigned int min_face_px;
 		double min_quality;
 		unsigned int unknown_timeout_s;
+		unsigned int session_max_s;	/* a decided session ends this long after its start */
+		/* the capture zone, fractions of the frame; it holds the centre */
+		double zone_left, zone_right, zone_top, zone_bottom;
 		char reference_dir[PATH_MAX];		/* verify: LANE.ref in it */
 		unsigned int reference_max_age_s;	/* verify: unused longer: stale */
 		/* verify: the document readers' Ed25519 public keys, hex, "none" */

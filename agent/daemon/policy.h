@@ -4,27 +4,42 @@
  * traveller T", "deny" or "one at a time please".  Pure: no I/O, no clock
  * of its own (times come with the frames), so it is tested on the host.
  *
- * A session starts when a face comes into view and ends with a frame
- * without a face taken POLICY_ABSENT_NS or more after the last face.  Only
- * frames end it, never the clock: on a slow machine a frame's result comes
- * long after it was taken.  In a session:
- *  - several faces in view: ONE_AT_A_TIME (once per crowd), the streak
+ * The worker reports only the faces in the capture zone (worker.h): the
+ * traveller is the largest of them; faces of the queue behind are smaller
+ * or outside, and the policy never sees them.
+ *
+ * A session starts when a face comes into view.  It ends on what the lane
+ * knows, and a new one starts with the face then in view:
+ *  - a frame without a face taken POLICY_ABSENT_NS or more after the last
+ *    face (they walked away);
+ *  - a change of identity: a usable face further than threshold from the
+ *    session's face (the mean descriptor of its usable frames), or, once
+ *    the session is decided, a usable face that matches a traveller other
+ *    than the one admitted (after a DENY: any enrolled traveller);
+ *  - a decided session whose first face is session_max_ns old;
+ *  - the caller's policy_reset(): the passage ended (AUTH_END), the camera
+ *    went away, a new document.
+ * Only frames end it, never the clock: on a slow machine a frame's result
+ * comes long after it was taken.  In a session:
+ *  - several faces in the zone: ONE_AT_A_TIME (once per crowd), the streak
  *    starts again;
- *  - one face of good quality (box at least min_face_px wide, quality at
- *    least min_quality) whose best enrolled identity is nearer than
+ *  - one face, usable (box at least min_face_px wide, quality at least
+ *    min_quality, described), whose best enrolled identity is nearer than
  *    threshold and beats the runner-up identity by margin: a vote for it;
  *    frames consecutive votes for the same identity: ADMIT;
- *  - anything else breaks the streak;
+ *  - anything else breaks the streak, and so does a frame the engine
+ *    failed on (failed_before: the failed frame itself never gets here);
  *  - a face not admitted unknown_timeout_ns after the session's first face
  *    (capture times, so that slow processing does not shorten it): DENY.
- * After ADMIT or DENY the session makes no more decisions: the next
- * traveller starts a new session.
+ * After ADMIT or DENY the session makes no more decisions until it ends.
  */
 #ifndef EGATE_AGENT_POLICY_H
 #define EGATE_AGENT_POLICY_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "egate-face.h"
 
 #define POLICY_ABSENT_NS 1000000000ull	/* no face this long ends a session */
 
@@ -35,14 +50,18 @@ struct policy_config {
 	unsigned int min_face_px;
 	unsigned int frames;	/* consecutive agreeing frames to admit */
 	uint64_t unknown_timeout_ns;
+	uint64_t session_max_ns;	/* a decided session ends this long after its start */
 };
 
 /* What the face worker found in one frame. */
 struct policy_frame {
 	uint64_t time_ns;	/* CLOCK_MONOTONIC capture time */
-	unsigned int n_faces;
-	double face_px;		/* width of the face box */
+	unsigned int failed_before;	/* frames the engine failed on since the last result */
+	unsigned int n_faces;	/* in the capture zone */
+	double face_px;		/* width of the traveller's face box */
 	double quality;		/* 0..1, see worker.c */
+	bool described;		/* descriptor, best_* and second_distance are set */
+	float descriptor[EGATE_FACE_DESCRIPTOR_DIM];
 	int64_t best_id;	/* nearest traveller, 0: gallery empty */
 	double best_distance;
 	double second_distance;	/* nearest other traveller; INFINITY if none */
@@ -77,8 +96,11 @@ struct policy {
 	bool in_session;
 	bool decided;		/* ADMIT or DENY given in this session */
 	bool crowd_reported;
+	int64_t admitted_id;	/* ADMIT given to them in this session */
 	uint64_t first_seen_ns, last_seen_ns;
 	unsigned int frames_seen;
+	double face_sum[EGATE_FACE_DESCRIPTOR_DIM];	/* the session's face: */
+	unsigned int face_frames;			/* sum over its usable frames */
 	int64_t candidate;
 	unsigned int streak;
 	double streak_distance, streak_margin, streak_quality;	/* sums */
@@ -87,7 +109,7 @@ struct policy {
 };
 
 void policy_init(struct policy *p, const struct policy_config *config);
-/* Ends the session: the next face starts a new one. */
+/* Ends the session: the face in view, if any, starts a new one. */
 void policy_reset(struct policy *p);
 enum policy_verdict policy_feed(struct policy *p, const struct policy_frame *f,
 				struct policy_decision *d);

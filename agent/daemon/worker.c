@@ -3,6 +3,7 @@
  * worker.c - the face worker thread; worker.h says how the loop uses it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ struct worker {
 	pthread_cond_t wake;
 	/* under lock */
 	bool busy, done, stop;
+	struct worker_zone zone;
+	unsigned int failures;		/* frames failed since the last result */
 	const struct egate_face_gallery *gallery;
 	struct egate_frame *frame;
 	struct worker_result result;
@@ -76,15 +79,39 @@ static void search(const struct egate_face_gallery *gallery, const float *descri
 	}
 }
 
+static bool in_zone(const struct worker_zone *z, const struct egate_face_image *img,
+		    const struct egate_face_box *b)
+{
+	double cx = (b->x + b->width / 2) / img->width, cy = (b->y + b->height / 2) / img->height;
+
+	return b->width >= z->min_face_px && cx >= z->left && cx <= z->right &&
+	       cy >= z->top && cy <= z->bottom;
+}
+
+/* The faces in the zone, counted; the last of them: the traveller's when alone. */
+static unsigned int pick_traveller(const struct worker_zone *z, const struct egate_face_image *img,
+				   const struct egate_face_detection *faces, int n,
+				   const struct egate_face_box **traveller)
+{
+	unsigned int count = 0;
+
+	for (int i = 0; i < n; i++)
+		if (in_zone(z, img, &faces[i].box)) {
+			*traveller = &faces[i].box;
+			count++;
+		}
+	return count;
+}
+
 static int look(struct egate_face_engine *e, unsigned int input_size,
-		const struct egate_face_image *img, const struct egate_face_gallery *gallery,
-		struct worker_result *r)
+		const struct worker_zone *zone, const struct egate_face_image *img,
+		const struct egate_face_gallery *gallery, struct worker_result *r)
 {
 	struct egate_face_detect_opts opts = { .input_size = input_size };
 	struct egate_face_detection faces[WORKER_MAX_FACES];
+	const struct egate_face_box *traveller = NULL;
 	struct egate_face_landmarks lm;
 	struct egate_face_quality q;
-	float descriptor[EGATE_FACE_DESCRIPTOR_DIM];
 	int n, ret;
 
 	r->timing.started = now_ns();
@@ -92,11 +119,11 @@ static int look(struct egate_face_engine *e, unsigned int input_size,
 	r->timing.detected = now_ns();
 	if (n < 0)
 		return n;
-	r->frame.n_faces = n;
-	if (n != 1)
+	r->frame.n_faces = pick_traveller(zone, img, faces, n, &traveller);
+	if (r->frame.n_faces != 1)
 		return 0;
-	r->frame.face_px = faces[0].box.width;
-	ret = egate_face_landmarks(e, img, &faces[0].box, &lm);
+	r->frame.face_px = traveller->width;
+	ret = egate_face_landmarks(e, img, traveller, &lm);
 	if (ret == -ERANGE) {	/* a face cut by the frame's edge */
 		r->frame.quality = 0;
 		return 0;
@@ -107,21 +134,23 @@ static int look(struct egate_face_engine *e, unsigned int input_size,
 	if (ret < 0)
 		return ret;
 	r->frame.quality = quality_score(&q);
-	ret = egate_face_descriptor(e, img, &lm, descriptor);
+	ret = egate_face_descriptor(e, img, &lm, r->frame.descriptor);
 	r->timing.described = now_ns();
 	if (ret < 0)
 		return ret;
-	search(gallery, descriptor, &r->frame);
+	search(gallery, r->frame.descriptor, &r->frame);
+	r->frame.described = true;
 	return 0;
 }
 
 void worker_look(struct egate_face_engine *e, unsigned int input_size,
-		 const struct egate_face_image *img, const struct egate_face_gallery *gallery,
-		 uint64_t captured_ns, struct worker_result *r)
+		 const struct worker_zone *zone, const struct egate_face_image *img,
+		 const struct egate_face_gallery *gallery, uint64_t captured_ns,
+		 struct worker_result *r)
 {
 	*r = (struct worker_result) { 0 };
 	r->frame.time_ns = r->timing.captured = captured_ns;
-	r->error = look(e, input_size, img, gallery, r);
+	r->error = look(e, input_size, zone, img, gallery, r);
 	r->timing.searched = now_ns();
 	r->timing.landmarked = r->timing.landmarked ?: r->timing.detected;
 	r->timing.described = r->timing.described ?: r->timing.landmarked;
@@ -136,6 +165,7 @@ static void *worker_main(void *data)
 	for (;;) {
 		struct worker_result r;
 		const struct egate_face_gallery *gallery;
+		struct worker_zone zone;
 		struct egate_face_image img;
 
 		while (!w->stop && (!w->busy || w->done))
@@ -143,6 +173,7 @@ static void *worker_main(void *data)
 		if (w->stop)
 			break;
 		gallery = w->gallery;
+		zone = w->zone;
 		pthread_mutex_unlock(&w->lock);
 
 		img = (struct egate_face_image) {
@@ -151,10 +182,16 @@ static void *worker_main(void *data)
 			.height = egate_frame_height(w->frame),
 			.stride = egate_frame_stride(w->frame),
 		};
-		worker_look(w->engine, w->input_size, &img, gallery,
+		worker_look(w->engine, w->input_size, &zone, &img, gallery,
 			    egate_frame_timestamp_ns(w->frame), &r);
 
 		pthread_mutex_lock(&w->lock);
+		if (r.error < 0) {
+			w->failures += w->failures < UINT_MAX;
+		} else {
+			r.frame.failed_before = w->failures;
+			w->failures = 0;
+		}
 		w->result = r;
 		w->done = true;
 		if (write(w->event_fd, &one, sizeof(one)) < 0)
@@ -173,6 +210,7 @@ int worker_new(const struct egate_face_engine *engine, unsigned int input_size,
 	if (!w)
 		return -ENOMEM;
 	w->input_size = input_size;
+	w->zone = WORKER_ZONE_ALL;
 	w->event_fd = -1;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
@@ -212,6 +250,13 @@ void worker_free(struct worker *w)
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
+}
+
+void worker_set_zone(struct worker *w, const struct worker_zone *zone)
+{
+	pthread_mutex_lock(&w->lock);
+	w->zone = *zone;
+	pthread_mutex_unlock(&w->lock);
 }
 
 int worker_fd(const struct worker *w)

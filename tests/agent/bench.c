@@ -59,7 +59,7 @@ int main(void)
 		egate_face_gallery_add(g, i + 1, t);
 	}
 	for (int i = 0; i < RUNS; i++) {
-		worker_look(e, INPUT_SIZE, &img, g, now_ns(), &r);
+		worker_look(e, INPUT_SIZE, &WORKER_ZONE_ALL, &img, g, now_ns(), &r);
 		if (r.error || r.frame.n_faces != 1)
 			return 1;
 		metrics_admission(&m, &r.timing, now_ns());

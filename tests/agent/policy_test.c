@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * policy_test - the decision policy on made-up face results: admission
- * needs several agreeing good frames with a margin, one bad frame or a
- * change of identity starts again, crowds are told "one at a time",
- * unknown faces are denied after the timeout (in the frames' time, however
- * late the frames are looked at) and not before, and a
- * decided session stays decided until the traveller leaves.
+ * needs several agreeing good frames with a margin, one bad frame, a frame
+ * the engine failed on or a change of identity starts again, crowds are
+ * told "one at a time", unknown faces are denied after the timeout (in the
+ * frames' time, however late the frames are looked at) and not before, a
+ * decided session stays decided while the same traveller stays, and the
+ * next traveller in continuous view gets a verdict of their own.
  */
 #include <math.h>
 
@@ -17,15 +18,34 @@
 
 static const struct policy_config config = {
 	.threshold = 0.5, .margin = 0.05, .min_quality = 0.5, .min_face_px = 80,
-	.frames = 3, .unknown_timeout_ns = 2000 * MS,
+	.frames = 3, .unknown_timeout_ns = 2000 * MS, .session_max_ns = 5000 * MS,
 };
 
-static struct policy_frame face(uint64_t t, int64_t id, double distance)
+#define STRANGER 100	/* a face that is nobody's in the gallery */
+
+/*
+ * Person who's face, seen at time t: a descriptor of their own, 0.7 from
+ * everyone else's (threshold 0.5), and jitter (0..1) of up to 0.35 from
+ * one frame to the next, as a real camera gives; best enrolled match id.
+ */
+static struct policy_frame seen(uint64_t t, int who, double jitter, int64_t id,
+				double distance)
 {
-	return (struct policy_frame) {
-		.time_ns = t, .n_faces = 1, .face_px = 150, .quality = 0.9,
+	struct policy_frame f = {
+		.time_ns = t, .n_faces = 1, .face_px = 150, .quality = 0.9, .described = true,
 		.best_id = id, .best_distance = distance, .second_distance = 0.9,
 	};
+
+	f.descriptor[who % EGATE_FACE_DESCRIPTOR_DIM] = 0.5f;
+	f.descriptor[(who + 1 + (t / FRAME_NS) % 7) % EGATE_FACE_DESCRIPTOR_DIM] =
+		(float)(0.35 * jitter);
+	return f;
+}
+
+/* Enrolled traveller id, recognised at that distance. */
+static struct policy_frame face(uint64_t t, int64_t id, double distance)
+{
+	return seen(t, (int)id, 0, id, distance);
 }
 
 FIXTURE(policy) {
@@ -52,6 +72,8 @@ static enum policy_verdict feed(FIXTURE_DATA(policy) *self, struct policy_frame 
 
 TEST_F(policy, admits_after_consecutive_frames)
 {
+	uint64_t start = self->t;
+
 	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t, 7, 0.40)));
 	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t, 7, 0.30)));
 	ASSERT_EQ(POLICY_ADMIT, feed(self, face(self->t, 7, 0.35)));
@@ -59,8 +81,8 @@ TEST_F(policy, admits_after_consecutive_frames)
 	EXPECT_EQ(0, self->d.candidate_id);
 	EXPECT_LT(fabs(self->d.distance - 0.35), 1e-9);
 	EXPECT_LT(fabs(self->d.margin - 0.55), 1e-9);
-	/* decided: the same face in view decides nothing more */
-	for (int i = 0; i < 50; i++)
+	/* decided: the same face in view decides nothing more for a while */
+	while (self->t < start + config.session_max_ns)
 		ASSERT_EQ(POLICY_NONE, feed(self, face(self->t, 7, 0.3)));
 }
 
@@ -161,11 +183,121 @@ TEST_F(policy, leaving_ends_the_session)
 	ASSERT_EQ(POLICY_ADMIT, feed(self, face(self->t, 7, 0.3)));
 	none.time_ns = self->t + POLICY_ABSENT_NS;
 	ASSERT_EQ(POLICY_NONE, feed(self, none));
+	self->t = none.time_ns;
 	/* the next traveller starts afresh: three frames again */
 	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t, 9, 0.3)));
 	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t, 9, 0.3)));
 	ASSERT_EQ(POLICY_ADMIT, feed(self, face(self->t, 9, 0.3)));
 	EXPECT_EQ(9, self->d.traveller_id);
+}
+
+/* Frames of person who, one every FRAME_NS for how long: the verdicts seen. */
+static unsigned int count(FIXTURE_DATA(policy) *self, int who, int64_t id, double distance,
+			  uint64_t how_long, enum policy_verdict verdict)
+{
+	uint64_t end = self->t + how_long;
+	unsigned int n = 0;
+
+	while (self->t < end)
+		n += feed(self, seen(self->t, who, 1, id, distance)) == verdict;
+	return n;
+}
+
+TEST_F(policy, enrolled_after_a_denied_stranger_in_continuous_view)
+{
+	/* the stranger is denied once, however long they stay */
+	ASSERT_EQ(1, count(self, STRANGER, 7, 0.7, 3000 * MS, POLICY_DENY));
+	/* the next traveller steps in: no frame without a face in between */
+	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t, 9, 0.3)));
+	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t, 9, 0.3)));
+	ASSERT_EQ(POLICY_ADMIT, feed(self, face(self->t, 9, 0.3)));
+	EXPECT_EQ(9, self->d.traveller_id);
+	EXPECT_EQ(3, self->d.frames);		/* in their own session */
+}
+
+TEST_F(policy, enrolled_after_a_stranger_gets_a_session_of_their_own)
+{
+	struct policy_frame blink;
+
+	/* the stranger leaves just before being denied */
+	ASSERT_EQ(0, count(self, STRANGER, 7, 0.7, config.unknown_timeout_ns - FRAME_NS,
+			   POLICY_DENY));
+	/* the stranger's time is not theirs: a blink does not deny them */
+	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t, 9, 0.3)));
+	blink = face(self->t, 9, 0.3);
+	blink.quality = 0.2;
+	ASSERT_EQ(POLICY_NONE, feed(self, blink));
+	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t, 9, 0.3)));
+	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t, 9, 0.3)));
+	ASSERT_EQ(POLICY_ADMIT, feed(self, face(self->t, 9, 0.3)));
+	EXPECT_EQ(9, self->d.traveller_id);
+}
+
+TEST_F(policy, the_next_enrolled_traveller_after_an_admission)
+{
+	ASSERT_EQ(1, count(self, 7, 7, 0.3, 1000 * MS, POLICY_ADMIT));
+	/* someone the gallery knows, as near to the first as the gallery allows */
+	ASSERT_EQ(POLICY_NONE, feed(self, seen(self->t, 7, 0, 9, 0.3)));
+	ASSERT_EQ(POLICY_NONE, feed(self, seen(self->t, 7, 0, 9, 0.3)));
+	ASSERT_EQ(POLICY_ADMIT, feed(self, seen(self->t, 7, 0, 9, 0.3)));
+	EXPECT_EQ(9, self->d.traveller_id);
+}
+
+TEST_F(policy, the_same_traveller_is_one_session)
+{
+	/* a jittery camera, a lingering traveller: one admission, one denial */
+	ASSERT_EQ(1, count(self, 7, 7, 0.3, config.session_max_ns - FRAME_NS, POLICY_ADMIT));
+	policy_reset(&self->p);
+	ASSERT_EQ(1, count(self, STRANGER, 7, 0.7, config.session_max_ns - FRAME_NS,
+			   POLICY_DENY));
+}
+
+TEST_F(policy, a_decided_session_ends_after_session_max)
+{
+	uint64_t start = self->t;
+
+	ASSERT_EQ(1, count(self, STRANGER, 0, INFINITY, config.session_max_ns, POLICY_DENY));
+	/* a new session starts with the face in view, and decides again */
+	ASSERT_EQ(0, count(self, STRANGER, 0, INFINITY, config.unknown_timeout_ns,
+			   POLICY_DENY));
+	ASSERT_EQ(POLICY_DENY, feed(self, seen(self->t, STRANGER, 1, 0, INFINITY)));
+	EXPECT_EQ(start + config.session_max_ns + config.unknown_timeout_ns, self->t - FRAME_NS);
+	/* the admitted who stay are admitted again (their passage timed out) */
+	policy_reset(&self->p);
+	ASSERT_EQ(2, count(self, 7, 7, 0.3, config.session_max_ns + 3 * FRAME_NS, POLICY_ADMIT));
+}
+
+TEST_F(policy, engine_failure_breaks_the_streak)
+{
+	struct policy_frame f;
+
+	feed(self, face(self->t, 7, 0.3));
+	feed(self, face(self->t, 7, 0.3));
+	f = face(self->t + FRAME_NS, 7, 0.3);	/* the frame before it failed */
+	f.failed_before = 1;
+	ASSERT_EQ(POLICY_NONE, feed(self, f));
+	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t, 7, 0.3)));
+	ASSERT_EQ(POLICY_ADMIT, feed(self, face(self->t, 7, 0.3)));
+}
+
+TEST_F(policy, undescribed_faces_are_not_usable)
+{
+	struct policy_frame f;
+
+	/* a face cut by the frame's edge: no descriptor, whatever else says */
+	for (int i = 0; i < 5; i++) {
+		f = face(self->t, 7, 0.3);
+		f.described = false;
+		ASSERT_EQ(POLICY_NONE, feed(self, f));
+	}
+}
+
+TEST_F(policy, time_going_back_is_no_time)
+{
+	/* a driver's clock that jumps back denies nobody early */
+	feed(self, face(self->t, 0, INFINITY));
+	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t - 500 * MS, 0, INFINITY)));
+	ASSERT_EQ(POLICY_NONE, feed(self, face(self->t + 100 * MS, 0, INFINITY)));
 }
 
 TEST_HARNESS_MAIN

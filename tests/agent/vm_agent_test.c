@@ -5,7 +5,8 @@
  * models' demo photos, a gallery enrolled with egate-gallery, and the agent
  * as a separate process.  Checks what a border agency would: the enrolled
  * traveller is authorised and passes (audit records, driver counters), an
- * unknown face is denied, two faces are not guessed at, a killed agent
+ * unknown face is denied and the enrolled traveller who steps in after it,
+ * in continuous view, is admitted, two faces are not guessed at, a killed agent
  * leaves the lane safe, the camera can be unplugged and plugged back, a
  * camera stream in error is restarted without a restart of the agent, and
  * broken configuration, gallery or models stop the agent with a clear
@@ -257,6 +258,22 @@ TEST_F_TIMEOUT(agent, unknown_face_denied, TEST_TIMEOUT_S)
 	EXPECT_EQ(0, s.deny_traveller);
 	EXPECT_EQ(self->enrolled_id, s.deny_candidate);
 	EXPECT_LT(0.0, s.deny_candidate_distance);
+}
+
+/* No frame without a face between them: the next traveller is not the denied one. */
+TEST_F_TIMEOUT(agent, enrolled_after_a_denied_face_in_continuous_view, TEST_TIMEOUT_S)
+{
+	struct audit_summary s;
+
+	start_agent(self, _metadata);
+	show(self, UNKNOWN_PHOTO, 0);
+	expect_denied_once(self, _metadata, &s);
+	show(self, ENROLLED_PHOTO, 0);
+	ASSERT_EQ(0, eg_sysfs_wait("state", "authorised", DECISION_MS));
+	ASSERT_EQ(0, audit_read(&self->env, &s));
+	EXPECT_EQ(1, s.deny);
+	EXPECT_EQ(1, s.admit);
+	EXPECT_EQ(self->enrolled_id, s.admit_traveller);
 }
 
 TEST_F_TIMEOUT(agent, two_faces_one_at_a_time, TEST_TIMEOUT_S)
