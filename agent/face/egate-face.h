@@ -122,16 +122,26 @@ struct egate_face_landmarks {
 	double y[EGATE_FACE_NUM_LANDMARKS];
 };
 
-/* 68 landmarks (dlib/iBUG order) inside detection box BOX. -ERANGE if the
- * box lies outside the image. */
+/* 68 landmarks (dlib/iBUG order) of the face in detection box BOX, in
+ * image coordinates also when the box leaves the image (then the points of
+ * the cut-off part may lie outside it).  -ERANGE if the box lies outside
+ * the image.  (face-api offsets the points of a box that starts left of or
+ * above the image by that overhang; this engine does not.) */
 int egate_face_landmarks(struct egate_face_engine *e, const struct egate_face_image *img,
 			 const struct egate_face_box *box, struct egate_face_landmarks *out);
 
-/* The recognition crop of face-api (axis-aligned square from eyes/mouth). */
+/* The recognition crop of face-api: the axis-aligned square from the eyes
+ * and the mouth.  It may leave the image (x or y < 0, or past the right or
+ * bottom edge) for a face at the frame edge. */
 int egate_face_align_box(const struct egate_face_landmarks *lm, uint32_t img_width,
 			 uint32_t img_height, struct egate_face_box *out);
 
-/* 128-D descriptor of the face with landmarks LM. */
+/* 128-D descriptor of the face with landmarks LM: the network sees the
+ * square of egate_face_align_box() scaled to 150x150.  Where the square
+ * leaves the image, its outside part is black and the face keeps its place
+ * in it; face-api instead clips the square and centres what is left (a
+ * measured deviation: nearer to the descriptor of the uncut face, see
+ * tests/face/golden.c). */
 int egate_face_descriptor(struct egate_face_engine *e, const struct egate_face_image *img,
 			  const struct egate_face_landmarks *lm,
 			  float *out);

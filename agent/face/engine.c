@@ -326,9 +326,14 @@ int egate_face_landmarks(struct egate_face_engine *e, const struct egate_face_im
 		float rx = (o[2 * i] * 112.0f - padx) / dw;
 		float ry = (o[2 * i + 1] * 112.0f - pady) / dh;
 
-		/* FaceLandmarks: relative * crop size + unfloored box origin */
-		out->x[i] = (double)rx * w + box->x;
-		out->y[i] = (double)ry * h + box->y;
+		/* relative * crop size + the crop's origin.  face-api adds the
+		 * unclipped box origin, which puts the points of a face cut
+		 * by the left or top edge off by the part outside the image;
+		 * within the image both add the unfloored origin, so ordinary
+		 * faces keep face-api's points (sub-pixel: the crop starts at
+		 * the floored origin). */
+		out->x[i] = (double)rx * w + fmax(box->x, 0);
+		out->y[i] = (double)ry * h + fmax(box->y, 0);
 	}
 	return 0;
 }
@@ -365,27 +370,39 @@ int egate_face_align_box(const struct egate_face_landmarks *lm, uint32_t iw _unu
 	refy = ((0 + ly) + ry + my) / 3;
 	if (!isfinite(size) || !isfinite(refx) || !isfinite(refy))
 		return -ERANGE;
-	out->x = floor(fmax(0, refx - 0.5 * size));
-	out->y = floor(fmax(0, refy - 0.43 * size));
-	/* face-api clamps with min(size, cropWidth + x), which never binds */
+	/* face-api clamps x and y at 0 (and the size with its landmark crop's
+	 * size), which moves the square of a face cut by the left or top
+	 * edge; here the square stays on the face and may leave the image */
+	out->x = floor(refx - 0.5 * size);
+	out->y = floor(refy - 0.43 * size);
 	out->width = size;
 	out->height = size;
 	return 0;
 }
 
+/* The descriptor of the D x D square whose image part [x,y,w,h] sits at
+ * (padx, pady) in it. */
 static int descriptor_of(struct egate_face_engine *e, const struct egate_face_image *img, int x,
-			 int y, int w, int h, float *out)
+			 int y, int w, int h, int padx, int pady, int d, float *out)
 {
 	float *input;
 	int r = arena_begin(&e->a, 4u << 20);
 
 	if (r >= 0)
-		r = preprocess(&e->a, img, x, y, w, h, true, 150, MEAN_FACE, &input);
+		r = preprocess_square(&e->a, img, x, y, w, h, padx, pady, d, 150, MEAN_FACE,
+				      &input);
 	if (r >= 0)
 		r = recognizer_run(e->w->rec, &e->a, e->k, input, out);
 	return r;
 }
 
+/*
+ * The aligned square inside the image is face-api's crop.  Where it leaves
+ * the image, face-api clips it and pads the rest back to a square centred,
+ * which moves the face off the place the net expects it; here the part
+ * outside the image is black (padToSquare's padding) and the face stays
+ * where it is (tests/face/golden.c measures both against the uncut face).
+ */
 int egate_face_descriptor(struct egate_face_engine *e, const struct egate_face_image *img,
 			  const struct egate_face_landmarks *lm, float *out)
 {
@@ -399,15 +416,20 @@ int egate_face_descriptor(struct egate_face_engine *e, const struct egate_face_i
 		r = clip_box(b.x, b.y, b.width, b.height, img->width, img->height, &x, &y, &w, &h);
 	if (r < 0)
 		return r;
-	return descriptor_of(e, img, x, y, w, h, out);
+	if (b.width > INT_MAX / 2)
+		return -ERANGE;
+	return descriptor_of(e, img, x, y, w, h, x - (int)b.x, y - (int)b.y, (int)b.width, out);
 }
 
 int egate_face_descriptor_crop(struct egate_face_engine *e, const struct egate_face_image *img,
 			       float *out)
 {
+	int padx, pady, d;
+
 	if (!e || !out || check_image(img) < 0)
 		return -EINVAL;
-	return descriptor_of(e, img, 0, 0, (int)img->width, (int)img->height, out);
+	pad_to_square((int)img->width, (int)img->height, &padx, &pady, &d);
+	return descriptor_of(e, img, 0, 0, (int)img->width, (int)img->height, padx, pady, d, out);
 }
 
 /* ------------------------------------------------------------ quality */
