@@ -46,7 +46,7 @@ static uint64_t now_ns(void)
  */
 static double quality_score(const struct egate_face_quality *q)
 {
-	double pose = 1.0 - fmax(fabs(q->yaw), fabs(q->pitch)) / 45.0;
+	double pose = 1.0 - fmax(fabs(q->pose.yaw), fabs(q->pose.pitch)) / 45.0;
 	double sharp = q->sharpness / 40.0;
 	double exposure = q->brightness < 40 ? q->brightness / 40.0 :
 			  q->brightness > 220 ? (255 - q->brightness) / 35.0 : 1.0;

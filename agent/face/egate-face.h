@@ -151,9 +151,43 @@ int egate_face_descriptor_crop(struct egate_face_engine *e,
 			       const struct egate_face_image *img,
 			       float *out);
 
+/* ---------------------------------------------------------------- head pose */
+
+/*
+ * Head pose: the rotation of the head relative to the camera, from a
+ * perspective-n-point fit of a generic 3D face (egate_face_pose_model()) to
+ * the 68 landmarks, seen by a pinhole camera whose principal point is the
+ * image centre.  Angles in degrees; all 0 when the head is upright and
+ * looks straight into the camera:
+ *   yaw    > 0: turned toward the image's right (the person's left), -90..90
+ *   pitch  > 0: chin up, looking above the camera,                   -180..180
+ *   roll   > 0: tilted clockwise as seen in the image,               -180..180
+ * The rotation is R = Rz(roll) Ry(-yaw) Rx(-pitch) in camera axes (x right,
+ * y down, z forward).  A person's own face differs from the generic one,
+ * which adds a bias of a few degrees (mostly to pitch); ERROR says how well
+ * the generic face fits the points.
+ */
+struct egate_face_pose {
+	double yaw, pitch, roll;	/* degrees */
+	double error;	/* RMS reprojection error / distance between the eye centres */
+};
+
+/* FOCAL is the camera's focal length in pixels; 0 takes the image's longer
+ * side (a field of view of 53 degrees along it).  -EINVAL bad argument,
+ * -ERANGE landmarks that are not finite or no fit. */
+int egate_face_pose(const struct egate_face_landmarks *lm, uint32_t img_width,
+		    uint32_t img_height, double focal, struct egate_face_pose *out);
+
+/* The generic face: 68 points in millimetres in the landmarks' order, x to
+ * the image's right, y down, z away from the camera, nose tip (30) at the
+ * origin, eye centres 63 mm apart. */
+void egate_face_pose_model(double xyz[EGATE_FACE_NUM_LANDMARKS][3]);
+
+/* ---------------------------------------------------------------- quality */
+
 struct egate_face_quality {
 	double inter_eye;	/* pixels between the eye centres */
-	double yaw, pitch, roll; /* degrees, rough estimate from landmarks */
+	struct egate_face_pose pose;	/* egate_face_pose(), default focal length */
 	double sharpness;	/* variance of the Laplacian on the face crop */
 	double brightness;	/* mean luma of the face crop, 0..255 */
 	double contrast;	/* standard deviation of luma */

@@ -439,17 +439,16 @@ static inline double luma(const uint8_t *p) { return 0.299 * p[0] + 0.587 * p[1]
 int egate_face_quality(const struct egate_face_image *img, const struct egate_face_landmarks *lm,
 		       struct egate_face_quality *q)
 {
-	double lx, ly, rx, ry, mx, my, nx = lm ? lm->x[30] : 0, ny = lm ? lm->y[30] : 0;
+	double lx, ly, rx, ry;
 	double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
-	double eye_mx, eye_my, ed, jaw_l, jaw_r, half, em, sum = 0, sum2 = 0, lap = 0, lap2 = 0;
+	double sum = 0, sum2 = 0, lap = 0, lap2 = 0;
 	size_t n = 0, nl = 0;
-	int x0, y0, x1, y1;
+	int x0, y0, x1, y1, r;
 
 	if (!q || !lm || check_image(img) < 0)
 		return -EINVAL;
 	mean_point(lm, 36, 6, &lx, &ly);
 	mean_point(lm, 42, 6, &rx, &ry);
-	mean_point(lm, 48, 20, &mx, &my);
 	for (int i = 0; i < 68; i++) {
 		minx = fmin(minx, lm->x[i]);
 		maxx = fmax(maxx, lm->x[i]);
@@ -458,20 +457,10 @@ int egate_face_quality(const struct egate_face_image *img, const struct egate_fa
 	}
 	if (!isfinite(minx + maxx + miny + maxy))
 		return -ERANGE;
-	ed = hypot(rx - lx, ry - ly);
-	q->inter_eye = ed;
-	q->roll = atan2(ry - ly, rx - lx) * 180 / M_PI;
-	/* yaw: nose tip against the midline of the jaw ends (0 and 16) */
-	jaw_l = hypot(nx - lm->x[0], ny - lm->y[0]);
-	jaw_r = hypot(lm->x[16] - nx, lm->y[16] - ny);
-	half = (jaw_l + jaw_r) / 2;
-	q->yaw = half > 0 ? asin(fmax(-1, fmin(1, (jaw_l - jaw_r) / (2 * half)))) * 180 / M_PI : 0;
-	/* pitch: nose tip height between eye line and mouth, against a
-	 * frontal ratio of about 0.55 */
-	eye_mx = (lx + rx) / 2;
-	eye_my = (ly + ry) / 2;
-	em = hypot(mx - eye_mx, my - eye_my);
-	q->pitch = em > 0 ? (hypot(nx - eye_mx, ny - eye_my) / em - 0.55) * 100 : 0;
+	q->inter_eye = hypot(rx - lx, ry - ly);
+	r = egate_face_pose(lm, img->width, img->height, 0, &q->pose);
+	if (r < 0)
+		return r;
 	/* brightness, contrast and sharpness on the landmark box */
 	x0 = (int)fmax(1, floor(minx));
 	y0 = (int)fmax(1, floor(miny));
