@@ -162,7 +162,7 @@ int preprocess(struct arena *a, const struct egate_face_image *img, int x, int y
 /* padToSquare(centred): the square side D and the offsets of a W x H
  * image in it. */
 void pad_to_square(int w, int h, int *padx, int *pady, int *d);
-/* The same for a D x D square whose pixels [PADX, PADX+W) x [PADY, PADY+H)
+/* preprocess() of a D x D square whose pixels [PADX, PADX+W) x [PADY, PADY+H)
  * are the image's [X, X+W) x [Y, Y+H); the rest of the square is 0 (black),
  * as padToSquare's padding. */
 int preprocess_square(struct arena *a, const struct egate_face_image *img, int x, int y, int w,

@@ -104,10 +104,11 @@ struct cam {
 	const struct egate_face_landmarks *lm;
 };
 
-static void rotate(const double R[3][3], const double m[3], double out[3])
+/* OUT = F's rotation of the model point M */
+static void rotate(const struct fit *F, const double *m, double *out)
 {
 	for (int i = 0; i < 3; i++)
-		out[i] = R[i][0] * m[0] + R[i][1] * m[1] + R[i][2] * m[2];
+		out[i] = F->R[i][0] * m[0] + F->R[i][1] * m[1] + F->R[i][2] * m[2];
 }
 
 /* R = exp([w]x) R (Rodrigues) */
@@ -151,7 +152,7 @@ static double residuals(const struct fit *F, const struct cam *c, double H[6][6]
 	for (int i = 0; i < EGATE_FACE_NUM_LANDMARKS; i++) {
 		double q[3], P[3], r[2], J[2][6];
 
-		rotate(F->R, FACE3D[i], q);
+		rotate(F, FACE3D[i], q);
 		for (int k = 0; k < 3; k++)
 			P[k] = q[k] + F->t[k];
 		if (!(P[2] > 1e-6))
@@ -281,7 +282,7 @@ static int initial_fit(const struct cam *c, struct fit *F)
 	F->R[2][1] = F->R[0][2] * F->R[1][0] - F->R[0][0] * F->R[1][2];
 	F->R[2][2] = F->R[0][0] * F->R[1][1] - F->R[0][1] * F->R[1][0];
 	s = (n1 + sqrt(dot3(A[1], A[1]))) / 2;	/* pixels per millimetre */
-	rotate(F->R, mc, rm);
+	rotate(F, mc, rm);
 	F->t[2] = c->f / s - rm[2];
 	F->t[0] = (qc[0] - c->cx) / s - rm[0];
 	F->t[1] = (qc[1] - c->cy) / s - rm[1];
