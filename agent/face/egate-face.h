@@ -154,16 +154,18 @@ int egate_face_descriptor_crop(struct egate_face_engine *e,
 /* ---------------------------------------------------------------- head pose */
 
 /*
- * Head pose: the rotation of the head relative to the camera, from a
- * perspective-n-point fit of a generic 3D face (egate_face_pose_model()) to
- * the 68 landmarks, seen by a pinhole camera whose principal point is the
- * image centre.  Angles in degrees; all 0 when the head is upright and
- * looks straight into the camera:
+ * Head pose: the rotation of the head relative to the line of sight from
+ * the camera, from a perspective-n-point fit of a generic 3D face
+ * (egate_face_pose_model()) to the 68 landmarks, seen by a pinhole camera
+ * whose principal point is the image centre.  Angles in degrees; all 0 when
+ * the head is upright and looks straight into the camera, wherever it is
+ * in the frame:
  *   yaw    > 0: turned toward the image's right (the person's left), -90..90
  *   pitch  > 0: chin up, looking above the camera,                   -180..180
  *   roll   > 0: tilted clockwise as seen in the image,               -180..180
- * The rotation is R = Rz(roll) Ry(-yaw) Rx(-pitch) in camera axes (x right,
- * y down, z forward).  A person's own face differs from the generic one,
+ * The head's rotation in camera axes (x right, y down, z forward) is
+ * S Rz(roll) Ry(-yaw) Rx(-pitch), S the least rotation that takes the
+ * optical axis onto the ray to the nose tip.  A person's own face differs from the generic one,
  * which adds a bias of a few degrees (mostly to pitch); ERROR says how well
  * the generic face fits the points.
  */

@@ -225,7 +225,10 @@ static int solve6(double A[6][6], double b[6], double x[6])
 	return 0;
 }
 
-static double dot3(const double *a, const double *b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
+static double dot3(const double *a, const double *b)
+{
+	return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
 
 /* Scaled orthographic start: the affine camera A (2x3) of least squares,
  * its rows made orthonormal, the scale giving the distance. */
@@ -341,6 +344,24 @@ int egate_face_pose(const struct egate_face_landmarks *lm, uint32_t img_width,
 				if (lambda > 1e9)
 					break;
 			}
+		}
+	}
+	/* relative to the line of sight: undo the rotation that takes the
+	 * optical axis onto the ray to the nose tip */
+	{
+		double n = sqrt(dot3(F.t, F.t)), d[3], k, w[3];
+
+		for (int i = 0; i < 3; i++)
+			d[i] = F.t[i] / n;
+		k = hypot(d[0], d[1]);
+		if (k > 1e-12) {
+			double th = acos(fmax(-1, fmin(1, d[2])));
+
+			/* axis z x d = (-dy, dx, 0) / k, by -th */
+			w[0] = th * d[1] / k;
+			w[1] = -th * d[0] / k;
+			w[2] = 0;
+			rotate_by(F.R, w);
 		}
 	}
 	/* R = Rz(roll) Ry(-yaw) Rx(-pitch) */

@@ -38,6 +38,34 @@ static void rotation(double yaw, double pitch, double roll, double R[3][3])
 	matmul(rz, t, R);
 }
 
+/* the least rotation S taking the optical axis (0,0,1) onto the ray to T */
+static void line_of_sight(const double t[3], double S[3][3])
+{
+	double n = sqrt(t[0] * t[0] + t[1] * t[1] + t[2] * t[2]);
+	double d[3] = { t[0] / n, t[1] / n, t[2] / n }, k[3], kn = hypot(d[0], d[1]);
+	double s = kn, c = d[2];
+
+	if (kn < 1e-12) {
+		double I[3][3] = { { 1, 0, 0 }, { 0, 1, 0 }, { 0, 0, 1 } };
+
+		memcpy(S, I, sizeof(I));
+		return;
+	}
+	k[0] = -d[1] / kn;
+	k[1] = d[0] / kn;
+	k[2] = 0;
+	/* Rodrigues: I cos + (1 - cos) k k' + sin [k]x */
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			S[i][j] = (i == j) * c + (1 - c) * k[i] * k[j];
+	S[0][1] += -s * k[2];
+	S[0][2] += s * k[1];
+	S[1][0] += s * k[2];
+	S[1][2] += -s * k[0];
+	S[2][0] += -s * k[1];
+	S[2][1] += s * k[0];
+}
+
 static uint64_t rng = 88172645463325252ull;
 
 /* uniform in [-1, 1), xorshift: the same noise on every run */
@@ -49,15 +77,18 @@ static double noise(void)
 	return (double)(rng >> 11) / (double)(1ull << 52) - 1;
 }
 
-/* The generic face turned by the angles, its nose tip at T (mm, camera
- * axes), projected; NOISE px of uniform noise on every coordinate. */
+/* The generic face turned by the angles relative to the line of sight,
+ * its nose tip at T (mm, camera axes), projected; NOISE px of uniform
+ * noise on every coordinate. */
 static void project(const struct cam *c, double yaw, double pitch, double roll, const double t[3],
 		    double noise_px, struct egate_face_landmarks *lm)
 {
-	double m[EGATE_FACE_NUM_LANDMARKS][3], R[3][3];
+	double m[EGATE_FACE_NUM_LANDMARKS][3], P[3][3], S[3][3], R[3][3];
 
 	egate_face_pose_model(m);
-	rotation(yaw, pitch, roll, R);
+	rotation(yaw, pitch, roll, P);
+	line_of_sight(t, S);
+	matmul(S, P, R);
 	for (int i = 0; i < EGATE_FACE_NUM_LANDMARKS; i++) {
 		double p[3];
 
