@@ -187,12 +187,31 @@ void egate_face_pose_model(double xyz[EGATE_FACE_NUM_LANDMARKS][3]);
 
 /* ---------------------------------------------------------------- quality */
 
+/*
+ * Quality measures of one face toward ISO/IEC 29794-5, over the bounding
+ * box of its landmarks (the part inside the image).  Thresholds are the
+ * caller's; typical values are given.
+ */
 struct egate_face_quality {
 	double inter_eye;	/* pixels between the eye centres */
 	struct egate_face_pose pose;	/* egate_face_pose(), default focal length */
 	double sharpness;	/* variance of the Laplacian on the face crop */
 	double brightness;	/* mean luma of the face crop, 0..255 */
 	double contrast;	/* standard deviation of luma */
+	/* variance of the Laplacian of the face resampled to 40 pixels between
+	 * the eyes: comparable between near and far faces (those under 40 px
+	 * are enlarged, and read as blurred as they are) */
+	double sharpness_norm;
+	double underexposed;	/* fraction of the face with luma <= 5 (clipped) */
+	double overexposed;	/* fraction of the face with luma >= 250 (clipped) */
+	/* 1 - |L - R| / (L + R), L and R the mean luma of the face's halves on
+	 * either side of its midline: 1 evenly lit (or no midline in the
+	 * box), toward 0 one side dark */
+	double uniformity;
+	/* eyelid gap over eye width (eye aspect ratio) of the more closed eye:
+	 * about 0.25-0.35 open, under 0.15 closed */
+	double eyes_open;
+	double mouth_open;	/* inner-lip gap over mouth width: under 0.1 closed */
 };
 
 int egate_face_quality(const struct egate_face_image *img,

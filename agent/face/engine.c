@@ -124,7 +124,7 @@ const struct kernels *engine_set_kernels(struct egate_face_engine *e, const stru
 	return old;
 }
 
-static int check_image(const struct egate_face_image *img)
+int check_image(const struct egate_face_image *img)
 {
 	if (!img || !img->rgb || !img->width || !img->height ||
 	    img->width > EGATE_FACE_MAX_IMAGE_DIM || img->height > EGATE_FACE_MAX_IMAGE_DIM ||
@@ -340,8 +340,7 @@ int egate_face_landmarks(struct egate_face_engine *e, const struct egate_face_im
 
 /* ------------------------------------------------------------ descriptor */
 
-static void mean_point(const struct egate_face_landmarks *lm, int from, int n, double *x,
-		       double *y)
+void mean_point(const struct egate_face_landmarks *lm, int from, int n, double *x, double *y)
 {
 	double sx = 0, sy = 0;
 
@@ -430,62 +429,4 @@ int egate_face_descriptor_crop(struct egate_face_engine *e, const struct egate_f
 		return -EINVAL;
 	pad_to_square((int)img->width, (int)img->height, &padx, &pady, &d);
 	return descriptor_of(e, img, 0, 0, (int)img->width, (int)img->height, padx, pady, d, out);
-}
-
-/* ------------------------------------------------------------ quality */
-
-static inline double luma(const uint8_t *p) { return 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]; }
-
-int egate_face_quality(const struct egate_face_image *img, const struct egate_face_landmarks *lm,
-		       struct egate_face_quality *q)
-{
-	double lx, ly, rx, ry;
-	double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
-	double sum = 0, sum2 = 0, lap = 0, lap2 = 0;
-	size_t n = 0, nl = 0;
-	int x0, y0, x1, y1, r;
-
-	if (!q || !lm || check_image(img) < 0)
-		return -EINVAL;
-	mean_point(lm, 36, 6, &lx, &ly);
-	mean_point(lm, 42, 6, &rx, &ry);
-	for (int i = 0; i < 68; i++) {
-		minx = fmin(minx, lm->x[i]);
-		maxx = fmax(maxx, lm->x[i]);
-		miny = fmin(miny, lm->y[i]);
-		maxy = fmax(maxy, lm->y[i]);
-	}
-	if (!isfinite(minx + maxx + miny + maxy))
-		return -ERANGE;
-	q->inter_eye = hypot(rx - lx, ry - ly);
-	r = egate_face_pose(lm, img->width, img->height, 0, &q->pose);
-	if (r < 0)
-		return r;
-	/* brightness, contrast and sharpness on the landmark box */
-	x0 = (int)fmax(1, floor(minx));
-	y0 = (int)fmax(1, floor(miny));
-	x1 = (int)fmin((double)img->width - 2, ceil(maxx));
-	y1 = (int)fmin((double)img->height - 2, ceil(maxy));
-	for (int y = y0; y <= y1; y++)
-		for (int x = x0; x <= x1; x++) {
-			const uint8_t *p = img->rgb + (size_t)y * img->stride + (size_t)x * 3;
-			double v = luma(p);
-			double l = 4 * v - luma(p - 3) - luma(p + 3) - luma(p - img->stride) -
-				   luma(p + img->stride);
-
-			sum += v;
-			sum2 += v * v;
-			lap += l;
-			lap2 += l * l;
-			n++;
-			nl++;
-		}
-	if (!n) {
-		q->brightness = q->contrast = q->sharpness = 0;
-		return 0;
-	}
-	q->brightness = sum / n;
-	q->contrast = sqrt(fmax(0, sum2 / n - q->brightness * q->brightness));
-	q->sharpness = fmax(0, lap2 / nl - (lap / nl) * (lap / nl));
-	return 0;
 }

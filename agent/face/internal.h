@@ -169,6 +169,14 @@ int preprocess_square(struct arena *a, const struct egate_face_image *img, int x
 		      int h, int padx, int pady, int d, int size, const float mean[3],
 		      float **out);
 
+/* ------------------------------------------------------------ pipeline */
+
+/* 0, or -EINVAL for an image without pixels, of a size over the limits or
+ * with a short stride. */
+int check_image(const struct egate_face_image *img);
+/* Mean of the N landmarks from FROM. */
+void mean_point(const struct egate_face_landmarks *lm, int from, int n, double *x, double *y);
+
 /* ------------------------------------------------------------ nets */
 
 struct detector;

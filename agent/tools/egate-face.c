@@ -175,6 +175,31 @@ static void print_box(const struct egate_face_detection *d)
 		       d->box.width, d->box.height);
 }
 
+static void print_quality(const struct egate_face_quality *q)
+{
+	const struct { const char *name; double v; int decimals; } m[] = {
+		{ "inter_eye", q->inter_eye, 2 },
+		{ "yaw", q->pose.yaw, 1 }, { "pitch", q->pose.pitch, 1 }, { "roll", q->pose.roll, 1 },
+		{ "pose_error", q->pose.error, 3 },
+		{ "sharpness", q->sharpness, 1 }, { "sharpness_norm", q->sharpness_norm, 1 },
+		{ "brightness", q->brightness, 1 }, { "contrast", q->contrast, 1 },
+		{ "underexposed", q->underexposed, 3 }, { "overexposed", q->overexposed, 3 },
+		{ "uniformity", q->uniformity, 3 },
+		{ "eyes_open", q->eyes_open, 3 }, { "mouth_open", q->mouth_open, 3 },
+	};
+
+	printf(opt.json ? "\"quality\":{" : "    quality:");
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if (!opt.json)
+			printf("%s %s %.*f", i ? "," : "", m[i].name, m[i].decimals, m[i].v);
+		else if (isfinite(m[i].v))
+			printf("%s\"%s\":%.*f", i ? "," : "", m[i].name, m[i].decimals, m[i].v);
+		else
+			printf("%s\"%s\":null", i ? "," : "", m[i].name);
+	}
+	printf(opt.json ? "}" : "\n");
+}
+
 static int cmd_per_image(struct egate_face_engine *e, int level, int argc, char **argv)
 {
 	int status = 0;
@@ -211,16 +236,10 @@ static int cmd_per_image(struct egate_face_engine *e, int level, int argc, char 
 					printf(",\"landmarks\":[");
 					for (int p = 0; p < 68; p++)
 						printf("%s[%.4f,%.4f]", p ? "," : "", f[i].lm.x[p], f[i].lm.y[p]);
-					printf("],\"quality\":{\"inter_eye\":%.2f,\"yaw\":%.1f,\"pitch\":%.1f,"
-					       "\"roll\":%.1f,\"sharpness\":%.1f,\"brightness\":%.1f,"
-					       "\"contrast\":%.1f}", f[i].q.inter_eye, f[i].q.pose.yaw, f[i].q.pose.pitch,
-					       f[i].q.pose.roll, f[i].q.sharpness, f[i].q.brightness,
-					       f[i].q.contrast);
+					printf("],");
+					print_quality(&f[i].q);
 				} else if (level == 1) {
-					printf("    quality: inter-eye %.1f px, yaw %.0f, pitch %.0f, roll %.0f, "
-					       "sharpness %.0f, brightness %.0f\n", f[i].q.inter_eye,
-					       f[i].q.pose.yaw, f[i].q.pose.pitch, f[i].q.pose.roll, f[i].q.sharpness,
-					       f[i].q.brightness);
+					print_quality(&f[i].q);
 					for (int p = 0; p < 68; p++)
 						printf("    %2d %.2f %.2f\n", p, f[i].lm.x[p], f[i].lm.y[p]);
 				}
