@@ -165,9 +165,11 @@ int egate_face_descriptor_crop(struct egate_face_engine *e,
  *   roll   > 0: tilted clockwise as seen in the image,               -180..180
  * The head's rotation in camera axes (x right, y down, z forward) is
  * S Rz(roll) Ry(-yaw) Rx(-pitch), S the least rotation that takes the
- * optical axis onto the ray to the nose tip.  A person's own face differs from the generic one,
- * which adds a bias of a few degrees (mostly to pitch); ERROR says how well
- * the generic face fits the points.
+ * optical axis onto the ray to the nose tip.  A person's own face differs
+ * from the generic one, which adds a bias of a few degrees (mostly to
+ * pitch); ERROR says how well the generic face fits the points (median
+ * 0.08 on real faces; synthetic rotations come back within 0.6 degrees
+ * with 1 px of noise at 100 px between the eyes, tests/face/pose.c).
  */
 struct egate_face_pose {
 	double yaw, pitch, roll;	/* degrees */
