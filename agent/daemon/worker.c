@@ -43,13 +43,14 @@ static uint64_t now_ns(void)
 }
 
 /*
- * Quality in 0..1: the weakest of pose (frontal within 45 degrees),
+ * Quality in 0..1: the weakest of pose (1 frontal, 0.5 at 30 degrees of
+ * yaw or pitch, 0 at 60),
  * sharpness (variance of the Laplacian; 40 and up is sharp on a 640x480
  * camera) and exposure (mean luma 40-220).
  */
 static double quality_score(const struct egate_face_quality *q)
 {
-	double pose = 1.0 - fmax(fabs(q->yaw), fabs(q->pitch)) / 45.0;
+	double pose = 1.0 - fmax(fabs(q->pose.yaw), fabs(q->pose.pitch)) / 60.0;
 	double sharp = q->sharpness / 40.0;
 	double exposure = q->brightness < 40 ? q->brightness / 40.0 :
 			  q->brightness > 220 ? (255 - q->brightness) / 35.0 : 1.0;

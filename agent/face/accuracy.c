@@ -15,6 +15,7 @@
 #include <math.h>
 
 #include "internal.h"
+#include "tool.h"
 
 #define MAX_PEOPLE 256
 #define MAX_IMAGES 4096
@@ -185,9 +186,7 @@ static void eer(const float *gen, int ng, const float *imp, int ni)
 	printf("EER %.4f at threshold %.4f\n", eer_v, bt);
 }
 
-int accuracy_main(int argc, char **argv, const char *models);
-
-int accuracy_main(int argc, char **argv, const char *models)
+int accuracy_main(int argc, char **argv, const char *models, int grey)
 {
 	struct egate_face_engine *e = NULL;
 	struct sample *s = NULL;
@@ -195,19 +194,8 @@ int accuracy_main(int argc, char **argv, const char *models)
 	float *gen = NULL, *imp = NULL;
 	int np, ns = 0, ng = 0, ni = 0, nofaces = 0, r;
 
-	if (argc >= 2 && !strcmp(argv[0], "--canvas")) {
-		char *end;
-		long v = strtol(argv[1], &end, 10);
-
-		if (*end || v < 0 || v > 255) {
-			fprintf(stderr, "egate-face: accuracy: --canvas takes a grey level 0..255\n");
-			return 2;
-		}
-		canvas_grey = (int)v;
-		argc -= 2;
-		argv += 2;
-	}
-	if (argc < 1) {
+	canvas_grey = grey;
+	if (argc < 1 || argc > 2) {
 		fprintf(stderr, "egate-face: accuracy [--canvas GREY] PEOPLE_DIR [GROUPS_DIR]\n");
 		return 2;
 	}

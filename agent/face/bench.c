@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "tool.h"
 
 #define D EGATE_FACE_DESCRIPTOR_DIM
 
@@ -407,11 +408,10 @@ static int bench_search(size_t n, int queries)
 	return 0;
 }
 
-int bench_main(int argc, char **argv, const char *models, int json);
-
 /* egate-face bench [--quick] [IMAGE]: IMAGE (default demo/sample1.jpg)
  * scaled into the 640x480 test frame. */
-int bench_main(int argc, char **argv, const char *models, int json)
+int bench_main(int argc, char **argv, const char *models, int json, int quick,
+	       const char *stage)
 {
 	const char *image = NULL;
 	struct egate_face_engine *e = NULL;
@@ -424,25 +424,22 @@ int bench_main(int argc, char **argv, const char *models, int json)
 	char err[512] = "", path[4096];
 	float desc[D], desc2[D];
 	double t, a;
-	int quick = 0, n, reps, r;
+	int n, reps, r;
 	const struct kernels *mine;
 
 	txt = json ? stderr : stdout;
-	for (int i = 0; i < argc; i++)
-		if (!strcmp(argv[i], "--quick"))
-			quick = 1;
-		else if (!strcmp(argv[i], "--stage"))
-			i++;
-		else
-			image = argv[i];
+	if (argc > 1) {
+		fprintf(stderr, "egate-face: bench takes one image\n");
+		return 2;
+	}
+	if (argc)
+		image = argv[0];
 	reps = quick ? 5 : 21;
 	r = egate_face_engine_new(models, &e, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "egate-face: bench: %s\n", err);
 		return 1;
 	}
-	if (!models)
-		models = getenv("EGATE_MODELS");
 	if (image)
 		snprintf(path, sizeof(path), "%s", image);
 	else
@@ -473,16 +470,16 @@ int bench_main(int argc, char **argv, const char *models, int json)
 	kernels_blas.conv = conv_blas;
 	openblas_set_num_threads(1);
 
-	if (argc > 1 && !strcmp(argv[0], "--stage")) {
+	if (stage) {
 		/* profiling aid: one stage in a loop */
 		struct egate_face_detect_opts o = { .input_size = 320 };
 
 		n = egate_face_detect(e, &frame, &o, det, 16);
 		egate_face_landmarks(e, &frame, &det[0].box, &lm);
 		for (int i = 0; i < 300; i++) {
-			if (!strcmp(argv[1], "det320"))
+			if (!strcmp(stage, "det320"))
 				egate_face_detect(e, &frame, &o, det, 16);
-			else if (!strcmp(argv[1], "lm"))
+			else if (!strcmp(stage, "lm"))
 				egate_face_landmarks(e, &frame, &det[0].box, &lm);
 			else
 				egate_face_descriptor(e, &frame, &lm, desc);

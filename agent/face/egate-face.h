@@ -122,16 +122,26 @@ struct egate_face_landmarks {
 	double y[EGATE_FACE_NUM_LANDMARKS];
 };
 
-/* 68 landmarks (dlib/iBUG order) inside detection box BOX. -ERANGE if the
- * box lies outside the image. */
+/* 68 landmarks (dlib/iBUG order) of the face in detection box BOX, in
+ * image coordinates also when the box leaves the image (then the points of
+ * the cut-off part may lie outside it).  -ERANGE if the box lies outside
+ * the image.  (face-api offsets the points of a box that starts left of or
+ * above the image by that overhang; this engine does not.) */
 int egate_face_landmarks(struct egate_face_engine *e, const struct egate_face_image *img,
 			 const struct egate_face_box *box, struct egate_face_landmarks *out);
 
-/* The recognition crop of face-api (axis-aligned square from eyes/mouth). */
+/* The recognition crop of face-api: the axis-aligned square from the eyes
+ * and the mouth.  It may leave the image (x or y < 0, or past the right or
+ * bottom edge) for a face at the frame edge. */
 int egate_face_align_box(const struct egate_face_landmarks *lm, uint32_t img_width,
 			 uint32_t img_height, struct egate_face_box *out);
 
-/* 128-D descriptor of the face with landmarks LM. */
+/* 128-D descriptor of the face with landmarks LM: the network sees the
+ * square of egate_face_align_box() scaled to 150x150.  Where the square
+ * leaves the image, its outside part is black and the face keeps its place
+ * in it; face-api instead clips the square and centres what is left (a
+ * measured deviation: nearer to the descriptor of the uncut face, see
+ * tests/face/golden.c). */
 int egate_face_descriptor(struct egate_face_engine *e, const struct egate_face_image *img,
 			  const struct egate_face_landmarks *lm,
 			  float *out);
@@ -141,12 +151,69 @@ int egate_face_descriptor_crop(struct egate_face_engine *e,
 			       const struct egate_face_image *img,
 			       float *out);
 
+/* ---------------------------------------------------------------- head pose */
+
+/*
+ * Head pose: the rotation of the head relative to the line of sight from
+ * the camera, from a perspective-n-point fit of a generic 3D face
+ * (egate_face_pose_model()) to the 68 landmarks, seen by a pinhole camera
+ * whose principal point is the image centre.  Angles in degrees; all 0 when
+ * the head is upright and looks straight into the camera, wherever it is
+ * in the frame:
+ *   yaw    > 0: turned toward the image's right (the person's left), -90..90
+ *   pitch  > 0: chin up, looking above the camera,                   -180..180
+ *   roll   > 0: tilted clockwise as seen in the image,               -180..180
+ * The head's rotation in camera axes (x right, y down, z forward) is
+ * S Rz(roll) Ry(-yaw) Rx(-pitch), S the least rotation that takes the
+ * optical axis onto the ray to the nose tip.  A person's own face differs
+ * from the generic one, which adds a bias of a few degrees (mostly to
+ * pitch); ERROR says how well the generic face fits the points (median
+ * 0.08 on real faces; synthetic rotations come back within 0.6 degrees
+ * with 1 px of noise at 100 px between the eyes, tests/face/pose.c).
+ */
+struct egate_face_pose {
+	double yaw, pitch, roll;	/* degrees */
+	double error;	/* RMS reprojection error / distance between the eye centres */
+};
+
+/* FOCAL is the camera's focal length in pixels; 0 takes the image's longer
+ * side (a field of view of 53 degrees along it).  -EINVAL bad argument,
+ * -ERANGE landmarks that are not finite or no fit. */
+int egate_face_pose(const struct egate_face_landmarks *lm, uint32_t img_width,
+		    uint32_t img_height, double focal, struct egate_face_pose *out);
+
+/* The generic face: 68 points in millimetres in the landmarks' order, x to
+ * the image's right, y down, z away from the camera, nose tip (30) at the
+ * origin, eye centres 63 mm apart. */
+void egate_face_pose_model(double xyz[EGATE_FACE_NUM_LANDMARKS][3]);
+
+/* ---------------------------------------------------------------- quality */
+
+/*
+ * Quality measures of one face toward ISO/IEC 29794-5, over the bounding
+ * box of its landmarks (the part inside the image).  Thresholds are the
+ * caller's; typical values are given.
+ */
 struct egate_face_quality {
 	double inter_eye;	/* pixels between the eye centres */
-	double yaw, pitch, roll; /* degrees, rough estimate from landmarks */
+	struct egate_face_pose pose;	/* egate_face_pose(), default focal length */
 	double sharpness;	/* variance of the Laplacian on the face crop */
 	double brightness;	/* mean luma of the face crop, 0..255 */
 	double contrast;	/* standard deviation of luma */
+	/* variance of the Laplacian of the face resampled to 40 pixels between
+	 * the eyes: comparable between near and far faces (those under 40 px
+	 * are enlarged, and read as blurred as they are) */
+	double sharpness_norm;
+	double underexposed;	/* fraction of the face with luma <= 5 (clipped) */
+	double overexposed;	/* fraction of the face with luma >= 250 (clipped) */
+	/* 1 - |L - R| / (L + R), L and R the mean luma of the face's halves on
+	 * either side of its midline: 1 evenly lit (or no midline in the
+	 * box), toward 0 one side dark */
+	double uniformity;
+	/* eyelid gap over eye width (eye aspect ratio) of the more closed eye:
+	 * about 0.25-0.35 open, under 0.15 closed */
+	double eyes_open;
+	double mouth_open;	/* inner-lip gap over mouth width: under 0.1 closed */
 };
 
 int egate_face_quality(const struct egate_face_image *img,

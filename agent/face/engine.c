@@ -124,7 +124,7 @@ const struct kernels *engine_set_kernels(struct egate_face_engine *e, const stru
 	return old;
 }
 
-static int check_image(const struct egate_face_image *img)
+int check_image(const struct egate_face_image *img)
 {
 	if (!img || !img->rgb || !img->width || !img->height ||
 	    img->width > EGATE_FACE_MAX_IMAGE_DIM || img->height > EGATE_FACE_MAX_IMAGE_DIM ||
@@ -326,17 +326,21 @@ int egate_face_landmarks(struct egate_face_engine *e, const struct egate_face_im
 		float rx = (o[2 * i] * 112.0f - padx) / dw;
 		float ry = (o[2 * i + 1] * 112.0f - pady) / dh;
 
-		/* FaceLandmarks: relative * crop size + unfloored box origin */
-		out->x[i] = (double)rx * w + box->x;
-		out->y[i] = (double)ry * h + box->y;
+		/* relative * crop size + the crop's origin.  face-api adds the
+		 * unclipped box origin, which puts the points of a face cut
+		 * by the left or top edge off by the part outside the image;
+		 * within the image both add the unfloored origin, so ordinary
+		 * faces keep face-api's points (sub-pixel: the crop starts at
+		 * the floored origin). */
+		out->x[i] = (double)rx * w + fmax(box->x, 0);
+		out->y[i] = (double)ry * h + fmax(box->y, 0);
 	}
 	return 0;
 }
 
 /* ------------------------------------------------------------ descriptor */
 
-static void mean_point(const struct egate_face_landmarks *lm, int from, int n, double *x,
-		       double *y)
+void mean_point(const struct egate_face_landmarks *lm, int from, int n, double *x, double *y)
 {
 	double sx = 0, sy = 0;
 
@@ -365,27 +369,39 @@ int egate_face_align_box(const struct egate_face_landmarks *lm, uint32_t iw _unu
 	refy = ((0 + ly) + ry + my) / 3;
 	if (!isfinite(size) || !isfinite(refx) || !isfinite(refy))
 		return -ERANGE;
-	out->x = floor(fmax(0, refx - 0.5 * size));
-	out->y = floor(fmax(0, refy - 0.43 * size));
-	/* face-api clamps with min(size, cropWidth + x), which never binds */
+	/* face-api clamps x and y at 0 (and the size with its landmark crop's
+	 * size), which moves the square of a face cut by the left or top
+	 * edge; here the square stays on the face and may leave the image */
+	out->x = floor(refx - 0.5 * size);
+	out->y = floor(refy - 0.43 * size);
 	out->width = size;
 	out->height = size;
 	return 0;
 }
 
+/* The descriptor of the D x D square whose image part [x,y,w,h] sits at
+ * (padx, pady) in it. */
 static int descriptor_of(struct egate_face_engine *e, const struct egate_face_image *img, int x,
-			 int y, int w, int h, float *out)
+			 int y, int w, int h, int padx, int pady, int d, float *out)
 {
 	float *input;
 	int r = arena_begin(&e->a, 4u << 20);
 
 	if (r >= 0)
-		r = preprocess(&e->a, img, x, y, w, h, true, 150, MEAN_FACE, &input);
+		r = preprocess_square(&e->a, img, x, y, w, h, padx, pady, d, 150, MEAN_FACE,
+				      &input);
 	if (r >= 0)
 		r = recognizer_run(e->w->rec, &e->a, e->k, input, out);
 	return r;
 }
 
+/*
+ * The aligned square inside the image is face-api's crop.  Where it leaves
+ * the image, face-api clips it and pads the rest back to a square centred,
+ * which moves the face off the place the net expects it; here the part
+ * outside the image is black (padToSquare's padding) and the face stays
+ * where it is (tests/face/golden.c measures both against the uncut face).
+ */
 int egate_face_descriptor(struct egate_face_engine *e, const struct egate_face_image *img,
 			  const struct egate_face_landmarks *lm, float *out)
 {
@@ -399,82 +415,18 @@ int egate_face_descriptor(struct egate_face_engine *e, const struct egate_face_i
 		r = clip_box(b.x, b.y, b.width, b.height, img->width, img->height, &x, &y, &w, &h);
 	if (r < 0)
 		return r;
-	return descriptor_of(e, img, x, y, w, h, out);
+	if (b.width > INT_MAX / 2)
+		return -ERANGE;
+	return descriptor_of(e, img, x, y, w, h, x - (int)b.x, y - (int)b.y, (int)b.width, out);
 }
 
 int egate_face_descriptor_crop(struct egate_face_engine *e, const struct egate_face_image *img,
 			       float *out)
 {
+	int padx, pady, d;
+
 	if (!e || !out || check_image(img) < 0)
 		return -EINVAL;
-	return descriptor_of(e, img, 0, 0, (int)img->width, (int)img->height, out);
-}
-
-/* ------------------------------------------------------------ quality */
-
-static inline double luma(const uint8_t *p) { return 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]; }
-
-int egate_face_quality(const struct egate_face_image *img, const struct egate_face_landmarks *lm,
-		       struct egate_face_quality *q)
-{
-	double lx, ly, rx, ry, mx, my, nx = lm ? lm->x[30] : 0, ny = lm ? lm->y[30] : 0;
-	double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
-	double eye_mx, eye_my, ed, jaw_l, jaw_r, half, em, sum = 0, sum2 = 0, lap = 0, lap2 = 0;
-	size_t n = 0, nl = 0;
-	int x0, y0, x1, y1;
-
-	if (!q || !lm || check_image(img) < 0)
-		return -EINVAL;
-	mean_point(lm, 36, 6, &lx, &ly);
-	mean_point(lm, 42, 6, &rx, &ry);
-	mean_point(lm, 48, 20, &mx, &my);
-	for (int i = 0; i < 68; i++) {
-		minx = fmin(minx, lm->x[i]);
-		maxx = fmax(maxx, lm->x[i]);
-		miny = fmin(miny, lm->y[i]);
-		maxy = fmax(maxy, lm->y[i]);
-	}
-	if (!isfinite(minx + maxx + miny + maxy))
-		return -ERANGE;
-	ed = hypot(rx - lx, ry - ly);
-	q->inter_eye = ed;
-	q->roll = atan2(ry - ly, rx - lx) * 180 / M_PI;
-	/* yaw: nose tip against the midline of the jaw ends (0 and 16) */
-	jaw_l = hypot(nx - lm->x[0], ny - lm->y[0]);
-	jaw_r = hypot(lm->x[16] - nx, lm->y[16] - ny);
-	half = (jaw_l + jaw_r) / 2;
-	q->yaw = half > 0 ? asin(fmax(-1, fmin(1, (jaw_l - jaw_r) / (2 * half)))) * 180 / M_PI : 0;
-	/* pitch: nose tip height between eye line and mouth, against a
-	 * frontal ratio of about 0.55 */
-	eye_mx = (lx + rx) / 2;
-	eye_my = (ly + ry) / 2;
-	em = hypot(mx - eye_mx, my - eye_my);
-	q->pitch = em > 0 ? (hypot(nx - eye_mx, ny - eye_my) / em - 0.55) * 100 : 0;
-	/* brightness, contrast and sharpness on the landmark box */
-	x0 = (int)fmax(1, floor(minx));
-	y0 = (int)fmax(1, floor(miny));
-	x1 = (int)fmin((double)img->width - 2, ceil(maxx));
-	y1 = (int)fmin((double)img->height - 2, ceil(maxy));
-	for (int y = y0; y <= y1; y++)
-		for (int x = x0; x <= x1; x++) {
-			const uint8_t *p = img->rgb + (size_t)y * img->stride + (size_t)x * 3;
-			double v = luma(p);
-			double l = 4 * v - luma(p - 3) - luma(p + 3) - luma(p - img->stride) -
-				   luma(p + img->stride);
-
-			sum += v;
-			sum2 += v * v;
-			lap += l;
-			lap2 += l * l;
-			n++;
-			nl++;
-		}
-	if (!n) {
-		q->brightness = q->contrast = q->sharpness = 0;
-		return 0;
-	}
-	q->brightness = sum / n;
-	q->contrast = sqrt(fmax(0, sum2 / n - q->brightness * q->brightness));
-	q->sharpness = fmax(0, lap2 / nl - (lap / nl) * (lap / nl));
-	return 0;
+	pad_to_square((int)img->width, (int)img->height, &padx, &pady, &d);
+	return descriptor_of(e, img, 0, 0, (int)img->width, (int)img->height, padx, pady, d, out);
 }

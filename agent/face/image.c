@@ -368,25 +368,38 @@ static void hinterp(const struct egate_face_image *img, int x, int y, int w, int
 	}
 }
 
+void pad_to_square(int w, int h, int *padx, int *pady, int *d)
+{
+	*d = w > h ? w : h;
+	/* round(diff/2) appended, the rest prepended */
+	*padx = (*d - w) - (*d - w + 1) / 2;
+	*pady = (*d - h) - (*d - h + 1) / 2;
+}
+
 int preprocess(struct arena *a, const struct egate_face_image *img, int x, int y, int w,
 	       int h, bool center, int size, const float mean[3], float **out)
 {
-	int d = w > h ? w : h, padx = 0, pady = 0;
+	int d, padx, pady;
+
+	pad_to_square(w, h, &padx, &pady, &d);
+	if (!center)
+		padx = pady = 0;
+	return preprocess_square(a, img, x, y, w, h, padx, pady, d, size, mean, out);
+}
+
+int preprocess_square(struct arena *a, const struct egate_face_image *img, int x, int y, int w,
+		      int h, int padx, int pady, int d, int size, const float mean[3],
+		      float **out)
+{
 	struct hrow hr[2];
 	float *dst, *ax, *m3, scale;
 	int *left, *right;
 	bool ax_zero;
 
 	if (w <= 0 || h <= 0 || x < 0 || y < 0 || (uint32_t)(x + w) > img->width ||
-	    (uint32_t)(y + h) > img->height || size <= 0)
+	    (uint32_t)(y + h) > img->height || size <= 0 || padx < 0 || pady < 0 ||
+	    padx + w > d || pady + h > d)
 		return -ERANGE;
-	if (center) {
-		/* padToSquare: round(diff/2) appended, the rest prepended */
-		if (w < h)
-			padx = (d - w) - (d - w + 1) / 2;
-		else
-			pady = (d - h) - (d - h + 1) / 2;
-	}
 	dst = arena_get(a, (size_t)size * size * 3);
 	hr[0].v = arena_get(a, (size_t)size * 3);
 	hr[1].v = arena_get(a, (size_t)size * 3);

@@ -159,6 +159,23 @@ void fm_mean(const struct fmap *x, float *out);
  * MEAN and divides by 255.  Output size*size*3. */
 int preprocess(struct arena *a, const struct egate_face_image *img, int x, int y, int w,
 	       int h, bool center, int size, const float mean[3], float **out);
+/* padToSquare(centred): the square side D and the offsets of a W x H
+ * image in it. */
+void pad_to_square(int w, int h, int *padx, int *pady, int *d);
+/* preprocess() of a D x D square whose pixels [PADX, PADX+W) x [PADY, PADY+H)
+ * are the image's [X, X+W) x [Y, Y+H); the rest of the square is 0 (black),
+ * as padToSquare's padding. */
+int preprocess_square(struct arena *a, const struct egate_face_image *img, int x, int y, int w,
+		      int h, int padx, int pady, int d, int size, const float mean[3],
+		      float **out);
+
+/* ------------------------------------------------------------ pipeline */
+
+/* 0, or -EINVAL for an image without pixels, of a size over the limits or
+ * with a short stride. */
+int check_image(const struct egate_face_image *img);
+/* Mean of the N landmarks from FROM. */
+void mean_point(const struct egate_face_landmarks *lm, int from, int n, double *x, double *y);
 
 /* ------------------------------------------------------------ nets */
 

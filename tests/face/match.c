@@ -217,7 +217,7 @@ TEST(demo_faces_verify)
 			ASSERT_EQ(0, egate_face_landmarks(e, &img, &det[i].box, &lm));
 			ASSERT_EQ(0, egate_face_quality(&img, &lm, &q));
 			ASSERT_LT(20, q.inter_eye);
-			ASSERT_LT(fabs(q.roll), 90);
+			ASSERT_LT(fabs(q.pose.roll), 90);
 			ASSERT_LT(0, q.sharpness);
 			ASSERT_EQ(0, egate_face_descriptor(e, &img, &lm, desc[i]));
 			ASSERT_EQ(1, egate_face_verify(desc[i], desc[i], 0.6f, NULL));
