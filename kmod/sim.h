@@ -74,6 +74,8 @@ struct sim_traveller {
  * @fault: both switches read active
  * @pinch_ticks: consecutive ticks driven closed, not shut, with a beam of
  *	the swing zone broken by a body (see SIM_PINCH_TICKS)
+ * @drive: the drive line's level at the last tick
+ * @still_ms: time the drive line has kept that level, ms (saturates)
  */
 struct sim_door {
 	bool present;
@@ -84,6 +86,8 @@ struct sim_door {
 	bool forced;
 	bool fault;
 	unsigned int pinch_ticks;
+	bool drive;
+	unsigned int still_ms;
 };
 
 /* sim readerr: which lines fail to read (egate_sim.readerr bits). */
@@ -125,6 +129,9 @@ struct sim_door {
  * @crossed: travellers gone through the far end, [0] fwd, [1] rev (lock)
  * @pinch: ticks a door was driven closed onto a body (lock)
  * @pinch_allow: ticks of reaction allowance before a pinch counts (const)
+ * @pinch_blind_ms: the driver's door travel time: a door whose switches
+ *	cannot be read and whose drive has not changed for longer is taken as
+ *	shut by the driver, and counts no pinch (const)
  * @ticks: model ticks run (lock)
  * @tick: model timer
  * @stopping: no more ticks (lock)
@@ -159,6 +166,7 @@ struct egate_sim {
 	u64 crossed[2];
 	u64 pinch;
 	unsigned int pinch_allow;
+	unsigned int pinch_blind_ms;
 	u64 ticks;
 	struct timer_list tick;
 	bool stopping;

@@ -38,6 +38,9 @@ MODULE_PARM_DESC(irq_both_edges, "The interrupts can trigger on both edges (0: o
 static unsigned int pinch_ticks = 5;
 module_param(pinch_ticks, uint, 0444);
 MODULE_PARM_DESC(pinch_ticks, "Ticks (10 ms) a door may stay driven closed onto a broken swing-zone beam before status counts a pinch");
+static unsigned int pinch_blind_ms = 3000;
+module_param(pinch_blind_ms, uint, 0444);
+MODULE_PARM_DESC(pinch_blind_ms, "The driver's door_travel_ms: after it, a door with unreadable switches counts no pinch (the driver takes it as shut)");
 
 static bool lane = true;
 module_param(lane, bool, 0444);
@@ -97,6 +100,7 @@ static int __init sim_init(void)
 	sim->door_ms = door_ms;
 	sim->irq_both_edges = irq_both_edges;
 	sim->pinch_allow = pinch_ticks;
+	sim->pinch_blind_ms = pinch_blind_ms;
 	if (sysfs_streq(topology, "single")) {
 		sim->topology = EGATE_TOPO_SINGLE;
 	} else if (sysfs_streq(topology, "mantrap")) {

@@ -18,7 +18,10 @@
  * counts one pinch per further tick.  The allowance is the driver's
  * reaction time: beam edge, IRQ thread or polled debounce, one tick.
  * The model itself never crushes: the door stops while a body is in its
- * swing zone.
+ * swing zone.  A door whose switches cannot be read (fault, readerr) and
+ * whose drive has kept its level for longer than pinch_blind_ms counts no
+ * pinch: past its travel time the driver takes it as shut, by contract
+ * (Documentation/egate-lane.md, rule 3).
  */
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
@@ -95,12 +98,21 @@ static u32 sim_zone_beams(struct egate_sim *sim, int d)
 }
 
 /* Count a tick of a door driven closed onto a broken swing-zone beam. */
-static void sim_pinch_check(struct egate_sim *sim, int d, bool drive)
+static void sim_pinch_check(struct egate_sim *sim, int d, bool drive,
+			    unsigned int ms)
 {
 	struct sim_door *door = &sim->door[d];
+	bool blind = door->fault || (sim->readerr & (SIM_RDERR_ENTRY << d));
 
+	if (drive != door->drive) {
+		door->drive = drive;
+		door->still_ms = 0;
+	} else if (door->still_ms < UINT_MAX - ms) {
+		door->still_ms += ms;
+	}
 	if (!drive && door->pos > SIM_DOOR_SHUT &&
-	    (sim->body_beams & sim_zone_beams(sim, d))) {
+	    (sim->body_beams & sim_zone_beams(sim, d)) &&
+	    !(blind && door->still_ms > sim->pinch_blind_ms)) {
 		if (++door->pinch_ticks > sim->pinch_allow)
 			sim->pinch++;
 	} else {
@@ -117,7 +129,7 @@ static void sim_door_step(struct egate_sim *sim, int d, unsigned int ms)
 
 	if (!door->present)
 		return;
-	sim_pinch_check(sim, d, drive);
+	sim_pinch_check(sim, d, drive, ms);
 	if (door->forced) {
 		door->pos = SIM_DOOR_WIDE;
 		return;

@@ -1350,22 +1350,22 @@ FIXTURE_VARIANT(model) {
 
 FIXTURE_VARIANT_ADD(model, single_irq) {
 	.cfg = { "single_irq", "fifo_size=4096",
-		 "topology=single nbeams=8 door_ms=150 pinch_ticks=10", false },
+		 "topology=single nbeams=8 door_ms=150 pinch_ticks=10 pinch_blind_ms=800", false },
 };
 
 FIXTURE_VARIANT_ADD(model, single_polled) {
 	.cfg = { "single_polled", "poll=1 poll_ms=2 debounce=3 fifo_size=4096",
-		 "topology=single nbeams=8 door_ms=150 pinch_ticks=10", false },
+		 "topology=single nbeams=8 door_ms=150 pinch_ticks=10 pinch_blind_ms=800", false },
 };
 
 FIXTURE_VARIANT_ADD(model, mantrap_irq) {
 	.cfg = { "mantrap_irq", "fifo_size=4096",
-		 "topology=mantrap nbeams=8 door_ms=150 pinch_ticks=10", true },
+		 "topology=mantrap nbeams=8 door_ms=150 pinch_ticks=10 pinch_blind_ms=800", true },
 };
 
 FIXTURE_VARIANT_ADD(model, mantrap_polled) {
 	.cfg = { "mantrap_polled", "poll=1 poll_ms=2 debounce=3 fifo_size=4096",
-		 "topology=mantrap nbeams=8 door_ms=150 pinch_ticks=10", true },
+		 "topology=mantrap nbeams=8 door_ms=150 pinch_ticks=10 pinch_blind_ms=800", true },
 };
 
 FIXTURE_SETUP(model)
