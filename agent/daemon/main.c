@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <sys/prctl.h>
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
@@ -154,7 +156,7 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 		agent_log(a, "store %s: %s", s->store.path, err);
 		return r;
 	}
-	agent_audit_purge(a);
+	agent_audit_purge(a);	/* in this thread: before the store worker */
 	r = egate_face_engine_new(s->face.models, &a->engine, err, sizeof(err));
 	if (r < 0) {
 		agent_log(a, "face models: %s", err);
@@ -164,7 +166,15 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 	r = a->verify ? agent_reference_init(a, lane) : agent_gallery_load(a);
 	if (r < 0)
 		return r;
+	r = store_worker_new(a->store, &a->store_worker);
+	if (r < 0) {
+		agent_log(a, "store worker: %s", strerror(-r));
+		return r;
+	}
+	/* Threads are named after their creator: "egate-face" in top -H, ps -L. */
+	prctl(PR_SET_NAME, "egate-face");
 	r = worker_new(a->engine, s->face.input_size, &a->worker);
+	prctl(PR_SET_NAME, "egate-agent");
 	if (r < 0) {
 		agent_log(a, "face worker: %s", strerror(-r));
 		return r;
@@ -201,15 +211,30 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 
 static void agent_stop(struct agent *a)
 {
+	unsigned int lost;
+
 	agent_loop_done(a);
+	/*
+	 * Our own out-of-service mode is lifted: it would outlive us and keep
+	 * the next agent's lane out of service.  Closing the lane takes it out
+	 * of service until a controller comes.
+	 */
+	if (a->mode_held && lane_command_now(&a->lane, EGATE_CMD_SET_MODE, EGATE_MODE_NORMAL) < 0)
+		agent_logp(a, LOG_WARNING, "lane: cannot lift our out-of-service mode: %m");
 	lane_close(&a->lane);	/* the driver takes the lane out of service */
 	agent_camera_done(a);
 	worker_free(a->worker);
+	lost = store_worker_free(a->store_worker);	/* what is queued is tried once more */
+	if (lost)
+		agent_logp(a, LOG_ERR, "audit: %u records could not be written before stopping",
+			   lost);
 	agent_gallery_free(a);
 	egate_face_engine_free(a->engine);
 	egate_store_close(a->store);
-	if (a->metrics_path[0])
+	if (a->metrics_path[0]) {
+		a->metrics.frames_dropped = agent_camera_dropped(a);
 		metrics_write(&a->metrics, a->metrics_path, a->lane_name);
+	}
 }
 
 int main(int argc, char **argv)
@@ -242,6 +267,8 @@ int main(int argc, char **argv)
 		if (sd_watchdog_enabled(0, &a.watchdog_usec) <= 0)
 			a.watchdog_usec = 0;
 		sd_notifyf(0, "READY=1\nSTATUS=controlling %s", o.lane);
+		a.now_ns = agent_now_ns();
+		agent_service_update(&a);	/* STATUS=, and out of service without a camera */
 		r = agent_loop_run(&a);
 		if (r < 0)
 			agent_log(&a, "event loop failed: %s", strerror(-r));
