@@ -46,6 +46,9 @@ static void usage(FILE *f)
 		"                         and [cameras]): auto, /dev/..., name:N, path:ID_PATH\n"
 		"      --check-config     validate the configuration and exit\n"
 		"  -h, --help             this help\n\n"
+		"The lane is named after LANE unless lane.name is set.  It is taken out of\n"
+		"service while decisions cannot be audited, the camera sends no frames or the\n"
+		"face worker is stuck, and comes back by itself.\n\n"
 		"Signals: SIGTERM/SIGINT stop (the lane goes out of service), SIGHUP reloads\n"
 		"the gallery.  See egate-agent(8).\n");
 }
@@ -132,6 +135,21 @@ static int load_config(const struct options *o, struct egate_conf **ret)
 	}
 	*ret = TAKE_PTR(conf);
 	return 0;
+}
+
+/*
+ * The lane's name in the audit log, the journal and the metrics: lane.name,
+ * or the lane device's ("egate1", the unit's instance) while lane.name is
+ * left at its default, so that the lanes of one kiosk never share a name.
+ */
+static const char *lane_name(const struct egate_settings *s, const char *device)
+{
+	_cleanup_(egate_conf_freep) struct egate_conf *defaults = NULL;
+
+	if (egate_conf_new(&defaults) < 0 ||
+	    strcmp(s->lane.name, egate_conf_settings(defaults)->lane.name))
+		return s->lane.name;
+	return device;
 }
 
 static int agent_start(struct agent *a, const struct egate_conf *conf, const char *lane,
@@ -222,6 +240,7 @@ static void agent_stop(struct agent *a)
 	if (a->mode_held && lane_command_now(&a->lane, EGATE_CMD_SET_MODE, EGATE_MODE_NORMAL) < 0)
 		agent_logp(a, LOG_WARNING, "lane: cannot lift our out-of-service mode: %m");
 	lane_close(&a->lane);	/* the driver takes the lane out of service */
+	a->metrics.frames_dropped = agent_camera_dropped(a);
 	agent_camera_done(a);
 	worker_free(a->worker);
 	lost = store_worker_free(a->store_worker);	/* what is queued is tried once more */
@@ -231,10 +250,8 @@ static void agent_stop(struct agent *a)
 	agent_gallery_free(a);
 	egate_face_engine_free(a->engine);
 	egate_store_close(a->store);
-	if (a->metrics_path[0]) {
-		a->metrics.frames_dropped = agent_camera_dropped(a);
+	if (a->metrics_path[0])
 		metrics_write(&a->metrics, a->metrics_path, a->lane_name);
-	}
 }
 
 int main(int argc, char **argv)
@@ -255,7 +272,7 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	a.settings = egate_conf_settings(conf);
-	a.lane_name = a.settings->lane.name;
+	a.lane_name = lane_name(a.settings, o.lane);
 	a.verify = a.settings->decision.mode == EGATE_MATCH_VERIFY;
 	snprintf(a.metrics_path, sizeof(a.metrics_path), "%s", a.settings->metrics.textfile);
 	setvbuf(stderr, NULL, _IOLBF, 0);
