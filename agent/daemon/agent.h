@@ -51,6 +51,8 @@
 /* The database locked by another process this long: the lane leaves service. */
 #define AGENT_STORE_BUSY_MS 30000
 #define AGENT_MODE_RETRY_MS 1000	/* a refused SET_MODE is sent again this often */
+/* The unit's RuntimeDirectory=: LANE.out-of-service marks the mode as ours. */
+#define AGENT_RUN_DIR "/run/egate"
 
 struct camera_link {
 	struct egate_camera_monitor *monitor;
@@ -95,7 +97,7 @@ struct agent_verdict {
 
 struct agent {
 	const struct egate_settings *settings;
-	const char *lane_name;		/* settings->lane.name */
+	const char *lane_name;		/* lane.name, or the device's (main.c) */
 	struct lane lane;
 	struct io_uring ring;
 	bool ring_ready;
@@ -124,6 +126,7 @@ struct agent {
 	struct camera_link camera;
 
 	struct agent_verdict verdict;
+	unsigned int decisions_unwritten;	/* decision records queued, not yet written */
 	/* audit: appends failing since (0: fine), and the last error */
 	uint64_t audit_failing_ns;
 	int audit_error;
@@ -165,7 +168,7 @@ void agent_on_result(struct agent *a, const struct worker_result *r);
 void agent_on_lane_event(struct agent *a, const struct egate_event *ev);
 /* The AUTHORISE tagged tag completed: its outcome (> 0) or -errno. */
 void agent_on_authorise_done(struct agent *a, uint64_t tag, int res);
-/* A STORE_APPEND job came back. */
+/* A STORE_APPEND came back (or failed once): the verdict waiting for it. */
 void agent_on_recorded(struct agent *a, const struct store_job *job);
 /* A verdict whose record is overdue is not carried out. */
 void agent_verdict_check(struct agent *a);
@@ -179,6 +182,10 @@ bool agent_lane_ready(const struct agent *a);
 void agent_on_tick(struct agent *a);
 /* The lane's camera_up/worker_stalled/audit state changed: out of service or back. */
 void agent_service_update(struct agent *a);
+/* At start: an out-of-service mode a previous agent left is ours to lift. */
+void agent_service_inherit(struct agent *a);
+/* At stop: lifts our out-of-service mode. */
+void agent_service_release(struct agent *a);
 
 /* record.c */
 void agent_logp(struct agent *a, int priority, const char *fmt, ...)
@@ -194,14 +201,16 @@ void agent_record_passage(struct agent *a, int64_t decision_id, int64_t travelle
 			  int outcome);
 /* The retention purge (store worker); schedules the next one. */
 void agent_audit_purge(struct agent *a);
-/* A store job came back: audit bookkeeping, logs. */
-void agent_on_store_job(struct agent *a, struct store_job *job);
+/* A STORE_APPEND came back (or failed once): the audit state, its metrics. */
+void agent_audit_done(struct agent *a, const struct store_job *job);
+void agent_purge_done(struct agent *a, const struct store_job *job);
 
 /* gallery.c */
 /* At start, in this thread: the gallery as stored now. */
 int agent_gallery_load(struct agent *a);
 /* Asks the store worker for a newer gallery (changed, expired, SIGHUP). */
 void agent_gallery_check(struct agent *a);
+/* A STORE_GALLERY came back: a newer gallery is taken (job->gallery too). */
 void agent_on_gallery(struct agent *a, struct store_job *job);
 /* The worker is idle: a loaded gallery replaces the one in use. */
 void agent_gallery_swap(struct agent *a);

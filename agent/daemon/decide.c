@@ -8,7 +8,7 @@
  * id) whose completion is the passage's outcome; a denial tells the lane.
  * A verdict whose record failed or came too late is not carried out (an
  * admission gets an "aborted" passage record once its decision is
- * written), and no new one is made until the store works again.  The
+ * written), and no new one is made until that record is written.  The
  * lane's events report state changes and alarms.
  */
 #include <math.h>
@@ -20,7 +20,7 @@
 bool agent_lane_ready(const struct agent *a)
 {
 	return a->lane.state == EGATE_ST_IDLE && !a->auth_tag && !a->verdict.waiting &&
-	       !a->audit_failing_ns && !a->faults;
+	       !a->decisions_unwritten && !a->audit_failing_ns && !a->faults;
 }
 
 int agent_command(struct agent *a, uint32_t op, uint32_t arg, uint32_t timeout_ms,
@@ -72,6 +72,7 @@ static void act(struct agent *a, enum policy_verdict verdict, const struct polic
 		.timing = *timing,
 	};
 	v->waiting = record_decision(a, v->decision, d, v->cookie) >= 0;
+	a->decisions_unwritten += v->waiting;
 	if (verdict == POLICY_ONE_AT_A_TIME)
 		agent_log(a, "several faces in view: one at a time, please");
 	else if (a->verify)	/* one document, one decision */
@@ -109,6 +110,8 @@ void agent_on_recorded(struct agent *a, const struct store_job *job)
 
 	if (job->record.kind != EGATE_AUDIT_DECISION)
 		return;
+	if (job->final)
+		a->decisions_unwritten--;
 	if (ours && job->final && job->result >= 0) {
 		carry_out(a, job->id);
 		return;
@@ -163,11 +166,6 @@ void agent_on_result(struct agent *a, const struct worker_result *r)
 		v = policy_feed(&a->policy, &r->frame, &d);
 		act(a, v, &d, &r->timing);
 	}
-	/* The worker is idle until the next frame: the gallery or reference may change now. */
-	if (a->verify)
-		agent_reference_check(a);
-	else
-		agent_gallery_swap(a);
 }
 
 /*

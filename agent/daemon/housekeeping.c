@@ -16,9 +16,11 @@
  * takes the lane out of service.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
@@ -90,6 +92,55 @@ static void log_faults(struct agent *a, uint32_t faults)
 }
 
 /*
+ * The lane keeps its mode when its controller goes: an agent that dies
+ * while it holds the lane out of service leaves a mark in the runtime
+ * directory (RuntimeDirectory=egate, kept across restarts), so that the
+ * next agent knows that mode for its own and lifts it once it is well.
+ */
+static void hold_mark(struct agent *a, bool held)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), AGENT_RUN_DIR "/%s.out-of-service", a->lane.device);
+	if (!held) {
+		unlink(path);
+		return;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+void agent_service_inherit(struct agent *a)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), AGENT_RUN_DIR "/%s.out-of-service", a->lane.device);
+	if (a->lane.mode != EGATE_MODE_OUT_OF_SERVICE || access(path, F_OK) < 0)
+		return;
+	a->mode_held = true;
+	agent_logp(a, LOG_NOTICE, "lane: out of service by a previous agent; "
+		   "back in service once this one is well");
+}
+
+/*
+ * At stop: our own out-of-service mode is lifted, it would outlive us and
+ * keep the next agent's lane out of service.  Closing the lane takes it
+ * out of service until a controller comes.
+ */
+void agent_service_release(struct agent *a)
+{
+	if (!a->mode_held)
+		return;
+	if (lane_command_now(&a->lane, EGATE_CMD_SET_MODE, EGATE_MODE_NORMAL) < 0) {
+		agent_logp(a, LOG_WARNING, "lane: cannot lift our out-of-service mode: %m");
+		return;
+	}
+	hold_mark(a, false);
+}
+
+/*
  * The lane follows the faults: out of service while there is one, back in
  * service when the last is gone, if it was the agent that took it out (an
  * officer's maintenance mode is left alone).  A mode command the lane
@@ -110,12 +161,15 @@ void agent_service_update(struct agent *a)
 	if (a->now_ns < a->next_mode_ns)
 		return;
 	if (faults && a->lane.mode != EGATE_MODE_OUT_OF_SERVICE) {
-		if (agent_command(a, EGATE_CMD_SET_MODE, EGATE_MODE_OUT_OF_SERVICE, 0, 0) == 0)
+		if (agent_command(a, EGATE_CMD_SET_MODE, EGATE_MODE_OUT_OF_SERVICE, 0, 0) == 0) {
 			a->mode_held = true;
+			hold_mark(a, true);
+		}
 	} else if (!faults && a->mode_held && a->lane.mode == EGATE_MODE_OUT_OF_SERVICE) {
 		agent_command(a, EGATE_CMD_SET_MODE, EGATE_MODE_NORMAL, 0, 0);
-	} else if (!faults) {
+	} else if (!faults && a->mode_held) {
 		a->mode_held = false;
+		hold_mark(a, false);
 	}
 	a->next_mode_ns = a->now_ns + AGENT_MODE_RETRY_MS * 1000000ull;
 }
@@ -150,6 +204,7 @@ static void write_metrics(struct agent *a)
 	if (!a->metrics_path[0] || !a->metrics.dirty || a->now_ns < a->next_metrics_ns)
 		return;
 	a->metrics.frames_dropped = agent_camera_dropped(a);
+	a->metrics.audit_pending = store_worker_queued(a->store_worker);
 	r = metrics_write(&a->metrics, a->metrics_path, a->lane_name);
 	if (r < 0)
 		agent_logp(a, LOG_WARNING, "metrics: cannot write %s: %s", a->metrics_path,
@@ -179,6 +234,5 @@ void agent_on_tick(struct agent *a)
 		agent_reference_check(a);
 	if (!a->camera.camera && a->now_ns >= a->camera.next_look_ns)
 		agent_camera_look(a);
-	a->metrics.frames_dropped = agent_camera_dropped(a);
 	write_metrics(a);
 }

@@ -211,8 +211,14 @@ static void on_worker(struct agent *a)
 {
 	struct worker_result r;
 
-	if (worker_take_result(a->worker, &r) == 0)
+	if (worker_take_result(a->worker, &r) == 0) {
 		agent_on_result(a, &r);
+		/* idle until the next frame: the gallery or the reference may change now */
+		if (a->verify)
+			agent_reference_check(a);
+		else
+			agent_gallery_swap(a);
+	}
 	arm_poll(a, worker_fd(a->worker), REQ_WORKER);
 }
 
@@ -220,8 +226,20 @@ static void on_store(struct agent *a)
 {
 	struct store_job job;
 
-	while (store_worker_take(a->store_worker, &job) == 0)
-		agent_on_store_job(a, &job);
+	while (store_worker_take(a->store_worker, &job) == 0) {
+		switch (job.kind) {
+		case STORE_APPEND:
+			agent_audit_done(a, &job);
+			agent_on_recorded(a, &job);
+			break;
+		case STORE_PURGE:
+			agent_purge_done(a, &job);
+			break;
+		case STORE_GALLERY:
+			agent_on_gallery(a, &job);
+			break;
+		}
+	}
 	arm_poll(a, store_worker_fd(a->store_worker), REQ_STORE);
 }
 

@@ -232,13 +232,7 @@ static void agent_stop(struct agent *a)
 	unsigned int lost;
 
 	agent_loop_done(a);
-	/*
-	 * Our own out-of-service mode is lifted: it would outlive us and keep
-	 * the next agent's lane out of service.  Closing the lane takes it out
-	 * of service until a controller comes.
-	 */
-	if (a->mode_held && lane_command_now(&a->lane, EGATE_CMD_SET_MODE, EGATE_MODE_NORMAL) < 0)
-		agent_logp(a, LOG_WARNING, "lane: cannot lift our out-of-service mode: %m");
+	agent_service_release(a);
 	lane_close(&a->lane);	/* the driver takes the lane out of service */
 	a->metrics.frames_dropped = agent_camera_dropped(a);
 	agent_camera_done(a);
@@ -285,6 +279,7 @@ int main(int argc, char **argv)
 			a.watchdog_usec = 0;
 		sd_notifyf(0, "READY=1\nSTATUS=controlling %s", o.lane);
 		a.now_ns = agent_now_ns();
+		agent_service_inherit(&a);
 		agent_service_update(&a);	/* STATUS=, and out of service without a camera */
 		r = agent_loop_run(&a);
 		if (r < 0)

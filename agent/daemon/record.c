@@ -3,10 +3,10 @@
  * record.c - what the agent leaves behind: log entries with a priority
  * (to the journal's native protocol when stderr is the journal, so each
  * entry carries its priority and lane and gets one timestamp, the
- * journal's; otherwise timestamped lines on stderr), a structured journal
- * entry with a MESSAGE_ID for every decision and passage outcome, and the
- * audit record in the store, through the store worker (never a face
- * image).  Travellers are named by their id only: names and document
+ * journal's; otherwise timestamped lines on stderr), for every decision
+ * and passage outcome one entry with a MESSAGE_ID and structured fields,
+ * and the audit record in the store, through the store worker (never a
+ * face image).  Travellers are named by their id only: names and document
  * numbers stay in the database, out of the journal.
  */
 #include <math.h>
@@ -24,7 +24,6 @@
 /* MESSAGE_IDs of the agent's journal entries (journalctl MESSAGE_ID=...). */
 #define MESSAGE_ID_DECISION "10953241a4b9491dbcfff7a1c9492831"
 #define MESSAGE_ID_PASSAGE "9b38213c053e44c49e1ce2e5111106bf"
-#define MESSAGE_ID_AUDIT_FAILED "5b0c6d0e3f3a4d0e9b1c0f6a2e7d4c81"
 
 /* stderr is the journal's stream (systemd sets JOURNAL_STREAM=dev:ino). */
 static bool stderr_is_journal(void)
@@ -116,7 +115,7 @@ int agent_record_decision(struct agent *a, enum egate_decision decision,
 		.candidate_distance = d->candidate_distance,
 		.document_id = document_id,
 	};
-	char candidate[64] = "";
+	char candidate[64] = "", message[256];
 
 	clock_gettime(CLOCK_REALTIME, &ts);	/* the verdict's time, however late it is written */
 	rec.time_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
@@ -127,19 +126,21 @@ int agent_record_decision(struct agent *a, enum egate_decision decision,
 			 (long long)d->candidate_id, d->candidate_distance);
 	else if (document_id)
 		snprintf(candidate, sizeof(candidate), " to the document");
-	agent_log(a, "decision %s: traveller id %lld distance %.3f%s margin %.3f "
-		  "quality %.2f after %u frames", egate_decision_name(decision),
-		  (long long)d->traveller_id, d->distance, candidate, d->margin, d->quality,
-		  d->frames);
-	sd_journal_send("MESSAGE=%s: %s traveller id %lld", a->lane_name,
-			egate_decision_name(decision), (long long)d->traveller_id,
-			"MESSAGE_ID=" MESSAGE_ID_DECISION, "PRIORITY=6",
-			"EGATE_LANE=%s", a->lane_name,
-			"EGATE_DECISION=%s", egate_decision_name(decision),
-			"EGATE_TRAVELLER_ID=%lld", (long long)d->traveller_id,
-			"EGATE_DISTANCE=%.4f", d->distance,
-			"EGATE_CANDIDATE_ID=%lld", (long long)d->candidate_id,
-			"EGATE_CANDIDATE_DISTANCE=%.4f", d->candidate_distance, NULL);
+	snprintf(message, sizeof(message), "decision %s: traveller id %lld distance %.3f%s "
+		 "margin %.3f quality %.2f after %u frames", egate_decision_name(decision),
+		 (long long)d->traveller_id, d->distance, candidate, d->margin, d->quality,
+		 d->frames);
+	if (!stderr_is_journal())
+		agent_log(a, "%s", message);
+	else
+		sd_journal_send("MESSAGE=%s: %s", a->lane_name, message,
+				"MESSAGE_ID=" MESSAGE_ID_DECISION, "PRIORITY=6",
+				"EGATE_LANE=%s", a->lane_name,
+				"EGATE_DECISION=%s", egate_decision_name(decision),
+				"EGATE_TRAVELLER_ID=%lld", (long long)d->traveller_id,
+				"EGATE_DISTANCE=%.4f", d->distance,
+				"EGATE_CANDIDATE_ID=%lld", (long long)d->candidate_id,
+				"EGATE_CANDIDATE_DISTANCE=%.4f", d->candidate_distance, NULL);
 	return submit(a, &rec, cookie);
 }
 
@@ -157,19 +158,24 @@ void agent_record_passage(struct agent *a, int64_t decision_id, int64_t travelle
 		.decision_id = decision_id,
 	};
 
+	char message[256];
+	int priority = outcome == EGATE_OUT_COMPLETED ? LOG_INFO : LOG_WARNING;
+
 	if (outcome > 0 && outcome < EGATE_OUT_COUNT)
 		a->metrics.outcomes[outcome]++;
 	a->metrics.dirty = true;
-	agent_log(a, "passage of traveller id %lld (decision #%lld): %s%s",
-		  (long long)traveller_id, (long long)decision_id,
-		  outcome > 0 ? "" : "no passage: ", name);
-	sd_journal_send("MESSAGE=%s: passage %s", a->lane_name, name,
-			"MESSAGE_ID=" MESSAGE_ID_PASSAGE,
-			"PRIORITY=%d", outcome == EGATE_OUT_COMPLETED ? 6 : 4,
-			"EGATE_LANE=%s", a->lane_name,
-			"EGATE_OUTCOME=%s", outcome > 0 ? name : "refused",
-			"EGATE_TRAVELLER_ID=%lld", (long long)traveller_id,
-			"EGATE_DECISION_ID=%lld", (long long)decision_id, NULL);
+	snprintf(message, sizeof(message), "passage of traveller id %lld (decision #%lld): %s%s",
+		 (long long)traveller_id, (long long)decision_id,
+		 outcome > 0 ? "" : "no passage: ", name);
+	if (!stderr_is_journal())
+		agent_logp(a, priority, "%s", message);
+	else
+		sd_journal_send("MESSAGE=%s: %s", a->lane_name, message,
+				"MESSAGE_ID=" MESSAGE_ID_PASSAGE, "PRIORITY=%d", priority,
+				"EGATE_LANE=%s", a->lane_name,
+				"EGATE_OUTCOME=%s", outcome > 0 ? name : "refused",
+				"EGATE_TRAVELLER_ID=%lld", (long long)traveller_id,
+				"EGATE_DECISION_ID=%lld", (long long)decision_id, NULL);
 	submit(a, &rec, 0);
 }
 
@@ -189,14 +195,13 @@ void agent_audit_purge(struct agent *a)
 	a->next_purge_ns = agent_now_ns() + AGENT_PURGE_MS * 1000000ull;
 	if (!a->store_worker) {
 		store_job_run(a->store, &job);
-		agent_on_store_job(a, &job);
+		agent_purge_done(a, &job);
 	} else if (store_worker_submit(a->store_worker, &job) < 0) {
 		agent_logp(a, LOG_WARNING, "audit: retention purge postponed: the store is behind");
 	}
 }
 
-/* An append failed or, after failing, worked: the lane's audit state. */
-static void audit_state(struct agent *a, const struct store_job *job)
+void agent_audit_done(struct agent *a, const struct store_job *job)
 {
 	if (job->result < 0) {
 		a->metrics.audit_failures++;
@@ -206,11 +211,6 @@ static void audit_state(struct agent *a, const struct store_job *job)
 				   "no decision is carried out until it is written",
 				   job->record.kind == EGATE_AUDIT_DECISION ? "decision" : "passage",
 				   strerror(-job->result), job->error);
-		if (!a->audit_failing_ns)
-			sd_journal_send("MESSAGE=%s: audit records cannot be written", a->lane_name,
-					"MESSAGE_ID=" MESSAGE_ID_AUDIT_FAILED, "PRIORITY=3",
-					"EGATE_LANE=%s", a->lane_name,
-					"EGATE_ERRNO=%d", -job->result, NULL);
 		a->audit_failing_ns = a->audit_failing_ns ?: a->now_ns ?: agent_now_ns();
 		a->audit_error = job->result;
 	} else if (a->audit_failing_ns) {
@@ -221,24 +221,12 @@ static void audit_state(struct agent *a, const struct store_job *job)
 	}
 }
 
-void agent_on_store_job(struct agent *a, struct store_job *job)
+void agent_purge_done(struct agent *a, const struct store_job *job)
 {
-	switch (job->kind) {
-	case STORE_APPEND:
-		audit_state(a, job);
-		agent_on_recorded(a, job);
-		break;
-	case STORE_PURGE:
-		if (job->result < 0)
-			agent_logp(a, LOG_WARNING, "audit: the retention purge failed (%s): %s",
-				   strerror(-job->result), job->error);
-		else if (job->deleted)
-			agent_log(a, "audit: retention purge deleted %llu records older than %u days",
-				  (unsigned long long)job->deleted, job->days);
-		break;
-	case STORE_GALLERY:
-		agent_on_gallery(a, job);
-		break;
-	}
-	a->metrics.audit_pending = a->store_worker ? store_worker_queued(a->store_worker) : 0;
+	if (job->result < 0)
+		agent_logp(a, LOG_WARNING, "audit: the retention purge failed (%s): %s",
+			   strerror(-job->result), job->error);
+	else if (job->deleted)
+		agent_log(a, "audit: retention purge deleted %llu records older than %u days",
+			  (unsigned long long)job->deleted, job->days);
 }

@@ -186,16 +186,24 @@ static void templates(float *t, float seed)
 #define EXPIRES "2030-01-02"
 #define EXPIRY_S 1893628800LL
 
+/* One traveller whose enrolment expires, one whose does not. */
+static int enrol_two(struct egate_store *store)
+{
+	float t[EGATE_TEMPLATE_DIM];
+	int64_t id;
+	int r;
+
+	templates(t, 0.1f);
+	r = egate_store_enrol(store, "expiring", EXPIRES, t, 1, &id);
+	templates(t, 0.2f);
+	return r < 0 ? r : egate_store_enrol(store, "staying", NULL, t, 1, &id);
+}
+
 TEST_F(worker, gallery_expiry_instant)
 {
 	struct store_job job = { .kind = STORE_GALLERY, .force = true };
-	float t[EGATE_TEMPLATE_DIM];
-	int64_t id;
 
-	templates(t, 0.1f);
-	ASSERT_EQ(0, egate_store_enrol(self->store, "expiring", EXPIRES, t, 1, &id));
-	templates(t, 0.2f);
-	ASSERT_EQ(0, egate_store_enrol(self->store, "staying", NULL, t, 1, &id));
+	ASSERT_EQ(0, enrol_two(self->store));
 
 	job.now_s = EXPIRY_S - 1;
 	store_job_run(self->store, &job);
@@ -227,13 +235,8 @@ TEST_F(worker, agent_reloads_at_expiry)
 	struct egate_conf *conf;
 	struct agent a = { .lane_name = "lane-a", .store = self->store };
 	struct store_job job;
-	float t[EGATE_TEMPLATE_DIM];
-	int64_t id;
 
-	templates(t, 0.1f);
-	ASSERT_EQ(0, egate_store_enrol(self->store, "expiring", EXPIRES, t, 1, &id));
-	templates(t, 0.2f);
-	ASSERT_EQ(0, egate_store_enrol(self->store, "staying", NULL, t, 1, &id));
+	ASSERT_EQ(0, enrol_two(self->store));
 	ASSERT_EQ(0, egate_conf_new(&conf));
 	a.settings = egate_conf_settings(conf);
 	strcpy(a.lane.device, "egate0");
@@ -249,14 +252,14 @@ TEST_F(worker, agent_reloads_at_expiry)
 	a.now_real_s = EXPIRY_S - 1;
 	agent_gallery_check(&a);
 	ASSERT_EQ(0, take(self->w, &job));
-	agent_on_store_job(&a, &job);
+	agent_on_gallery(&a, &job);
 	EXPECT_EQ(2, egate_face_gallery_size(a.gallery));
 
 	/* the instant: reloaded at once, not at the next check */
 	a.now_real_s = EXPIRY_S;
 	agent_gallery_check(&a);
 	ASSERT_EQ(0, take(self->w, &job));
-	agent_on_store_job(&a, &job);
+	agent_on_gallery(&a, &job);
 	EXPECT_EQ(1, egate_face_gallery_size(a.gallery));
 	EXPECT_EQ(0, a.gallery_expiry_s);
 
