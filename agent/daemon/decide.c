@@ -103,6 +103,18 @@ static void carry_out(struct agent *a, int64_t id)
 	}
 }
 
+/*
+ * The verdict is not carried out: the traveller still in view gets a new
+ * session once decisions are made again, not the one that decided.
+ */
+static void refuse(struct agent *a)
+{
+	a->verdict.waiting = false;
+	a->metrics.verdicts_refused++;
+	a->metrics.dirty = true;
+	policy_reset(&a->policy);
+}
+
 void agent_on_recorded(struct agent *a, const struct store_job *job)
 {
 	struct agent_verdict *v = &a->verdict;
@@ -117,8 +129,7 @@ void agent_on_recorded(struct agent *a, const struct store_job *job)
 		return;
 	}
 	if (ours) {	/* failed: the store worker goes on trying */
-		v->waiting = false;
-		a->metrics.verdicts_refused++;
+		refuse(a);
 		agent_logp(a, LOG_ERR, "decision %s not carried out: no audit record",
 			   egate_decision_name(v->decision));
 		return;
@@ -137,9 +148,7 @@ void agent_verdict_check(struct agent *a)
 
 	if (!v->waiting || a->now_ns - v->decided_ns < AGENT_RECORD_WAIT_MS * 1000000ull)
 		return;
-	v->waiting = false;
-	a->metrics.verdicts_refused++;
-	a->metrics.dirty = true;
+	refuse(a);
 	agent_logp(a, LOG_WARNING, "decision %s not carried out: its audit record is not "
 		   "written after %u ms", egate_decision_name(v->decision), AGENT_RECORD_WAIT_MS);
 }
@@ -188,7 +197,7 @@ void agent_on_authorise_done(struct agent *a, uint64_t tag, int res)
 {
 	if (!a->auth_tag || tag != (uint64_t)a->auth_tag) {	/* cannot be: one in flight */
 		agent_logp(a, LOG_ERR, "lane: authorisation %llu completed (%d) but not in flight",
-			  (unsigned long long)tag, res);
+			   (unsigned long long)tag, res);
 		return;
 	}
 	agent_record_passage(a, a->auth_tag, a->auth_traveller, res);
@@ -220,10 +229,12 @@ void agent_on_lane_event(struct agent *a, const struct egate_event *ev)
 		if (ev->arg < EGATE_ALARM_COUNT)
 			a->metrics.alarms[ev->arg]++;
 		a->metrics.dirty = true;
-		agent_logp(a, LOG_WARNING, "lane: ALARM %s (beams 0x%x)", lane_alarm_name(ev->arg), ev->beams);
+		agent_logp(a, LOG_WARNING, "lane: ALARM %s (beams 0x%x)", lane_alarm_name(ev->arg),
+			   ev->beams);
 		break;
 	case EGATE_EV_EMERGENCY:
-		agent_logp(a, LOG_WARNING, "lane: emergency input %s", ev->arg ? "ACTIVE: doors open" : "clear");
+		agent_logp(a, LOG_WARNING, "lane: emergency input %s",
+			   ev->arg ? "ACTIVE: doors open" : "clear");
 		break;
 	case EGATE_EV_HEARTBEAT_LOST:
 		agent_logp(a, LOG_ERR, "lane: the driver says our heartbeat was lost");

@@ -52,7 +52,8 @@ static void notify_status(struct agent *a, uint32_t faults)
 	n = (size_t)snprintf(status, sizeof(status), "STATUS=%s out of service:", a->lane.device);
 	for (uint32_t f = 1; f <= AGENT_FAULT_WORKER && n < sizeof(status); f <<= 1)
 		if (faults & f)
-			n += (size_t)snprintf(status + n, sizeof(status) - n, " %s;", fault_name(f));
+			n += (size_t)snprintf(status + n, sizeof(status) - n, " %s;",
+					      fault_name(f));
 	sd_notify(0, status);
 }
 

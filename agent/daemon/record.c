@@ -117,7 +117,8 @@ int agent_record_decision(struct agent *a, enum egate_decision decision,
 	};
 	char candidate[64] = "", message[256];
 
-	clock_gettime(CLOCK_REALTIME, &ts);	/* the verdict's time, however late it is written */
+	/* the verdict's time, however late it is written */
+	clock_gettime(CLOCK_REALTIME, &ts);
 	rec.time_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	a->metrics.decisions[decision]++;
 	a->metrics.dirty = true;
@@ -209,7 +210,8 @@ void agent_audit_done(struct agent *a, const struct store_job *job)
 		if (!a->audit_failing_ns || a->audit_error != job->result)
 			agent_logp(a, LOG_ERR, "audit: writing a %s record failed (%s): %s; "
 				   "no decision is carried out until it is written",
-				   job->record.kind == EGATE_AUDIT_DECISION ? "decision" : "passage",
+				   job->record.kind == EGATE_AUDIT_DECISION ?
+				   "decision" : "passage",
 				   strerror(-job->result), job->error);
 		a->audit_failing_ns = a->audit_failing_ns ?: a->now_ns ?: agent_now_ns();
 		a->audit_error = job->result;

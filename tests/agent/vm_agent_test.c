@@ -732,11 +732,23 @@ TEST_F_TIMEOUT(agent, stuck_worker_takes_lane_out_of_service, TEST_TIMEOUT_S)
 #define LANES_TIMEOUT_S 400
 #define DRV "/sys/bus/platform/drivers/egate-lane/"
 
-/* egate_sim with 10 beams: doors 0-5, beams 10-19; each lane gets half. */
+/* egate_sim as a mantrap (both doors simulated) with 10 beams: doors 0-5,
+ * beams 10-19; each lane gets a door and half of them. */
 static const char *const wiring[LANES] = {
 	"chip=egate_sim topology=single entry=0,1,2 beams=10-13 emergency=18",
 	"chip=egate_sim topology=single entry=3,4,5 beams=14-17 emergency=19",
 };
+
+/* The loopback of vivid instance i: 6.1's control, or 6.12's menu entry. */
+static int connect_instance(int i, const char *capture)
+{
+	char cmd[256];
+
+	/* 6.12's menu: test pattern, none, then each instance's HDMI output */
+	snprintf(cmd, sizeof(cmd), "v4l2-ctl -d %s -c loop_video=1 2>/dev/null || "
+		 "v4l2-ctl -d %s -c hdmi_%03d_0_is_connected_to=%d", capture, capture, i, 2 + i);
+	return system(cmd) == 0 ? 0 : -EIO;
+}
 
 FIXTURE(lanes) {
 	struct agent_env env;
@@ -757,7 +769,7 @@ FIXTURE_SETUP(lanes)
 	ASSERT_EQ(0, egate_face_engine_new(self->env.models, &self->engine, NULL, 0));
 	ASSERT_EQ(0, face_frame_one(self->engine, agent_photo(&self->env, UNKNOWN_PHOTO, photo),
 				    0, self->frame));
-	ASSERT_EQ(0, eg_load("", "lane=0 nbeams=10"));
+	ASSERT_EQ(0, eg_load("", "lane=0 topology=mantrap nbeams=10"));
 	ASSERT_EQ(0, vivid_load(LANES));
 	for (int i = 0; i < LANES; i++) {
 		char name[64], capture[64], output[64];
@@ -767,7 +779,9 @@ FIXTURE_SETUP(lanes)
 		ASSERT_EQ(0, vivid_find_node(name, capture));
 		snprintf(name, sizeof(name), "vivid-%03d-vid-out", i);
 		ASSERT_EQ(0, vivid_find_node(name, output));
-		ASSERT_EQ(0, vivid_connect(capture, output));
+		/* vivid_connect knows instance 0's loopback control only */
+		if (vivid_connect(capture, output) < 0)
+			ASSERT_EQ(0, connect_instance(i, capture));
 		ASSERT_EQ(0, vivid_feeder_start(output, V4L2_PIX_FMT_RGB24, self->frame,
 						&self->feeder[i]));
 		snprintf(self->metrics[i], sizeof(self->metrics[i]), "%s/egate%d.prom",
