@@ -44,6 +44,7 @@ struct egate_settings {
 		unsigned int fps;
 		unsigned int buffers;
 		uint32_t pixel_format;	/* V4L2 fourcc the camera sends, 0 = auto */
+		unsigned int stall_ms;	/* no frame this long: the lane leaves service */
 	} camera;
 	struct {
 		enum egate_match_mode mode;
@@ -64,6 +65,7 @@ struct egate_settings {
 	struct {
 		char models[PATH_MAX];		/* the face engine's model folder */
 		unsigned int input_size;	/* detector input, multiple of 32 */
+		unsigned int worker_stall_ms;	/* one frame longer: the lane leaves service */
 	} face;
 	struct {
 		char path[PATH_MAX];

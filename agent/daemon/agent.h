@@ -1,15 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * agent.h - egate-agent, the controller of one lane: its state, shared by
- * the files that each do one job of it:
- *   main.c      options, configuration, start and stop
- *   loop.c      the io_uring event loop: lane, camera, worker, timer, signals
- *   decide.c    face results -> policy verdicts -> gate commands; outcomes
- *   record.c    audit records, journal entries, the log line
- *   gallery.c   the enrolled gallery, from the store into the engine
- *   reference.c decision.mode=verify: the document's reference, its lifecycle
- *   camera.c    finding the lane's camera and following it (unplug, replug)
- *   lane.c, worker.c, policy.c, metrics.c: see their headers.
+ * the files that each do one job of it.  A frame goes one way:
+ *   camera.c    finds the lane's camera, follows it (unplug, replug), hands
+ *               the newest frame to the idle worker
+ *   worker.c    the face engine on that frame, in its own thread
+ *   decide.c    face results -> policy verdicts -> audit record -> lane
+ *               command; the lane's events and the passages' outcomes
+ *   record.c    audit records (through storeworker.c) and the journal
+ *   lane.c      the lane device: commands queued for the loop, events
+ * and around it:
+ *   loop.c         the io_uring event loop: it calls into the files above,
+ *                  they never call back; it submits the lane commands they
+ *                  queue and polls the camera they open
+ *   housekeeping.c the timer: heartbeat, watchdog, service state (audit,
+ *                  camera, worker), purge, gallery checks, metrics
+ *   storeworker.c  the database's own thread: audit, purge, gallery loads
+ *   gallery.c      the enrolled gallery, from the store into the worker
+ *   reference.c    decision.mode=verify: the document's reference
+ *   main.c         options, configuration, start and stop
+ *   policy.c, metrics.c: see their headers.
  */
 #ifndef EGATE_AGENT_H
 #define EGATE_AGENT_H
@@ -27,14 +37,22 @@
 #include "lane.h"
 #include "metrics.h"
 #include "policy.h"
+#include "storeworker.h"
 #include "worker.h"
 
-#define AGENT_TICK_MS 100		/* timer: heartbeat, timeouts, watchdog */
+#define AGENT_TICK_MS 100		/* timer: heartbeat, timeouts, stalls */
 #define AGENT_GALLERY_CHECK_MS 2000	/* how often the store's version is read */
 #define AGENT_METRICS_MS 5000		/* textfile rewritten at most this often */
 #define AGENT_AUTH_TIMEOUT_MS 8000	/* an admitted traveller has this long to enter */
 #define AGENT_PURGE_MS 3600000		/* the audit retention purge, hourly */
 #define AGENT_CAMERA_LOOK_MS 5000	/* no camera: look for it this often */
+/* A verdict whose audit record is not written this long after is not carried out. */
+#define AGENT_RECORD_WAIT_MS 3000
+/* The database locked by another process this long: the lane leaves service. */
+#define AGENT_STORE_BUSY_MS 30000
+#define AGENT_MODE_RETRY_MS 1000	/* a refused SET_MODE is sent again this often */
+/* The unit's RuntimeDirectory=: LANE.out-of-service marks the mode as ours. */
+#define AGENT_RUN_DIR "/run/egate"
 
 struct camera_link {
 	struct egate_camera_monitor *monitor;
@@ -45,11 +63,8 @@ struct camera_link {
 	bool open_failed;		/* logged: quiet until an open succeeds */
 	uint32_t generation;		/* +1 per open: tells stale polls apart */
 	uint64_t next_look_ns;		/* while camera is NULL */
-};
-
-struct agent_label {
-	int64_t id;
-	char label[EGATE_STORE_LABEL_MAX + 1];
+	uint64_t last_frame_ns;		/* the camera had a frame ready (or opened) */
+	uint64_t dropped_before;	/* frames lost by the cameras closed since start */
 };
 
 /* decision.mode=verify: the reference in use (reference.c). */
@@ -66,9 +81,26 @@ struct agent_reference {
 	int take_errno;			/* the last failure to take the file, logged */
 };
 
+/* Why the agent holds its lane out of service (EGATE_CMD_SET_MODE). */
+enum agent_fault {
+	AGENT_FAULT_AUDIT = 1 << 0,	/* audit records cannot be written */
+	AGENT_FAULT_CAMERA = 1 << 1,	/* no camera, or no frame for camera.stall_ms */
+	AGENT_FAULT_WORKER = 1 << 2,	/* a frame not done in face.worker_stall_ms */
+};
+
+/* A verdict waiting for its audit record: carried out once it is written. */
+struct agent_verdict {
+	bool waiting;
+	uint64_t cookie;		/* its store job */
+	enum egate_decision decision;
+	int64_t traveller_id;
+	uint64_t decided_ns;
+	struct worker_timing timing;
+};
+
 struct agent {
 	const struct egate_settings *settings;
-	const char *lane_name;		/* settings->lane.name */
+	const char *lane_name;		/* lane.name, or the device's (main.c) */
 	struct lane lane;
 	struct io_uring ring;
 	bool ring_ready;
@@ -77,19 +109,30 @@ struct agent {
 	int exit_status;
 
 	struct egate_store *store;
+	struct store_worker *store_worker;
+	uint64_t next_cookie;
 	struct egate_face_engine *engine;
 	struct egate_face_gallery *gallery;	/* what the worker searches: the
 						 * gallery, or verify's reference */
+	struct egate_face_gallery *gallery_next;	/* loaded, waits for an idle worker */
 	bool verify;				/* decision.mode=verify */
 	struct agent_reference reference;
-	struct agent_label *labels;		/* id -> label, sorted by id */
-	size_t n_labels;
 	uint64_t gallery_version;
-	bool gallery_stale;			/* reload once the worker is idle */
+	bool gallery_stale;			/* SIGHUP: reload even if unchanged */
+	bool gallery_loading;			/* a STORE_GALLERY job is out */
+	bool gallery_failing;			/* logged once until a load works */
+	int64_t gallery_expiry_s;		/* next enrolment expiry, realtime; 0: none */
 
 	struct worker *worker;
+	uint64_t worker_started_ns;		/* 0: idle */
 	struct policy policy;
 	struct camera_link camera;
+
+	struct agent_verdict verdict;
+	unsigned int decisions_unwritten;	/* decision records queued, not yet written */
+	/* audit: appends failing since (0: fine), and the last error */
+	uint64_t audit_failing_ns;
+	int audit_error;
 
 	/* the authorisation in flight: its tag is the decision's audit id */
 	int64_t auth_tag;
@@ -97,9 +140,15 @@ struct agent {
 	int64_t auth_done_tag;		/* the last one completed: its AUTH_END may come after */
 	struct worker_timing auth_timing;
 
+	/* out of service: why (enum agent_fault), and what the lane was told */
+	uint32_t faults, faults_logged;
+	bool mode_held;			/* we set EGATE_MODE_OUT_OF_SERVICE */
+	uint64_t next_mode_ns;
+
 	uint64_t now_ns;
-	uint64_t next_heartbeat_ns, next_gallery_check_ns, next_metrics_ns;
-	uint64_t next_expiry_reload_ns, next_purge_ns;
+	int64_t now_real_s;		/* CLOCK_REALTIME, for expiry */
+	uint64_t next_heartbeat_ns, next_watchdog_ns, next_gallery_check_ns, next_metrics_ns;
+	uint64_t next_purge_ns;
 	uint64_t alarm_since_ns;	/* lane in alarm/emergency since, 0: not */
 	uint64_t watchdog_usec;		/* 0: no systemd watchdog */
 	struct metrics metrics;
@@ -116,33 +165,58 @@ int agent_block_signals(sigset_t *mask);
 int agent_loop_init(struct agent *a);
 void agent_loop_done(struct agent *a);
 int agent_loop_run(struct agent *a);
-/* Queues a lane command; errors are logged and returned. */
-int agent_command(struct agent *a, uint32_t op, uint32_t arg, uint32_t timeout_ms,
-		  uint64_t tag);
-int agent_arm_camera(struct agent *a);
 
 /* decide.c */
 void agent_on_result(struct agent *a, const struct worker_result *r);
 void agent_on_lane_event(struct agent *a, const struct egate_event *ev);
 /* The AUTHORISE tagged tag completed: its outcome (> 0) or -errno. */
 void agent_on_authorise_done(struct agent *a, uint64_t tag, int res);
+/* A STORE_APPEND came back (or failed once): the verdict waiting for it. */
+void agent_on_recorded(struct agent *a, const struct store_job *job);
+/* A verdict whose record is overdue is not carried out. */
+void agent_verdict_check(struct agent *a);
+/* Queues a lane command for the loop; errors are logged and returned. */
+int agent_command(struct agent *a, uint32_t op, uint32_t arg, uint32_t timeout_ms,
+		  uint64_t tag);
+/* Taking travellers: in service, idle, nothing pending. */
+bool agent_lane_ready(const struct agent *a);
+
+/* housekeeping.c */
 void agent_on_tick(struct agent *a);
+/* The lane's camera_up/worker_stalled/audit state changed: out of service or back. */
+void agent_service_update(struct agent *a);
+/* At start: an out-of-service mode a previous agent left is ours to lift. */
+void agent_service_inherit(struct agent *a);
+/* At stop: lifts our out-of-service mode. */
+void agent_service_release(struct agent *a);
 
 /* record.c */
+void agent_logp(struct agent *a, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* LOG_INFO */
 void agent_log(struct agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* document_id: 1:1, the reference's document (NULL: none). */
-int64_t agent_record_decision(struct agent *a, enum egate_decision decision,
-			      const struct policy_decision *d, const char *document_id);
+/* document_id: 1:1, the reference's document (NULL: none); cookie: the job's. */
+int agent_record_decision(struct agent *a, enum egate_decision decision,
+			  const struct policy_decision *d, const char *document_id,
+			  uint64_t cookie);
 /* outcome: the driver's (enum egate_outcome), or -errno: the lane never authorised. */
 void agent_record_passage(struct agent *a, int64_t decision_id, int64_t traveller_id,
 			  int outcome);
-/* The audit retention purge, now; schedules the next one. */
+/* The retention purge (store worker); schedules the next one. */
 void agent_audit_purge(struct agent *a);
+/* A STORE_APPEND came back (or failed once): the audit state, its metrics. */
+void agent_audit_done(struct agent *a, const struct store_job *job);
+void agent_purge_done(struct agent *a, const struct store_job *job);
 
 /* gallery.c */
+/* At start, in this thread: the gallery as stored now. */
 int agent_gallery_load(struct agent *a);
+/* Asks the store worker for a newer gallery (changed, expired, SIGHUP). */
 void agent_gallery_check(struct agent *a);
-const char *agent_label(const struct agent *a, int64_t traveller_id);
+/* A STORE_GALLERY came back: a newer gallery is taken (job->gallery too). */
+void agent_on_gallery(struct agent *a, struct store_job *job);
+/* The worker is idle: a loaded gallery replaces the one in use. */
+void agent_gallery_swap(struct agent *a);
 void agent_gallery_free(struct agent *a);
 
 /* reference.c */
@@ -167,5 +241,7 @@ void agent_camera_look(struct agent *a);
 void agent_camera_monitor_ready(struct agent *a);
 /* The camera's fd is readable (or in error): hand a frame to the worker. */
 void agent_camera_ready(struct agent *a, uint32_t generation, int poll_res);
+/* Every frame lost so far, by the cameras and by the agent. */
+uint64_t agent_camera_dropped(const struct agent *a);
 
 #endif

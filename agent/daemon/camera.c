@@ -3,7 +3,8 @@
  * camera.c - the lane's camera as the loop sees it: found through libudev
  * (the selector from the configuration), opened, read newest-frame-first
  * into the idle worker, dropped when unplugged and opened again when the
- * monitor sees it come back.
+ * monitor sees it come back.  The loop polls the camera that is open; the
+ * time of its last frame tells housekeeping.c whether the stream stalled.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,6 +12,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -104,7 +106,7 @@ static void camera_open(struct agent *a, const char *devnode)
 	r = egate_camera_open(devnode, c->config, &c->camera, err, sizeof(err));
 	if (r < 0) {
 		if (!c->open_failed)
-			agent_log(a, "camera %s: %s; trying again every %u s", devnode, err,
+			agent_logp(a, LOG_ERR, "camera %s: %s; trying again every %u s", devnode, err,
 				  AGENT_CAMERA_LOOK_MS / 1000);
 		c->open_failed = true;
 		return;
@@ -112,16 +114,16 @@ static void camera_open(struct agent *a, const char *devnode)
 	c->open_failed = false;
 	c->generation++;
 	c->polling = false;
+	c->last_frame_ns = agent_now_ns();	/* it has camera.stall_ms to send one */
 	agent_log(a, "camera %s: %ux%u, streaming", devnode, egate_camera_width(c->camera),
 		  egate_camera_height(c->camera));
-	agent_arm_camera(a);
 }
 
 static void camera_drop(struct agent *a)
 {
 	struct camera_link *c = &a->camera;
 
-	a->metrics.frames_dropped += egate_camera_frames_dropped(c->camera);
+	c->dropped_before += egate_camera_frames_dropped(c->camera);
 	egate_camera_free(c->camera);
 	c->camera = NULL;
 	policy_reset(&a->policy);
@@ -129,7 +131,7 @@ static void camera_drop(struct agent *a)
 
 static void camera_lost(struct agent *a)
 {
-	agent_log(a, "camera %s gone; waiting for it to come back",
+	agent_logp(a, LOG_WARNING, "camera %s gone; waiting for it to come back",
 		  egate_camera_devnode(a->camera.camera));
 	camera_drop(a);
 }
@@ -180,7 +182,7 @@ void agent_camera_monitor_ready(struct agent *a)
  * known from the monitor (REMOVED) and from ENODEV.  The capture library
  * asks the driver what is wrong and repairs it.  True: go on and read
  * (a frame may be ready).  False: the camera was dropped, or it keeps
- * failing and the 100 ms tick polls it again (agent_on_tick), not now.
+ * failing and is polled again after the next tick, not now.
  */
 static bool camera_poll_failed(struct agent *a, int poll_res)
 {
@@ -194,13 +196,14 @@ static bool camera_poll_failed(struct agent *a, int poll_res)
 		return false;
 	}
 	if (r < 0) {
-		agent_log(a, "camera %s cannot stream (%s); waiting for it to come back",
+		agent_logp(a, LOG_ERR, "camera %s cannot stream (%s); waiting for it to come back",
 			  egate_camera_devnode(c->camera), f.reason);
 		camera_drop(a);
 		return false;
 	}
 	if (f.log)
-		agent_log(a, "camera %s: poll %s (%u in a row, %" PRIu64 " since open): %s; %s",
+		agent_logp(a, LOG_WARNING,
+			   "camera %s: poll %s (%u in a row, %" PRIu64 " since open): %s; %s",
 			  egate_camera_devnode(c->camera),
 			  poll_res < 0 ? strerror(-poll_res) : "error", f.errors, f.total,
 			  f.reason, egate_camera_repair_name(f.repair));
@@ -221,8 +224,8 @@ void agent_camera_ready(struct agent *a, uint32_t generation, int poll_res)
 	frame = worker_idle_frame(a->worker);
 	if (!frame || a->auth_tag) {
 		/* busy, or the lane is already serving someone: not now */
-		egate_camera_discard(c->camera);
-		agent_arm_camera(a);
+		if (egate_camera_discard(c->camera) > 0)
+			c->last_frame_ns = a->now_ns;
 		return;
 	}
 	r = egate_camera_read_latest(c->camera, frame);
@@ -230,7 +233,15 @@ void agent_camera_ready(struct agent *a, uint32_t generation, int poll_res)
 		camera_lost(a);
 		return;
 	}
-	if (r == 0)
+	if (r == 0) {
+		c->last_frame_ns = a->now_ns;
+		a->worker_started_ns = a->now_ns;
 		worker_start(a->worker, a->gallery);
-	agent_arm_camera(a);
+	}
+}
+
+uint64_t agent_camera_dropped(const struct agent *a)
+{
+	return a->camera.dropped_before +
+	       (a->camera.camera ? egate_camera_frames_dropped(a->camera.camera) : 0);
 }

@@ -1,22 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * decide.c - the agent's reasoning: face results go through the policy
- * while the lane can take a traveller; an admission authorises one passage
- * (tagged with the decision's audit id) whose completion is the passage's
- * outcome, a denial tells the lane and the log; the lane's events report
- * state changes and alarms.  The timer keeps the heartbeat, the unknown
- * timeout, the optional automatic reset, the audit retention purge, the
- * watchdog and the metrics.
+ * while the lane can take a traveller.  No audit record, no decision: a
+ * verdict is first written to the audit log (by the store worker) and
+ * carried out only once it is written, within AGENT_RECORD_WAIT_MS.  An
+ * admission then authorises one passage (tagged with the decision's audit
+ * id) whose completion is the passage's outcome; a denial tells the lane.
+ * A verdict whose record failed or came too late is not carried out (an
+ * admission gets an "aborted" passage record once its decision is
+ * written), and no new one is made until that record is written.  The
+ * lane's events report state changes and alarms.
  */
 #include <math.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
+#include <syslog.h>
 
 #include "agent.h"
 
-static bool lane_ready(const struct agent *a)
+bool agent_lane_ready(const struct agent *a)
 {
-	return a->lane.state == EGATE_ST_IDLE && !a->auth_tag;
+	return a->lane.state == EGATE_ST_IDLE && !a->auth_tag && !a->verdict.waiting &&
+	       !a->decisions_unwritten && !a->audit_failing_ns && !a->faults;
+}
+
+int agent_command(struct agent *a, uint32_t op, uint32_t arg, uint32_t timeout_ms,
+		  uint64_t tag)
+{
+	int r = lane_command_slot(&a->lane, op, arg, timeout_ms, tag);
+
+	if (r < 0)
+		agent_logp(a, LOG_ERR, "cannot send %s to the lane: too many commands in flight",
+			   lane_command_name(op));
+	return r < 0 ? r : 0;
 }
 
 /*
@@ -24,50 +39,118 @@ static bool lane_ready(const struct agent *a)
  * gallery.  The traveller is nobody the gallery knows; the score is the
  * distance to the reference, whether it admitted or not.
  */
-static int64_t record_decision(struct agent *a, enum egate_decision decision,
-			       const struct policy_decision *d)
+static int record_decision(struct agent *a, enum egate_decision decision,
+			   const struct policy_decision *d, uint64_t cookie)
 {
 	struct policy_decision v = *d;
 
 	if (!a->verify)
-		return agent_record_decision(a, decision, d, NULL);
+		return agent_record_decision(a, decision, d, NULL, cookie);
 	v.traveller_id = 0;
 	v.distance = decision == EGATE_DECISION_ADMIT ? d->distance : d->candidate_distance;
 	v.candidate_id = 0;
 	v.candidate_distance = NAN;
-	return agent_record_decision(a, decision, &v, agent_reference_document(a));
+	return agent_record_decision(a, decision, &v, agent_reference_document(a), cookie);
 }
 
 static void act(struct agent *a, enum policy_verdict verdict, const struct policy_decision *d,
 		const struct worker_timing *timing)
 {
-	int64_t id;
+	static const enum egate_decision decisions[] = {
+		[POLICY_ADMIT] = EGATE_DECISION_ADMIT, [POLICY_DENY] = EGATE_DECISION_DENY,
+		[POLICY_ONE_AT_A_TIME] = EGATE_DECISION_ONE_AT_A_TIME,
+	};
+	struct agent_verdict *v = &a->verdict;
 
-	switch (verdict) {
-	case POLICY_NONE:
+	if (verdict == POLICY_NONE)
 		return;
-	case POLICY_ADMIT:
-		id = record_decision(a, EGATE_DECISION_ADMIT, d);
-		/* The tag names the decision; a failed audit write still admits. */
-		a->auth_tag = id > 0 ? id : -1;
-		a->auth_traveller = a->verify ? 0 : d->traveller_id;
+	*v = (struct agent_verdict) {
+		.cookie = ++a->next_cookie,
+		.decision = decisions[verdict],
+		.traveller_id = a->verify ? 0 : d->traveller_id,
+		.decided_ns = a->now_ns,
+		.timing = *timing,
+	};
+	v->waiting = record_decision(a, v->decision, d, v->cookie) >= 0;
+	a->decisions_unwritten += v->waiting;
+	if (verdict == POLICY_ONE_AT_A_TIME)
+		agent_log(a, "several faces in view: one at a time, please");
+	else if (a->verify)	/* one document, one decision */
+		agent_reference_consume(a);
+}
+
+/* The verdict's record is written: carry it out. */
+static void carry_out(struct agent *a, int64_t id)
+{
+	struct agent_verdict *v = &a->verdict;
+
+	v->waiting = false;
+	switch (v->decision) {
+	case EGATE_DECISION_ADMIT:
+		a->auth_tag = id;
+		a->auth_traveller = v->traveller_id;
 		if (agent_command(a, EGATE_CMD_AUTHORISE, EGATE_DIR_FORWARD,
-				  AGENT_AUTH_TIMEOUT_MS, (uint64_t)a->auth_tag) < 0)
+				  AGENT_AUTH_TIMEOUT_MS, (uint64_t)id) < 0)
 			a->auth_tag = 0;
 		else
-			metrics_admission(&a->metrics, timing, agent_now_ns());
+			metrics_admission(&a->metrics, &v->timing, agent_now_ns());
 		break;
-	case POLICY_DENY:
-		record_decision(a, EGATE_DECISION_DENY, d);
+	case EGATE_DECISION_DENY:
 		agent_command(a, EGATE_CMD_DENY, 0, 0, 0);
 		break;
-	case POLICY_ONE_AT_A_TIME:
-		record_decision(a, EGATE_DECISION_ONE_AT_A_TIME, d);
-		agent_log(a, "several faces in view: one at a time, please");
+	default:
+		break;
+	}
+}
+
+/*
+ * The verdict is not carried out: the traveller still in view gets a new
+ * session once decisions are made again, not the one that decided.
+ */
+static void refuse(struct agent *a)
+{
+	a->verdict.waiting = false;
+	a->metrics.verdicts_refused++;
+	a->metrics.dirty = true;
+	policy_reset(&a->policy);
+}
+
+void agent_on_recorded(struct agent *a, const struct store_job *job)
+{
+	struct agent_verdict *v = &a->verdict;
+	bool ours = v->waiting && job->cookie == v->cookie;
+
+	if (job->record.kind != EGATE_AUDIT_DECISION)
+		return;
+	if (job->final)
+		a->decisions_unwritten--;
+	if (ours && job->final && job->result >= 0) {
+		carry_out(a, job->id);
 		return;
 	}
-	if (a->verify)	/* one document, one decision */
-		agent_reference_consume(a);
+	if (ours) {	/* failed: the store worker goes on trying */
+		refuse(a);
+		agent_logp(a, LOG_ERR, "decision %s not carried out: no audit record",
+			   egate_decision_name(v->decision));
+		return;
+	}
+	/* A verdict given up earlier, written now: an admission that never was. */
+	if (job->final && job->result >= 0 && job->record.decision == EGATE_DECISION_ADMIT) {
+		agent_logp(a, LOG_WARNING, "decision #%lld written after %u attempts: "
+			   "it was not carried out", (long long)job->id, job->attempts);
+		agent_record_passage(a, job->id, job->record.traveller_id, -ETIMEDOUT);
+	}
+}
+
+void agent_verdict_check(struct agent *a)
+{
+	struct agent_verdict *v = &a->verdict;
+
+	if (!v->waiting || a->now_ns - v->decided_ns < AGENT_RECORD_WAIT_MS * 1000000ull)
+		return;
+	refuse(a);
+	agent_logp(a, LOG_WARNING, "decision %s not carried out: its audit record is not "
+		   "written after %u ms", egate_decision_name(v->decision), AGENT_RECORD_WAIT_MS);
 }
 
 void agent_on_result(struct agent *a, const struct worker_result *r)
@@ -75,23 +158,23 @@ void agent_on_result(struct agent *a, const struct worker_result *r)
 	struct policy_decision d;
 	enum policy_verdict v;
 
+	a->worker_started_ns = 0;
 	a->metrics.frames_processed++;
 	if (r->error < 0) {
 		a->metrics.engine_errors++;
-		agent_log(a, "face engine: %s", strerror(-r->error));
+		agent_logp(a, LOG_WARNING, "face engine: %s", strerror(-r->error));
 		return;
 	}
 	if (a->auth_tag) {
 		policy_feed(&a->policy, &r->frame, &d);	/* presence only: decided */
-	} else if (!lane_ready(a)) {
+	} else if (a->verdict.waiting) {
+		/* its record first: the session goes on after it */
+	} else if (!agent_lane_ready(a)) {
 		policy_reset(&a->policy);
 	} else if (!a->verify || !agent_reference_missing(a, &r->frame)) {
 		v = policy_feed(&a->policy, &r->frame, &d);
 		act(a, v, &d, &r->timing);
 	}
-	/* The worker is idle until the next frame: the reference may change now. */
-	if (a->verify)
-		agent_reference_check(a);
 }
 
 /*
@@ -113,11 +196,11 @@ void agent_on_result(struct agent *a, const struct worker_result *r)
 void agent_on_authorise_done(struct agent *a, uint64_t tag, int res)
 {
 	if (!a->auth_tag || tag != (uint64_t)a->auth_tag) {	/* cannot be: one in flight */
-		agent_log(a, "lane: authorisation %llu completed (%d) but not in flight",
-			  (unsigned long long)tag, res);
+		agent_logp(a, LOG_ERR, "lane: authorisation %llu completed (%d) but not in flight",
+			   (unsigned long long)tag, res);
 		return;
 	}
-	agent_record_passage(a, a->auth_tag > 0 ? a->auth_tag : 0, a->auth_traveller, res);
+	agent_record_passage(a, a->auth_tag, a->auth_traveller, res);
 	a->auth_done_tag = a->auth_tag;
 	a->auth_tag = 0;
 	a->auth_traveller = 0;
@@ -146,13 +229,15 @@ void agent_on_lane_event(struct agent *a, const struct egate_event *ev)
 		if (ev->arg < EGATE_ALARM_COUNT)
 			a->metrics.alarms[ev->arg]++;
 		a->metrics.dirty = true;
-		agent_log(a, "lane: ALARM %s (beams 0x%x)", lane_alarm_name(ev->arg), ev->beams);
+		agent_logp(a, LOG_WARNING, "lane: ALARM %s (beams 0x%x)", lane_alarm_name(ev->arg),
+			   ev->beams);
 		break;
 	case EGATE_EV_EMERGENCY:
-		agent_log(a, "lane: emergency input %s", ev->arg ? "ACTIVE: doors open" : "clear");
+		agent_logp(a, LOG_WARNING, "lane: emergency input %s",
+			   ev->arg ? "ACTIVE: doors open" : "clear");
 		break;
 	case EGATE_EV_HEARTBEAT_LOST:
-		agent_log(a, "lane: the driver says our heartbeat was lost");
+		agent_logp(a, LOG_ERR, "lane: the driver says our heartbeat was lost");
 		break;
 	case EGATE_EV_PASSAGE_START:
 		agent_log(a, "lane: traveller entered");
@@ -162,56 +247,5 @@ void agent_on_lane_event(struct agent *a, const struct egate_event *ev)
 		break;
 	default:
 		break;
-	}
-}
-
-/* With lane.alarm_reset_s set, an alarm or emergency over a clear lane resets itself. */
-static void auto_reset(struct agent *a)
-{
-	unsigned int after_s = a->settings->lane.alarm_reset_s;
-	bool latched = a->lane.state == EGATE_ST_ALARM || a->lane.state == EGATE_ST_EMERGENCY;
-	struct egate_status st;
-
-	if (!after_s || !latched || a->lane.beams) {
-		a->alarm_since_ns = 0;
-		return;
-	}
-	if (!a->alarm_since_ns)
-		a->alarm_since_ns = a->now_ns;
-	if (a->now_ns - a->alarm_since_ns < after_s * 1000000000ull)
-		return;
-	if (lane_status(&a->lane, &st) == 0 && (st.flags & EGATE_STATUS_EMERGENCY_IN))
-		return;	/* the fire alarm is still on */
-	agent_log(a, "lane: clear for %u s after the %s: resetting", after_s,
-		  lane_state_name(a->lane.state));
-	agent_command(a, EGATE_CMD_RESET, 0, 0, 0);
-	a->alarm_since_ns = 0;
-}
-
-void agent_on_tick(struct agent *a)
-{
-	if (a->now_ns >= a->next_heartbeat_ns) {
-		agent_command(a, EGATE_CMD_HEARTBEAT, 0, 0, 0);
-		a->next_heartbeat_ns = a->now_ns + a->lane.heartbeat_ms * 1000000ull / 4;
-	}
-	if (a->watchdog_usec)
-		sd_notify(0, "WATCHDOG=1");
-	auto_reset(a);
-	if (a->now_ns >= a->next_purge_ns && lane_ready(a))
-		agent_audit_purge(a);
-	if (!a->verify)
-		agent_gallery_check(a);
-	else if (!worker_busy(a->worker))
-		agent_reference_check(a);
-	if (a->camera.camera)
-		agent_arm_camera(a);
-	else if (a->now_ns >= a->camera.next_look_ns)
-		agent_camera_look(a);
-	if (a->metrics_path[0] && a->metrics.dirty && a->now_ns >= a->next_metrics_ns) {
-		int r = metrics_write(&a->metrics, a->metrics_path, a->lane_name);
-
-		if (r < 0)
-			agent_log(a, "metrics: cannot write %s: %s", a->metrics_path, strerror(-r));
-		a->next_metrics_ns = a->now_ns + AGENT_METRICS_MS * 1000000ull;
 	}
 }

@@ -72,6 +72,7 @@ int lane_open(struct lane *lane, const char *device, char *err, size_t err_size)
 	if (r < 0)
 		goto fail;
 	lane->state = st.state;
+	lane->mode = st.mode;
 	lane->beams = st.beams;
 	lane->last_seq = st.last_seq;
 	lane->heartbeat_ms = read_heartbeat_ms(device);
@@ -88,6 +89,15 @@ void lane_close(struct lane *lane)
 	lane->fd = -1;
 }
 
+int lane_command_now(struct lane *lane, uint32_t op, uint32_t arg)
+{
+	struct egate_cmd cmd = { .op = op, .arg = arg };
+
+	if (write(lane->fd, &cmd, sizeof(cmd)) != (ssize_t)sizeof(cmd))
+		return -errno;
+	return 0;
+}
+
 int lane_status(const struct lane *lane, struct egate_status *ret)
 {
 	return ioctl(lane->fd, EGATE_IOC_GET_STATE, ret) < 0 ? -errno : 0;
@@ -100,12 +110,24 @@ int lane_command_slot(struct lane *lane, uint32_t op, uint32_t arg, uint32_t tim
 		if (lane->commands_busy & (1u << i))
 			continue;
 		lane->commands_busy |= 1u << i;
+		lane->commands_queued |= 1u << i;
 		lane->commands[i] = (struct lane_command) {
 			.op = op, .arg = arg, .timeout_ms = timeout_ms, .tag = tag,
 		};
 		return (int)i;
 	}
 	return -EBUSY;
+}
+
+int lane_next_queued(struct lane *lane)
+{
+	int i;
+
+	if (!lane->commands_queued)
+		return -1;
+	i = __builtin_ctz(lane->commands_queued);
+	lane->commands_queued &= ~(1u << i);
+	return i;
 }
 
 void lane_prep_command(struct lane *lane, struct io_uring_sqe *sqe, unsigned int slot)
@@ -144,6 +166,8 @@ int lane_read_done(struct lane *lane, int res)
 		lane->last_seq = ev->seq;
 		lane->state = ev->state;
 		lane->beams = ev->beams;
+		if (ev->type == EGATE_EV_MODE)
+			lane->mode = ev->arg;
 	}
 	return n;
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * lane.h - the lane device /dev/egateN as the agent holds it: opened as its
- * controller, commands and events as io_uring requests.  Commands go as
+ * controller, commands and events as io_uring requests.  The agent queues
+ * a command in a slot (lane_command_slot) and the loop submits what is
+ * queued (lane_next_queued) after each batch of completions.  Commands go as
  * IORING_OP_URING_CMD passthrough (agent/uring/egate-uring.h): every one
  * completes at once with 0 or -errno, except an accepted AUTHORISE, which
  * stays in flight, holding its slot, until the authorisation ends and then
@@ -36,8 +38,10 @@ struct lane {
 	unsigned int heartbeat_ms;	/* the driver's timeout */
 	struct egate_event events[LANE_EVENTS_PER_READ];	/* READ target */
 	struct lane_command commands[LANE_COMMANDS_MAX];
-	uint32_t commands_busy;		/* bit i: commands[i] in flight */
+	uint32_t commands_busy;		/* bit i: commands[i] queued or in flight */
+	uint32_t commands_queued;	/* bit i: commands[i] not submitted yet */
 	uint32_t state;			/* from the last event */
+	uint32_t mode;			/* enum egate_mode, from the events */
 	uint32_t beams;
 	uint64_t last_seq;
 	uint64_t lost_events;		/* sequence gaps */
@@ -46,11 +50,15 @@ struct lane {
 /* Opens /dev/DEVICE as its controller and checks the ABI: err says why not. */
 int lane_open(struct lane *lane, const char *device, char *err, size_t err_size);
 void lane_close(struct lane *lane);
+/* A command written now, outside the loop (at stop): 0 or -errno. */
+int lane_command_now(struct lane *lane, uint32_t op, uint32_t arg);
 int lane_status(const struct lane *lane, struct egate_status *ret);
 
-/* A free command slot, filled with op/arg/timeout/tag: -EBUSY if none. */
+/* A free command slot, filled with op/arg/timeout/tag and queued: -EBUSY if none. */
 int lane_command_slot(struct lane *lane, uint32_t op, uint32_t arg, uint32_t timeout_ms,
 		      uint64_t tag);
+/* The oldest queued slot, no longer queued (submit it now): -1 when none. */
+int lane_next_queued(struct lane *lane);
 /* Prepares the URING_CMD that sends command slot i. */
 void lane_prep_command(struct lane *lane, struct io_uring_sqe *sqe, unsigned int slot);
 /*

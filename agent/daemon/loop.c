@@ -2,14 +2,18 @@
 /*
  * loop.c - the agent's one io_uring ring: lane events (READ), gate
  * commands (URING_CMD, see lane.h), camera and udev monitor readiness and the
- * worker's eventfd (POLL_ADD), a periodic timer (TIMEOUT) and signals
- * (READ of a signalfd).  Every request's user_data says what it was for.
+ * face and store workers' eventfds (POLL_ADD), a periodic timer (TIMEOUT)
+ * and signals (READ of a signalfd).  Every request's user_data says what
+ * it was for.  The loop calls into the other files; after each batch of
+ * completions it submits the lane commands they queued and polls the
+ * camera they opened.
  */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
@@ -28,6 +32,7 @@ enum request {
 	REQ_TICK,
 	REQ_SIGNAL,
 	REQ_COMMAND,	/* + slot << 8 */
+	REQ_STORE,
 	/* REQ_CAMERA + the camera's generation << 8 */
 };
 
@@ -95,7 +100,7 @@ static int arm_signal(struct agent *a)
 	return 0;
 }
 
-int agent_arm_camera(struct agent *a)
+static int arm_camera(struct agent *a)
 {
 	if (!a->camera.camera || a->camera.polling)
 		return 0;
@@ -104,24 +109,23 @@ int agent_arm_camera(struct agent *a)
 			REQ_CAMERA + ((uint64_t)a->camera.generation << 8));
 }
 
-int agent_command(struct agent *a, uint32_t op, uint32_t arg, uint32_t timeout_ms,
-		  uint64_t tag)
+/* The commands queued since the last batch (lane_command_slot). */
+static void submit_commands(struct agent *a)
 {
-	struct io_uring_sqe *sqe;
 	int slot;
 
-	slot = lane_command_slot(&a->lane, op, arg, timeout_ms, tag);
-	sqe = slot >= 0 ? get_sqe(a) : NULL;
-	if (!sqe) {
-		agent_log(a, "cannot send %s to the lane: too many commands in flight",
-			  lane_command_name(op));
-		if (slot >= 0)
+	while ((slot = lane_next_queued(&a->lane)) >= 0) {
+		struct io_uring_sqe *sqe = get_sqe(a);
+
+		if (!sqe) {
+			agent_logp(a, LOG_ERR, "cannot send %s to the lane: the ring is full",
+				   lane_command_name(a->lane.commands[slot].op));
 			lane_command_done(&a->lane, slot, -EBUSY);
-		return -EBUSY;
+			continue;
+		}
+		lane_prep_command(&a->lane, sqe, slot);
+		io_uring_sqe_set_data64(sqe, REQ_COMMAND + ((uint64_t)slot << 8));
 	}
-	lane_prep_command(&a->lane, sqe, slot);
-	io_uring_sqe_set_data64(sqe, REQ_COMMAND + ((uint64_t)slot << 8));
-	return io_uring_submit(&a->ring) < 0 ? -EIO : 0;
 }
 
 int agent_block_signals(sigset_t *mask)
@@ -150,9 +154,11 @@ int agent_loop_init(struct agent *a)
 	a->ring_ready = true;
 	if ((r = arm_lane_read(a)) < 0 || (r = arm_tick(a)) < 0 || (r = arm_signal(a)) < 0 ||
 	    (r = arm_poll(a, worker_fd(a->worker), REQ_WORKER)) < 0 ||
+	    (r = arm_poll(a, store_worker_fd(a->store_worker), REQ_STORE)) < 0 ||
 	    (r = arm_poll(a, egate_camera_monitor_fd(a->camera.monitor), REQ_MONITOR)) < 0 ||
-	    (r = agent_arm_camera(a)) < 0)
+	    (r = arm_camera(a)) < 0)
 		return r;
+	submit_commands(a);
 	return io_uring_submit(&a->ring) < 0 ? -EIO : 0;
 }
 
@@ -176,7 +182,7 @@ static void on_lane_read(struct agent *a, int res)
 		return;
 	}
 	if (n < 0) {
-		agent_log(a, "lane %s: reading events failed: %s; stopping",
+		agent_logp(a, LOG_ERR, "lane %s: reading events failed: %s; stopping",
 			  a->lane.device, strerror(-n));
 		a->stopping = true;
 		a->exit_status = 1;
@@ -206,9 +212,36 @@ static void on_worker(struct agent *a)
 {
 	struct worker_result r;
 
-	if (worker_take_result(a->worker, &r) == 0)
+	if (worker_take_result(a->worker, &r) == 0) {
 		agent_on_result(a, &r);
+		/* idle until the next frame: the gallery or the reference may change now */
+		if (a->verify)
+			agent_reference_check(a);
+		else
+			agent_gallery_swap(a);
+	}
 	arm_poll(a, worker_fd(a->worker), REQ_WORKER);
+}
+
+static void on_store(struct agent *a)
+{
+	struct store_job job;
+
+	while (store_worker_take(a->store_worker, &job) == 0) {
+		switch (job.kind) {
+		case STORE_APPEND:
+			agent_audit_done(a, &job);
+			agent_on_recorded(a, &job);
+			break;
+		case STORE_PURGE:
+			agent_purge_done(a, &job);
+			break;
+		case STORE_GALLERY:
+			agent_on_gallery(a, &job);
+			break;
+		}
+	}
+	arm_poll(a, store_worker_fd(a->store_worker), REQ_STORE);
 }
 
 static void on_completion(struct agent *a, const struct io_uring_cqe *cqe)
@@ -238,13 +271,16 @@ static void on_completion(struct agent *a, const struct io_uring_cqe *cqe)
 	case REQ_SIGNAL:
 		on_signal(a, cqe->res);
 		break;
+	case REQ_STORE:
+		on_store(a);
+		break;
 	case REQ_COMMAND:
 		cmd = a->lane.commands[data >> 8];
 		r = lane_command_done(&a->lane, data >> 8, cqe->res);
 		if (cmd.op == EGATE_CMD_AUTHORISE)
 			agent_on_authorise_done(a, cmd.tag, r);
 		else if (r < 0)
-			agent_log(a, "lane %s refused %s: %s", a->lane.device,
+			agent_logp(a, LOG_WARNING, "lane %s refused %s: %s", a->lane.device,
 				  lane_command_name(cmd.op), strerror(-r));
 		break;
 	}
@@ -266,6 +302,8 @@ int agent_loop_run(struct agent *a)
 			n++;
 		}
 		io_uring_cq_advance(&a->ring, n);
+		submit_commands(a);
+		arm_camera(a);
 	}
 	return 0;
 }

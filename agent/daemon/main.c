@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <sys/prctl.h>
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
@@ -44,6 +46,9 @@ static void usage(FILE *f)
 		"                         and [cameras]): auto, /dev/..., name:N, path:ID_PATH\n"
 		"      --check-config     validate the configuration and exit\n"
 		"  -h, --help             this help\n\n"
+		"The lane is named after LANE unless lane.name is set.  It is taken out of\n"
+		"service while decisions cannot be audited, the camera sends no frames or the\n"
+		"face worker is stuck, and comes back by itself.\n\n"
 		"Signals: SIGTERM/SIGINT stop (the lane goes out of service), SIGHUP reloads\n"
 		"the gallery.  See egate-agent(8).\n");
 }
@@ -132,6 +137,21 @@ static int load_config(const struct options *o, struct egate_conf **ret)
 	return 0;
 }
 
+/*
+ * The lane's name in the audit log, the journal and the metrics: lane.name,
+ * or the lane device's ("egate1", the unit's instance) while lane.name is
+ * left at its default, so that the lanes of one kiosk never share a name.
+ */
+static const char *lane_name(const struct egate_settings *s, const char *device)
+{
+	_cleanup_(egate_conf_freep) struct egate_conf *defaults = NULL;
+
+	if (egate_conf_new(&defaults) < 0 ||
+	    strcmp(s->lane.name, egate_conf_settings(defaults)->lane.name))
+		return s->lane.name;
+	return device;
+}
+
 static int agent_start(struct agent *a, const struct egate_conf *conf, const char *lane,
 		       const char *camera)
 {
@@ -156,7 +176,7 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 		agent_log(a, "store %s: %s", s->store.path, err);
 		return r;
 	}
-	agent_audit_purge(a);
+	agent_audit_purge(a);	/* in this thread: before the store worker */
 	r = egate_face_engine_new(s->face.models, &a->engine, err, sizeof(err));
 	if (r < 0) {
 		agent_log(a, "face models: %s", err);
@@ -166,7 +186,15 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 	r = a->verify ? agent_reference_init(a, lane) : agent_gallery_load(a);
 	if (r < 0)
 		return r;
+	r = store_worker_new(a->store, &a->store_worker);
+	if (r < 0) {
+		agent_log(a, "store worker: %s", strerror(-r));
+		return r;
+	}
+	/* Threads are named after their creator: "egate-face" in top -H, ps -L. */
+	prctl(PR_SET_NAME, "egate-face");
 	r = worker_new(a->engine, s->face.input_size, &a->worker);
+	prctl(PR_SET_NAME, "egate-agent");
 	if (r < 0) {
 		agent_log(a, "face worker: %s", strerror(-r));
 		return r;
@@ -203,10 +231,18 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 
 static void agent_stop(struct agent *a)
 {
+	unsigned int lost;
+
 	agent_loop_done(a);
+	agent_service_release(a);
 	lane_close(&a->lane);	/* the driver takes the lane out of service */
+	a->metrics.frames_dropped = agent_camera_dropped(a);
 	agent_camera_done(a);
 	worker_free(a->worker);
+	lost = store_worker_free(a->store_worker);	/* what is queued is tried once more */
+	if (lost)
+		agent_logp(a, LOG_ERR, "audit: %u records could not be written before stopping",
+			   lost);
 	agent_gallery_free(a);
 	egate_face_engine_free(a->engine);
 	egate_store_close(a->store);
@@ -232,7 +268,7 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	a.settings = egate_conf_settings(conf);
-	a.lane_name = a.settings->lane.name;
+	a.lane_name = lane_name(a.settings, o.lane);
 	a.verify = a.settings->decision.mode == EGATE_MATCH_VERIFY;
 	snprintf(a.metrics_path, sizeof(a.metrics_path), "%s", a.settings->metrics.textfile);
 	setvbuf(stderr, NULL, _IOLBF, 0);
@@ -244,6 +280,9 @@ int main(int argc, char **argv)
 		if (sd_watchdog_enabled(0, &a.watchdog_usec) <= 0)
 			a.watchdog_usec = 0;
 		sd_notifyf(0, "READY=1\nSTATUS=controlling %s", o.lane);
+		a.now_ns = agent_now_ns();
+		agent_service_inherit(&a);
+		agent_service_update(&a);	/* STATUS=, and out of service without a camera */
 		r = agent_loop_run(&a);
 		if (r < 0)
 			agent_log(&a, "event loop failed: %s", strerror(-r));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "lane.h"
 #include "macro.h"
@@ -91,11 +92,25 @@ static void write_metrics(FILE *f, const struct metrics *m, const char *lane)
 		"# TYPE egate_engine_errors_total counter\n"
 		"egate_engine_errors_total{lane=\"%s\"} %llu\n"
 		"# TYPE egate_lane_events_lost_total counter\n"
-		"egate_lane_events_lost_total{lane=\"%s\"} %llu\n",
+		"egate_lane_events_lost_total{lane=\"%s\"} %llu\n"
+		"# TYPE egate_audit_failures_total counter\n"
+		"egate_audit_failures_total{lane=\"%s\"} %llu\n"
+		"# TYPE egate_audit_pending gauge\n"
+		"egate_audit_pending{lane=\"%s\"} %llu\n"
+		"# TYPE egate_verdicts_refused_total counter\n"
+		"egate_verdicts_refused_total{lane=\"%s\"} %llu\n"
+		"# TYPE egate_camera_up gauge\n"
+		"egate_camera_up{lane=\"%s\"} %d\n"
+		"# TYPE egate_worker_stalled gauge\n"
+		"egate_worker_stalled{lane=\"%s\"} %d\n",
 		lane, (unsigned long long)m->frames_processed,
 		lane, (unsigned long long)m->frames_dropped,
 		lane, (unsigned long long)m->engine_errors,
-		lane, (unsigned long long)m->lane_events_lost);
+		lane, (unsigned long long)m->lane_events_lost,
+		lane, (unsigned long long)m->audit_failures,
+		lane, (unsigned long long)m->audit_pending,
+		lane, (unsigned long long)m->verdicts_refused,
+		lane, m->camera_up, lane, m->worker_stalled);
 	fprintf(f, "# TYPE egate_admission_latency_seconds summary\n");
 	for (size_t i = 0; i < ELEMENTSOF(quantiles); i++)
 		fprintf(f, "egate_admission_latency_seconds{lane=\"%s\",quantile=\"%g\"} %.6f\n",
@@ -112,16 +127,20 @@ int metrics_write(struct metrics *m, const char *path, const char *lane)
 {
 	char tmp[PATH_MAX];
 	_cleanup_fclose_ FILE *f = NULL;
-	int r = 0;
+	int fd, r = 0;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0)
 		return -errno;
-	/* Readable by the directory's group, egate-metrics, whatever the umask. */
-	if (fchmod(fileno(f), 0640) < 0)
+	/* 0640 whatever the umask: the directory's group (egate-metrics) may read it */
+	if (fchmod(fd, 0640) < 0 || !(f = fdopen(fd, "w"))) {
 		r = -errno;
+		close(fd);
+		unlink(tmp);
+		return r;
+	}
 	write_metrics(f, m, lane);
 	if (fflush(f) || ferror(f))
 		r = -EIO;

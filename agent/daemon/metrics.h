@@ -3,7 +3,9 @@
  * metrics.h - the agent's counters and latencies, written as a Prometheus
  * textfile (for node_exporter's textfile collector): the whole file is
  * written beside the target and renamed over it, so a reader never sees
- * half of it.
+ * half of it.  Every sample carries the lane's name as its lane label, so
+ * that the textfiles of several lanes on one kiosk never clash; the file
+ * is readable by the agent's group (0640), e.g. a metrics collector's.
  */
 #ifndef EGATE_AGENT_METRICS_H
 #define EGATE_AGENT_METRICS_H
@@ -33,8 +35,13 @@ struct metrics {
 	uint64_t alarms[EGATE_ALARM_COUNT];
 	uint64_t frames_processed;
 	uint64_t engine_errors;
-	uint64_t frames_dropped;	/* the camera's count, copied in */
+	uint64_t frames_dropped;	/* by the cameras and the agent, copied in */
 	uint64_t lane_events_lost;
+	uint64_t audit_failures;	/* appends that failed (each attempt's first) */
+	uint64_t audit_pending;		/* store jobs not yet done (gauge) */
+	uint64_t verdicts_refused;	/* not carried out: no audit record in time */
+	bool camera_up;			/* frames come (gauge) */
+	bool worker_stalled;		/* a frame is taking too long (gauge) */
 	/* capture timestamp -> gate command, per admission */
 	uint32_t latency_us[METRICS_LATENCY_SAMPLES];
 	uint64_t latency_count;
@@ -46,7 +53,7 @@ struct metrics {
 void metrics_admission(struct metrics *m, const struct worker_timing *t, uint64_t command_ns);
 /* p in 0..1 of the kept latencies, microseconds; 0 when none. */
 uint32_t metrics_latency_quantile(const struct metrics *m, double p);
-/* Writes path atomically (path.tmp, then rename). */
+/* Writes path atomically (path.tmp, mode 0640, then rename). */
 int metrics_write(struct metrics *m, const char *path, const char *lane);
 const char *metrics_stage_name(enum metrics_stage stage);
 

@@ -6,20 +6,31 @@
  * as a separate process.  Checks what a border agency would: the enrolled
  * traveller is authorised and passes (audit records, driver counters), an
  * unknown face is denied and the enrolled traveller who steps in after it,
- * in continuous view, is admitted, two faces are not guessed at, a killed agent
- * leaves the lane safe, the camera can be unplugged and plugged back, a
- * camera stream in error is restarted without a restart of the agent, and
- * broken configuration, gallery or models stop the agent with a clear
- * error and the lane out of service.
+ * in continuous view, is admitted, two faces are not guessed at, a killed
+ * agent leaves the lane safe, the camera can be unplugged and plugged back
+ * (the lane out of service meanwhile), a camera stream in error is restarted
+ * without a restart of the agent, and broken configuration, gallery or
+ * models stop the agent with a clear error and the lane out of service.
+ * It fails closed: no audit record (a full disk), no open door; a database
+ * locked past the heartbeat period holds decisions, not the heartbeat; a
+ * stalled camera stream or a stuck face worker takes the lane out of
+ * service until it recovers.  Two lanes on one kiosk keep their names apart.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/videodev2.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "agent-run.h"
 #include "egate-face.h"
@@ -35,6 +46,7 @@
 #define LANE_MS 15000
 #define TEST_TIMEOUT_S 300
 
+#define AGENT_RUN_DIR "/run/egate"	/* as egate-agent's */
 #define ENROLLED_PHOTO "sample2.jpg"	/* one face: the enrolled traveller */
 #define UNKNOWN_PHOTO "sample3.jpg"	/* face 0: nobody enrolled */
 
@@ -172,6 +184,31 @@ static void show(FIXTURE_DATA(agent) *self, const char *photo, int face)
 	vivid_feeder_show(self->feeder, self->frame);
 }
 
+static void read_text(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (f) {
+		buf[fread(buf, 1, size - 1, f)] = '\0';
+		fclose(f);
+	}
+}
+
+/* Waits until the textfile has text. */
+static bool metrics_wait(FIXTURE_DATA(agent) *self, const char *text, int timeout_ms)
+{
+	char buf[8192];
+
+	for (int waited = 0; waited <= timeout_ms; waited += 200) {
+		read_text(self->env.metrics, buf, sizeof(buf));
+		if (strstr(buf, text))
+			return true;
+		eg_sleep_ms(200);
+	}
+	return false;
+}
+
 /* extra: one more --set (NULL: none); verify mode takes its references from env.dir */
 static void start_agent_with(FIXTURE_DATA(agent) *self, struct __test_metadata *_metadata,
 			     const char *extra)
@@ -200,8 +237,8 @@ static void start_agent(FIXTURE_DATA(agent) *self, struct __test_metadata *_meta
 TEST_F_TIMEOUT(agent, enrolled_traveller_passes, TEST_TIMEOUT_S)
 {
 	struct audit_summary s;
-	char metrics[4096] = "";
-	FILE *f;
+	char metrics[8192];
+	struct stat st;
 
 	start_agent(self, _metadata);
 	show(self, ENROLLED_PHOTO, 0);
@@ -223,15 +260,20 @@ TEST_F_TIMEOUT(agent, enrolled_traveller_passes, TEST_TIMEOUT_S)
 	EXPECT_EQ(s.admit_id, s.passage_decision);
 	EXPECT_EQ(0, s.deny);
 
-	/* the textfile is written on stop at the latest */
+	/* the journal names the traveller by id, never by name */
+	EXPECT_FALSE(agent_log_wait(&self->env, "alice", 1, 0));
+
+	/* the textfile is written on stop at the latest, for the metrics group */
 	EXPECT_EQ(0, agent_stop(self->agent, SIGTERM));
 	self->agent = -1;
-	f = fopen(self->env.metrics, "re");
-	ASSERT_NE(NULL, f);
-	metrics[fread(metrics, 1, sizeof(metrics) - 1, f)] = '\0';
-	fclose(f);
+	ASSERT_EQ(0, stat(self->env.metrics, &st));
+	EXPECT_EQ(0640, st.st_mode & 07777);
+	read_text(self->env.metrics, metrics, sizeof(metrics));
 	EXPECT_NE(NULL, strstr(metrics, "egate_decisions_total{lane=\"test-lane\",decision=\"admit\"} 1"));
 	EXPECT_NE(NULL, strstr(metrics, "egate_passages_total{lane=\"test-lane\",outcome=\"completed\"} 1"));
+	/* a 30 fps camera and a worker that takes far longer per frame: drops */
+	EXPECT_EQ(NULL, strstr(metrics, "egate_frames_dropped_total{lane=\"test-lane\"} 0\n"));
+	EXPECT_NE(NULL, strstr(metrics, "egate_camera_up{lane=\"test-lane\"} 1"));
 	EXPECT_EQ(0, eg_sysfs_wait("state", "out_of_service", 5000));
 }
 
@@ -357,11 +399,14 @@ TEST_F_TIMEOUT(agent, camera_unplugged_and_back, TEST_TIMEOUT_S)
 	self->feeder = NULL;
 	ASSERT_EQ(0, vivid_unbind());
 	ASSERT_TRUE(agent_log_wait(&self->env, "gone; waiting", 1, 20000));
-	EXPECT_EQ(0, eg_sysfs_wait("state", "idle", 1000));	/* the lane stays in service */
+	/* blind: out of service, by the agent's mode command */
+	EXPECT_EQ(0, eg_sysfs_wait("mode", "out_of_service", 5000));
+	EXPECT_EQ(0, eg_sysfs_wait("state", "out_of_service", 1000));
 	ASSERT_EQ(0, vivid_bind());
-	/* found again and streaming, without a restart */
+	/* found again and streaming, without a restart: back in service */
 	ASSERT_TRUE(agent_log_wait(&self->env, "streaming", 2, 20000));
-	EXPECT_EQ(0, eg_sysfs_wait("state", "idle", 1000));
+	EXPECT_EQ(0, eg_sysfs_wait("state", "idle", 5000));
+	EXPECT_EQ(0, eg_sysfs_wait("mode", "normal", 1000));
 	EXPECT_EQ((long long)self->agent, eg_sysfs_num("controller_pid"));
 }
 
@@ -480,6 +525,409 @@ TEST_F_TIMEOUT(agent, broken_setup_refused, TEST_TIMEOUT_S)
 	fclose(f);
 	snprintf(corrupt, sizeof(corrupt), "store.path=%s/corrupt.db", self->env.dir);
 	expect_refusal(self, _metadata, corrupt, "store ");
+}
+
+/* ---- failing closed ------------------------------------------------------ */
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, r = 0;
+	ssize_t n;
+
+	if (in >= 0)
+		out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			r = -EIO;
+	if (in < 0 || out < 0)
+		r = -errno;
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return r;
+}
+
+/* Writes to path until its file system is full: 0 when it is. */
+static int fill(const char *path)
+{
+	static const char block[4096];
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600), e;
+
+	if (fd < 0)
+		return -errno;
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	while (write(fd, block, 1) > 0)
+		;
+	e = errno;
+	close(fd);
+	return e == ENOSPC ? 0 : -e;
+}
+
+/*
+ * The database on a file system that fills up: the enrolled traveller is
+ * not let through without a record, the lane goes out of service; with
+ * room again the record is written (the admission that was not carried out
+ * gets an aborted passage), the lane comes back and admits them.
+ */
+TEST_F_TIMEOUT(agent, full_disk_no_audit_no_door, TEST_TIMEOUT_S)
+{
+	char small[100], filler[PATH_MAX], set[PATH_MAX];
+	struct agent_env env = self->env;
+	struct audit_summary s;
+
+	snprintf(small, sizeof(small), "%s/small", self->env.dir);
+	ASSERT_EQ(0, mkdir(small, 0700));
+	ASSERT_EQ(0, mount("tmpfs", small, "tmpfs", 0, "size=2m,mode=0700"));
+	snprintf(env.db, sizeof(env.db), "%s/egate.db", small);
+	ASSERT_EQ(0, copy_file(self->env.db, env.db));
+	snprintf(set, sizeof(set), "store.path=%s", env.db);
+	start_agent_with(self, _metadata, set);
+	snprintf(filler, sizeof(filler), "%s/filler", small);
+	ASSERT_EQ(0, fill(filler));
+
+	show(self, ENROLLED_PHOTO, 0);
+	ASSERT_TRUE(agent_log_wait(&self->env, "error: audit: writing a decision record failed",
+				   1, DECISION_MS));
+	EXPECT_EQ(0, eg_sysfs_wait("mode", "out_of_service", 5000));
+	EXPECT_TRUE(metrics_wait(self, "egate_audit_failures_total{lane=\"test-lane\"} 1", 10000));
+	EXPECT_EQ(-ETIMEDOUT, eg_sysfs_wait("state", "authorised", 3000));
+	EXPECT_EQ(0, eg_sysfs_num("counters/passages"));
+
+	ASSERT_EQ(0, unlink(filler));
+	ASSERT_TRUE(agent_log_wait(&self->env, "records are written again", 1, 20000));
+	ASSERT_EQ(0, eg_sysfs_wait("state", "authorised", DECISION_MS));
+	EXPECT_EQ(0, eg_sysfs_wait("mode", "normal", 1000));
+	EXPECT_EQ(0, agent_stop(self->agent, SIGTERM));
+	self->agent = -1;
+	ASSERT_EQ(0, audit_read(&env, &s));
+	EXPECT_EQ(2, s.admit);		/* the refused one, written late, and the one let in */
+	EXPECT_EQ(1, s.other_passage);	/* the refused one: aborted, no passage */
+	umount2(small, MNT_DETACH);
+}
+
+/*
+ * Another process holds the database's write lock for longer than the
+ * lane's 5 s heartbeat deadline, with store.busy_timeout_ms above it: the
+ * lane stays in service and shut (the admission waits for its record, then
+ * is refused), nothing is lost, and the traveller is admitted afterwards.
+ */
+TEST_F_TIMEOUT(agent, locked_database_holds_decisions_not_heartbeat, TEST_TIMEOUT_S)
+{
+	struct audit_summary s;
+	char state[32] = "", mode[32] = "";
+	sqlite3 *db = NULL;
+	int i;
+
+	start_agent_with(self, _metadata, "store.busy_timeout_ms=10000");
+	ASSERT_EQ(SQLITE_OK, sqlite3_open(self->env.db, &db));
+	ASSERT_EQ(SQLITE_OK, sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+	show(self, ENROLLED_PHOTO, 0);
+	ASSERT_TRUE(agent_log_wait(&self->env, "decision admit", 1, DECISION_MS));
+	for (i = 0; i < 80; i++) {	/* 8 s */
+		if (eg_sysfs_read("state", state, sizeof(state)) ||
+		    eg_sysfs_read("mode", mode, sizeof(mode)) ||
+		    strcmp(state, "idle") || strcmp(mode, "normal"))
+			break;
+		eg_sleep_ms(100);
+	}
+	EXPECT_EQ(80, i) TH_LOG("lane %s, mode %s while the database was locked", state, mode);
+	EXPECT_TRUE(agent_log_wait(&self->env, "not carried out", 1, 0));
+	EXPECT_EQ(SQLITE_OK, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL));
+	sqlite3_close(db);
+
+	ASSERT_EQ(0, eg_sysfs_wait("state", "authorised", DECISION_MS));
+	ASSERT_EQ(0, audit_read(&self->env, &s));
+	EXPECT_EQ(2, s.admit);
+	EXPECT_EQ(1, s.other_passage);
+}
+
+static int vivid_control(const char *devnode, const char *control, int value)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "v4l2-ctl -d %s -c %s=%d", devnode, control, value);
+	return system(cmd) == 0 ? 0 : -EIO;
+}
+
+/*
+ * A stream that stops without an error (vivid drops every buffer): the
+ * lane leaves service.  The agent is killed meanwhile; the stream resumes;
+ * the next agent knows the mode for its predecessor's (the mark in the
+ * unit's RuntimeDirectory) and brings the lane back.  It stalls and
+ * resumes again under the same agent.
+ */
+TEST_F_TIMEOUT(agent, stalled_camera_takes_lane_out_of_service, TEST_TIMEOUT_S)
+{
+	if (mkdir(AGENT_RUN_DIR, 0755) < 0)	/* the unit's RuntimeDirectory= */
+		ASSERT_EQ(EEXIST, errno);
+	start_agent_with(self, _metadata, "camera.stall_ms=2000");
+	ASSERT_EQ(0, vivid_control(self->capture, "percentage_of_dropped_buffers", 100));
+	ASSERT_EQ(0, eg_sysfs_wait("mode", "out_of_service", 20000));
+	EXPECT_EQ(0, eg_sysfs_wait("state", "out_of_service", 1000));
+	EXPECT_TRUE(agent_log_wait(&self->env, "error: out of service: no frames from the camera",
+				   1, 0));
+	EXPECT_TRUE(metrics_wait(self, "egate_camera_up{lane=\"test-lane\"} 0", 10000));
+
+	EXPECT_EQ(128 + SIGKILL, agent_stop(self->agent, SIGKILL));
+	self->agent = -1;
+	ASSERT_EQ(0, vivid_control(self->capture, "percentage_of_dropped_buffers", 0));
+	self->agent = agent_start(&self->env, (const char *[]) { "camera.stall_ms=2000", NULL });
+	ASSERT_LT(0, self->agent);
+	ASSERT_TRUE(agent_log_wait(&self->env, "out of service by a previous agent", 1, 60000));
+	ASSERT_EQ(0, eg_sysfs_wait("state", "idle", 30000));
+	EXPECT_EQ(0, eg_sysfs_wait("mode", "normal", 1000));
+
+	ASSERT_EQ(0, vivid_control(self->capture, "percentage_of_dropped_buffers", 100));
+	ASSERT_EQ(0, eg_sysfs_wait("mode", "out_of_service", 20000));
+	ASSERT_EQ(0, vivid_control(self->capture, "percentage_of_dropped_buffers", 0));
+	ASSERT_EQ(0, eg_sysfs_wait("state", "idle", 20000));
+	EXPECT_EQ(0, eg_sysfs_wait("mode", "normal", 1000));
+	EXPECT_TRUE(agent_log_wait(&self->env, "back in service", 1, 0));
+	EXPECT_TRUE(metrics_wait(self, "egate_camera_up{lane=\"test-lane\"} 1", 10000));
+	EXPECT_EQ((long long)self->agent, eg_sysfs_num("controller_pid"));
+}
+
+/* The agent's thread called name (its comm), 0 if none. */
+static pid_t thread_named(pid_t pid, const char *name)
+{
+	char path[320], comm[32];
+	struct dirent *d;
+	pid_t tid = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	while (dir && !tid && (d = readdir(dir))) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", pid, d->d_name);
+		f = fopen(path, "re");
+		if (f && fgets(comm, sizeof(comm), f) && !strncmp(comm, name, strlen(name)))
+			tid = atoi(d->d_name);
+		if (f)
+			fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	return tid;
+}
+
+/*
+ * The face worker hangs: its thread is stopped where it is (ptrace, as a
+ * debugger would; the rest of the agent runs on).  No test hook: the real
+ * worker, really stuck.  The lane leaves service; when the thread runs
+ * again and finishes its frame, the lane comes back.
+ */
+TEST_F_TIMEOUT(agent, stuck_worker_takes_lane_out_of_service, TEST_TIMEOUT_S)
+{
+	int status;
+	pid_t tid;
+
+	start_agent_with(self, _metadata, "face.worker_stall_ms=20000");
+	tid = thread_named(self->agent, "egate-face");
+	ASSERT_LT(0, tid);
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, tid, 0, 0));
+	ASSERT_EQ(0, ptrace(PTRACE_INTERRUPT, tid, 0, 0));
+	ASSERT_EQ(tid, waitpid(tid, &status, __WALL));
+
+	ASSERT_EQ(0, eg_sysfs_wait("mode", "out_of_service", 60000));
+	EXPECT_TRUE(agent_log_wait(&self->env, "error: out of service: the face worker is stuck",
+				   1, 0));
+	EXPECT_TRUE(metrics_wait(self, "egate_worker_stalled{lane=\"test-lane\"} 1", 10000));
+	EXPECT_EQ((long long)self->agent, eg_sysfs_num("controller_pid"));
+
+	ASSERT_EQ(0, ptrace(PTRACE_DETACH, tid, 0, 0));
+	ASSERT_EQ(0, eg_sysfs_wait("state", "idle", 60000));
+	EXPECT_EQ(0, eg_sysfs_wait("mode", "normal", 1000));
+	EXPECT_TRUE(agent_log_wait(&self->env, "back in service", 1, 0));
+	EXPECT_TRUE(metrics_wait(self, "egate_worker_stalled{lane=\"test-lane\"} 0", 10000));
+}
+
+/* ---- two lanes on one kiosk -------------------------------------------- */
+
+/*
+ * Two lanes wired on the simulator's chip (new_device), two vivid loopback
+ * cameras, one database and two agents, started as the unit starts them
+ * (the lane device as the argument, lane.name left at its default).  Each
+ * lane is named after its device: its audit records, its log lines and its
+ * own metrics textfile, whose samples carry its own lane label
+ * (node_exporter's textfile collector refuses the same series twice).
+ */
+#define LANES 2
+#define LANES_DECISION_MS 180000	/* two agents share the emulated CPUs */
+#define LANES_TIMEOUT_S 400
+#define DRV "/sys/bus/platform/drivers/egate-lane/"
+
+/* egate_sim as a mantrap (both doors simulated) with 10 beams: doors 0-5,
+ * beams 10-19; each lane gets a door and half of them. */
+static const char *const wiring[LANES] = {
+	"chip=egate_sim topology=single entry=0,1,2 beams=10-13 emergency=18",
+	"chip=egate_sim topology=single entry=3,4,5 beams=14-17 emergency=19",
+};
+
+/* The loopback of vivid instance i: 6.1's control, or 6.12's menu entry. */
+static int connect_instance(int i, const char *capture)
+{
+	char cmd[256];
+
+	/* 6.12's menu: test pattern, none, then each instance's HDMI output */
+	snprintf(cmd, sizeof(cmd), "v4l2-ctl -d %s -c loop_video=1 2>/dev/null || "
+		 "v4l2-ctl -d %s -c hdmi_%03d_0_is_connected_to=%d", capture, capture, i, 2 + i);
+	return system(cmd) == 0 ? 0 : -EIO;
+}
+
+FIXTURE(lanes) {
+	struct agent_env env;
+	struct egate_face_engine *engine;
+	struct vivid_feeder *feeder[LANES];
+	char metrics[LANES][160];
+	uint8_t frame[FACE_FRAME_BYTES];
+	pid_t agent[LANES];
+};
+
+FIXTURE_SETUP(lanes)
+{
+	char photo[PATH_MAX];
+
+	for (int i = 0; i < LANES; i++)
+		self->agent[i] = -1;
+	ASSERT_EQ(0, agent_env_init(&self->env));
+	ASSERT_EQ(0, egate_face_engine_new(self->env.models, &self->engine, NULL, 0));
+	ASSERT_EQ(0, face_frame_one(self->engine, agent_photo(&self->env, UNKNOWN_PHOTO, photo),
+				    0, self->frame));
+	ASSERT_EQ(0, eg_load("", "lane=0 topology=mantrap nbeams=10"));
+	ASSERT_EQ(0, vivid_load(LANES));
+	for (int i = 0; i < LANES; i++) {
+		char name[64], capture[64], output[64];
+
+		ASSERT_EQ(0, eg_write_file(DRV "new_device", wiring[i]));
+		snprintf(name, sizeof(name), "vivid-%03d-vid-cap", i);
+		ASSERT_EQ(0, vivid_find_node(name, capture));
+		snprintf(name, sizeof(name), "vivid-%03d-vid-out", i);
+		ASSERT_EQ(0, vivid_find_node(name, output));
+		/* vivid_connect knows instance 0's loopback control only */
+		if (vivid_connect(capture, output) < 0)
+			ASSERT_EQ(0, connect_instance(i, capture));
+		ASSERT_EQ(0, vivid_feeder_start(output, V4L2_PIX_FMT_RGB24, self->frame,
+						&self->feeder[i]));
+		snprintf(self->metrics[i], sizeof(self->metrics[i]), "%s/egate%d.prom",
+			 self->env.dir, i);
+	}
+}
+
+FIXTURE_TEARDOWN(lanes)
+{
+	for (int i = 0; i < LANES; i++) {
+		char lane[32];
+
+		if (self->agent[i] > 0)
+			agent_stop(self->agent[i], SIGTERM);
+		vivid_feeder_stop(self->feeder[i]);
+		snprintf(lane, sizeof(lane), "egate%d", i);
+		eg_write_file(DRV "delete_device", lane);
+	}
+	if (!_metadata->passed)
+		agent_log_dump(&self->env);
+	vivid_unload();
+	eg_unload();
+	egate_face_engine_free(self->engine);
+	agent_env_cleanup(&self->env);
+}
+
+static long long lane_counter(int lane, const char *counter)
+{
+	char path[128], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/egate/egate%d/counters/%s", lane, counter);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return strtoll(buf, NULL, 10);
+}
+
+static int wait_denied(int lane, int timeout_ms)
+{
+	for (int waited = 0; waited <= timeout_ms; waited += 100) {
+		if (lane_counter(lane, "denied") == 1)
+			return 0;
+		eg_sleep_ms(100);
+	}
+	return -ETIMEDOUT;
+}
+
+struct lane_denials {
+	int egate0, egate1, other;
+};
+
+static int count_denials(const struct egate_audit_record *r, void *userdata)
+{
+	struct lane_denials *d = userdata;
+
+	if (r->kind != EGATE_AUDIT_DECISION || r->decision != EGATE_DECISION_DENY)
+		return 0;
+	if (!strcmp(r->lane, "egate0"))
+		d->egate0++;
+	else if (!strcmp(r->lane, "egate1"))
+		d->egate1++;
+	else
+		d->other++;
+	return 0;
+}
+
+/* An unknown traveller at each lane: each lane denies, under its own name. */
+TEST_F_TIMEOUT(lanes, two_agents_two_names, LANES_TIMEOUT_S)
+{
+	struct lane_denials d = { 0 };
+	struct egate_store *store;
+	char err[256], text[8192];
+
+	for (int i = 0; i < LANES; i++) {
+		char lane[32], camera[64], name[128], metrics[PATH_MAX], log_line[96];
+
+		snprintf(lane, sizeof(lane), "egate%d", i);
+		snprintf(name, sizeof(name), "vivid-%03d-vid-cap", i);
+		ASSERT_EQ(0, vivid_find_node(name, camera));
+		snprintf(name, sizeof(name), "cameras.%s=%s", lane, camera);
+		snprintf(metrics, sizeof(metrics), "metrics.textfile=%s", self->metrics[i]);
+		self->agent[i] = agent_start_on(&self->env, lane, (const char *[]) {
+			name, metrics, "decision.unknown_timeout_s=4", NULL });
+		ASSERT_LT(0, self->agent[i]);
+		/* one at a time: the first creates the database */
+		snprintf(log_line, sizeof(log_line), "%s: controlling /dev/%s", lane, lane);
+		ASSERT_TRUE(agent_log_wait(&self->env, log_line, 1, 60000));
+	}
+	for (int i = 0; i < LANES; i++)
+		ASSERT_EQ(0, wait_denied(i, LANES_DECISION_MS));
+
+	/* the audit log says which lane denied */
+	ASSERT_EQ(0, egate_store_open(self->env.db, 0, 5000, &store, err, sizeof(err)));
+	ASSERT_EQ(0, egate_store_audit_foreach(store, 0, count_denials, &d));
+	egate_store_close(store);
+	EXPECT_EQ(1, d.egate0);
+	EXPECT_EQ(1, d.egate1);
+	EXPECT_EQ(0, d.other);
+	/* and so does the log, line by line */
+	EXPECT_TRUE(agent_log_wait(&self->env, "egate0: decision deny", 1, 0));
+	EXPECT_TRUE(agent_log_wait(&self->env, "egate1: decision deny", 1, 0));
+
+	/* each textfile has its own lane label, and only its own */
+	for (int i = 0; i < LANES; i++) {
+		EXPECT_EQ(0, agent_stop(self->agent[i], SIGTERM));
+		self->agent[i] = -1;
+	}
+	read_text(self->metrics[0], text, sizeof(text));
+	EXPECT_NE(NULL, strstr(text, "egate_decisions_total{lane=\"egate0\",decision=\"deny\"} 1"));
+	EXPECT_EQ(NULL, strstr(text, "lane=\"egate1\""));
+	read_text(self->metrics[1], text, sizeof(text));
+	EXPECT_NE(NULL, strstr(text, "egate_decisions_total{lane=\"egate1\",decision=\"deny\"} 1"));
+	EXPECT_EQ(NULL, strstr(text, "lane=\"egate0\""));
 }
 
 TEST_HARNESS_MAIN

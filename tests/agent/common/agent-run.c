@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "agent-run.h"
@@ -73,6 +74,7 @@ static pid_t spawn(const struct agent_env *env, const char *const *argv)
 
 		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
 			_exit(127);
+		umask(0077);	/* egate-agent@.service's UMask= */
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -99,9 +101,10 @@ int agent_tool(const struct agent_env *env, const char *tool, const char *const 
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-pid_t agent_start(const struct agent_env *env, const char *const *extra_sets)
+static pid_t start(const struct agent_env *env, const char *lane, const char *name,
+		   const char *const *extra_sets)
 {
-	static char sets[5][PATH_MAX + 32];
+	static char sets[7][PATH_MAX + 32];
 	const char *argv[ARGS_MAX];
 	char path[PATH_MAX];
 	int n = 0;
@@ -110,13 +113,16 @@ pid_t agent_start(const struct agent_env *env, const char *const *extra_sets)
 	snprintf(sets[0], sizeof(sets[0]), "store.path=%s", env->db);
 	snprintf(sets[1], sizeof(sets[1]), "face.models=%s", env->models);
 	snprintf(sets[2], sizeof(sets[2]), "metrics.textfile=%s", env->metrics);
-	snprintf(sets[3], sizeof(sets[3]), "lane.name=test-lane");
+	snprintf(sets[3], sizeof(sets[3]), "lane.name=%s", name);
 	/* vivid loops frames back only in the format they are fed in */
 	snprintf(sets[4], sizeof(sets[4]), "camera.pixel_format=rgb24");
+	/* an emulated CPU takes seconds over a frame, more over the first */
+	snprintf(sets[5], sizeof(sets[5]), "face.worker_stall_ms=120000");
+	snprintf(sets[6], sizeof(sets[6]), "camera.stall_ms=10000");
 	argv[n++] = path;
 	argv[n++] = "--config";
 	argv[n++] = "/dev/null";
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 7; i++) {
 		argv[n++] = "--set";
 		argv[n++] = sets[i];
 	}
@@ -124,9 +130,21 @@ pid_t agent_start(const struct agent_env *env, const char *const *extra_sets)
 		argv[n++] = "--set";
 		argv[n++] = *extra_sets++;
 	}
-	argv[n++] = "egate0";
+	argv[n++] = lane;
 	argv[n] = NULL;
 	return spawn(env, argv);
+}
+
+pid_t agent_start(const struct agent_env *env, const char *const *extra_sets)
+{
+	return start(env, "egate0", "test-lane", extra_sets);
+}
+
+/* lane.name at its default: the agent names the lane after its device. */
+pid_t agent_start_on(const struct agent_env *env, const char *lane,
+		     const char *const *extra_sets)
+{
+	return start(env, lane, "lane-1", extra_sets);
 }
 
 int agent_stop(pid_t pid, int sig)

@@ -28,8 +28,14 @@ const char *agent_photo(const struct agent_env *env, const char *name, char buf[
 
 /* Runs bin/tool with args (NULL-terminated), output to the log: exit status or -errno. */
 int agent_tool(const struct agent_env *env, const char *tool, const char *const *args);
-/* Starts egate-agent on egate0 with the test settings plus extra --set values. */
+/*
+ * Starts egate-agent on egate0 with the test settings plus extra --set
+ * values (later ones win), under UMask=0077 as its unit runs it.
+ */
 pid_t agent_start(const struct agent_env *env, const char *const *extra_sets);
+/* The same on the lane device lane ("egate1"), named by it (no lane.name). */
+pid_t agent_start_on(const struct agent_env *env, const char *lane,
+		     const char *const *extra_sets);
 /* SIGTERM (or sig) and wait: the exit status, or 128 + signal. */
 int agent_stop(pid_t pid, int sig);
 /* Waits until the agent logged times lines containing text. */

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * storeworker.c - the store's thread; storeworker.h says how the loop uses it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+
+#include "storeworker.h"
+
+#define DONE_MAX (2 * STORE_QUEUE_MAX)	/* a failed append reports twice */
+
+struct store_worker {
+	struct egate_store *store;
+	int event_fd;
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;		/* a job queued, a result taken, stop */
+	/* under lock */
+	struct store_job queue[STORE_QUEUE_MAX];
+	unsigned int queue_head, queue_len;
+	struct store_job done[DONE_MAX];
+	unsigned int done_head, done_len;
+	bool stop;
+	unsigned int lost;		/* records given up at stop */
+};
+
+DEFINE_POINTER_CLEANUP(struct egate_gallery, egate_gallery_freep, egate_gallery_free)
+DEFINE_POINTER_CLEANUP(struct egate_face_gallery, face_gallery_freep, egate_face_gallery_free)
+
+int store_job_append(struct store_job *job, const struct egate_audit_record *record,
+		     uint64_t cookie)
+{
+	*job = (struct store_job) { .kind = STORE_APPEND, .cookie = cookie, .record = *record };
+	if (snprintf(job->lane, sizeof(job->lane), "%s", record->lane) >= (int)sizeof(job->lane) ||
+	    (record->document_id && snprintf(job->document, sizeof(job->document), "%s",
+					      record->document_id) >= (int)sizeof(job->document)))
+		return -EINVAL;
+	return 0;
+}
+
+/* The day after "YYYY-MM-DD", 00:00 UTC: an enrolment is valid through its day. */
+static int64_t expiry_instant(const char *expires)
+{
+	struct tm tm = { 0 };
+
+	if (!expires || sscanf(expires, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_mday += 1;
+	return (int64_t)timegm(&tm);
+}
+
+static int next_expiry(const struct egate_traveller *t, void *userdata)
+{
+	struct store_job *job = userdata;
+	int64_t at = expiry_instant(t->expires);
+
+	job->n_travellers++;
+	if (at > job->now_s && (!job->next_expiry_s || at < job->next_expiry_s))
+		job->next_expiry_s = at;
+	return 0;
+}
+
+static int gallery_build(const struct egate_gallery *stored, struct egate_face_gallery **ret)
+{
+	_cleanup_(face_gallery_freep) struct egate_face_gallery *g = NULL;
+	size_t n = egate_gallery_count(stored);
+	int r;
+
+	r = egate_face_gallery_new(EGATE_FACE_GALLERY_F32, n ? n : 1, &g);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		int64_t idx = egate_face_gallery_add(g,
+			(uint64_t)egate_gallery_traveller_ids(stored)[i],
+			egate_gallery_templates(stored) + i * EGATE_TEMPLATE_DIM);
+
+		r = idx < 0 ? (int)idx : 0;
+	}
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(g);
+	return 0;
+}
+
+static int gallery_load(struct egate_store *store, struct store_job *job)
+{
+	_cleanup_(egate_gallery_freep) struct egate_gallery *stored = NULL;
+	uint64_t version;
+	int r;
+
+	r = egate_store_gallery_version(store, &version);
+	if (r < 0 || (version == job->version && !job->force))
+		return r;
+	job->n_travellers = 0;
+	job->next_expiry_s = 0;
+	r = egate_store_load_gallery(store, (time_t)job->now_s, &stored);
+	if (r >= 0)
+		r = egate_store_list_travellers(store, next_expiry, job);
+	if (r < 0)
+		return r;
+	r = gallery_build(stored, &job->gallery);
+	if (r < 0) {
+		snprintf(job->error, sizeof(job->error), "building the search index: %s",
+			 strerror(-r));
+		return r;
+	}
+	job->version = version;
+	job->n_templates = egate_gallery_count(stored);
+	return 0;
+}
+
+void store_job_run(struct egate_store *store, struct store_job *job)
+{
+	int r = -EINVAL;
+
+	job->attempts++;
+	job->error[0] = '\0';
+	switch (job->kind) {
+	case STORE_APPEND:
+		job->record.lane = job->lane;
+		job->record.document_id = job->document[0] ? job->document : NULL;
+		r = egate_store_audit_append(store, &job->record, &job->id);
+		break;
+	case STORE_PURGE:
+		r = egate_store_audit_purge(store, job->days, job->now_s * 1000000, &job->deleted);
+		break;
+	case STORE_GALLERY:
+		r = gallery_load(store, job);
+		break;
+	}
+	if (r < 0 && !job->error[0])
+		snprintf(job->error, sizeof(job->error), "%s", egate_store_last_error(store));
+	job->result = r;
+	job->final = r >= 0 || job->kind != STORE_APPEND;
+}
+
+/* Under lock: hands a copy of job back, waiting while the loop is behind. */
+static void report(struct store_worker *w, const struct store_job *job)
+{
+	const uint64_t one = 1;
+
+	while (w->done_len == DONE_MAX && !w->stop)
+		pthread_cond_wait(&w->wake, &w->lock);
+	if (w->done_len == DONE_MAX) {
+		egate_face_gallery_free(job->gallery);	/* stopping: nobody takes it */
+		return;
+	}
+	w->done[(w->done_head + w->done_len++) % DONE_MAX] = *job;
+	if (write(w->event_fd, &one, sizeof(one)) < 0)
+		abort();	/* an eventfd write cannot fail below its limit */
+}
+
+/* Under lock, returns with it held: sleeps up to ms unless stopped. */
+static void pause_ms(struct store_worker *w, unsigned int ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (!w->stop && pthread_cond_timedwait(&w->wake, &w->lock, &until) != ETIMEDOUT)
+		;
+}
+
+static void *store_main(void *data)
+{
+	struct store_worker *w = data;
+	struct store_job job;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->stop && !w->queue_len)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (!w->queue_len)
+			break;
+		job = w->queue[w->queue_head];
+		pthread_mutex_unlock(&w->lock);
+
+		store_job_run(w->store, &job);
+
+		pthread_mutex_lock(&w->lock);
+		if (!job.final && job.attempts == 1)
+			report(w, &job);	/* the first failure: the loop must know */
+		if (!job.final && !w->stop) {
+			w->queue[w->queue_head] = job;	/* the attempt count */
+			pause_ms(w, STORE_RETRY_MS);
+			continue;
+		}
+		if (!job.final)
+			w->lost++;
+		w->queue_head = (w->queue_head + 1) % STORE_QUEUE_MAX;
+		w->queue_len--;
+		report(w, &job);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int store_worker_new(struct egate_store *store, struct store_worker **ret)
+{
+	_cleanup_free_ struct store_worker *w = calloc(1, sizeof(*w));
+	pthread_condattr_t attr;
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	w->store = store;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	w->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r = w->event_fd < 0 ? -errno : -pthread_create(&w->thread, NULL, store_main, w);
+	w->thread_started = r >= 0;
+	if (r >= 0)
+		pthread_setname_np(w->thread, "egate-store");	/* top -H, ps -L */
+	if (r < 0) {
+		store_worker_free(TAKE_PTR(w));
+		return r;
+	}
+	*ret = TAKE_PTR(w);
+	return 0;
+}
+
+unsigned int store_worker_free(struct store_worker *w)
+{
+	unsigned int lost;
+
+	if (!w)
+		return 0;
+	if (w->thread_started) {
+		pthread_mutex_lock(&w->lock);
+		w->stop = true;
+		pthread_cond_broadcast(&w->wake);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+	}
+	for (; w->done_len; w->done_len--, w->done_head = (w->done_head + 1) % DONE_MAX)
+		egate_face_gallery_free(w->done[w->done_head].gallery);
+	lost = w->lost;
+	if (w->event_fd >= 0)
+		close(w->event_fd);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+	return lost;
+}
+
+int store_worker_fd(const struct store_worker *w)
+{
+	return w->event_fd;
+}
+
+int store_worker_submit(struct store_worker *w, const struct store_job *job)
+{
+	int r = -EAGAIN;
+
+	pthread_mutex_lock(&w->lock);
+	if (w->queue_len < STORE_QUEUE_MAX) {
+		struct store_job *q = &w->queue[(w->queue_head + w->queue_len++) % STORE_QUEUE_MAX];
+
+		*q = *job;
+		q->attempts = 0;
+		q->gallery = NULL;
+		pthread_cond_broadcast(&w->wake);
+		r = 0;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return r;
+}
+
+int store_worker_take(struct store_worker *w, struct store_job *ret)
+{
+	uint64_t count;
+	int r = -EAGAIN;
+
+	if (read(w->event_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		return -errno;
+	pthread_mutex_lock(&w->lock);
+	if (w->done_len) {
+		*ret = w->done[w->done_head];
+		w->done_head = (w->done_head + 1) % DONE_MAX;
+		w->done_len--;
+		pthread_cond_broadcast(&w->wake);
+		r = 0;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return r;
+}
+
+unsigned int store_worker_queued(struct store_worker *w)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&w->lock);
+	n = w->queue_len;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
