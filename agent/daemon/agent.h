@@ -43,7 +43,6 @@
 #define AGENT_TICK_MS 100		/* timer: heartbeat, timeouts, stalls */
 #define AGENT_GALLERY_CHECK_MS 2000	/* how often the store's version is read */
 #define AGENT_METRICS_MS 5000		/* textfile rewritten at most this often */
-#define AGENT_AUTH_TIMEOUT_MS 8000	/* an admitted traveller has this long to enter */
 #define AGENT_PURGE_MS 3600000		/* the audit retention purge, hourly */
 #define AGENT_CAMERA_LOOK_MS 5000	/* no camera: look for it this often */
 /* A verdict whose audit record is not written this long after is not carried out. */

@@ -90,7 +90,7 @@ static void carry_out(struct agent *a, int64_t id)
 		a->auth_tag = id;
 		a->auth_traveller = v->traveller_id;
 		if (agent_command(a, EGATE_CMD_AUTHORISE, EGATE_DIR_FORWARD,
-				  AGENT_AUTH_TIMEOUT_MS, (uint64_t)id) < 0)
+				  a->settings->lane.auth_window_s * 1000, (uint64_t)id) < 0)
 			a->auth_tag = 0;
 		else
 			metrics_admission(&a->metrics, &v->timing, agent_now_ns());
@@ -204,6 +204,7 @@ void agent_on_authorise_done(struct agent *a, uint64_t tag, int res)
 	a->auth_done_tag = a->auth_tag;
 	a->auth_tag = 0;
 	a->auth_traveller = 0;
+	policy_reset(&a->policy);	/* the passage ended: the face in view is looked at afresh */
 }
 
 static void on_auth_end(struct agent *a, const struct egate_event *ev)

@@ -163,6 +163,12 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 		.min_face_px = s->decision.min_face_px,
 		.frames = s->decision.frames,
 		.unknown_timeout_ns = s->decision.unknown_timeout_s * 1000000000ull,
+		.session_max_ns = s->decision.session_max_s * 1000000000ull,
+	};
+	const struct worker_zone zone = {
+		.left = s->decision.zone_left, .right = s->decision.zone_right,
+		.top = s->decision.zone_top, .bottom = s->decision.zone_bottom,
+		.min_face_px = s->decision.min_face_px,
 	};
 	char err[EGATE_ERRMSG_MAX] = "";
 	struct egate_status st;
@@ -199,6 +205,7 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 		agent_log(a, "face worker: %s", strerror(-r));
 		return r;
 	}
+	worker_set_zone(a->worker, &zone);
 	policy_init(&a->policy, &pc);
 	r = agent_camera_init(a, conf, lane, camera, err, sizeof(err));
 	if (r < 0) {

@@ -115,9 +115,13 @@ static int load(struct agent *a, const struct egate_reference *r)
 	return 0;
 }
 
-static const char *document_of(const struct egate_reference *r)
+/*
+ * A reference in the log: by the start of its signed window, never by its
+ * document number (that stays in the audit log, out of the journal).
+ */
+static long long window_of(const struct egate_reference *r)
 {
-	return r->document_id[0] ? r->document_id : "(no id)";
+	return (long long)(r->not_before_us / 1000);
 }
 
 static void drop_if_stale(struct agent *a)
@@ -126,11 +130,11 @@ static void drop_if_stale(struct agent *a)
 	unsigned int max_age_s = a->settings->decision.reference_max_age_s;
 
 	if (a->now_ns - ref->taken_ns >= max_age_s * 1000000000ull)
-		agent_log(a, "document %s: reference unused for %u s, stale: removed",
-			  document_of(&ref->ref), max_age_s);
+		agent_log(a, "reference %lld: unused for %u s, stale: removed",
+			  window_of(&ref->ref), max_age_s);
 	else if (realtime_us() > ref->ref.not_after_us)
-		agent_log(a, "document %s: reference past the end of its time window, stale:"
-			  " removed", document_of(&ref->ref));
+		agent_log(a, "reference %lld: past the end of its time window, stale:"
+			  " removed", window_of(&ref->ref));
 	else
 		return;
 	drop(a);
@@ -172,7 +176,7 @@ void agent_reference_check(struct agent *a)
 		drop(a);
 		return;
 	}
-	agent_log(a, "document %s: reference taken, verifying", document_of(&r));
+	agent_log(a, "reference %lld: taken, verifying", window_of(&r));
 }
 
 bool agent_reference_missing(struct agent *a, const struct policy_frame *f)
@@ -194,6 +198,6 @@ const char *agent_reference_document(const struct agent *a)
 
 void agent_reference_consume(struct agent *a)
 {
-	agent_log(a, "document %s: reference consumed", document_of(&a->reference.ref));
+	agent_log(a, "reference %lld: consumed", window_of(&a->reference.ref));
 	drop(a);
 }

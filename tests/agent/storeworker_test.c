@@ -52,8 +52,9 @@ FIXTURE_SETUP(worker)
 	snprintf(self->filler, sizeof(self->filler), "%s/filler", self->dir);
 	/* 1 MiB of tmpfs: room for the database, then nothing */
 	self->mounted = mount("tmpfs", self->dir, "tmpfs", 0, "size=1m,mode=0700") == 0;
-	ASSERT_EQ(0, egate_store_open(self->db, EGATE_STORE_CREATE, 200, &self->store,
-				      err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(0, egate_store_open(self->db, &(struct egate_store_options){
+					.flags = EGATE_STORE_CREATE, .busy_timeout_ms = 200 },
+				      &self->store, err, sizeof(err))) TH_LOG("%s", err);
 }
 
 FIXTURE_TEARDOWN(worker)
