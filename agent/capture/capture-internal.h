@@ -59,7 +59,7 @@ struct egate_camera {
 int camera_ioctl(const struct egate_camera *camera, unsigned long request, void *arg);
 
 /*
- * camera.c: closes the device and opens it again with the same settings,
+ * v4l2-device.c: closes the device and opens it again with the same settings,
  * keeping the counters; on failure the camera is left closed (fd -1).
  */
 int camera_reopen(struct egate_camera *camera, char *msg, size_t msg_size);

@@ -2,8 +2,8 @@
 /*
  * agent.h - egate-agent, the controller of one lane: its state, shared by
  * the files that each do one job of it.  A frame goes one way:
- *   camera.c    finds the lane's camera, follows it (unplug, replug), hands
- *               the newest frame to the idle worker
+ *   camera-watch.c finds the lane's camera, follows it (unplug, replug),
+ *               hands the newest frame to the idle worker
  *   worker.c    the face engine on that frame, in its own thread
  *   decide.c    face results -> policy verdicts -> audit record -> lane
  *               command; the lane's events and the passages' outcomes
@@ -16,8 +16,8 @@
  *   housekeeping.c the timer: heartbeat, watchdog, service state (audit,
  *                  camera, worker), purge, gallery checks, metrics
  *   storeworker.c  the database's own thread: audit, purge, gallery loads
- *   gallery.c      the enrolled gallery, from the store into the worker
- *   reference.c    decision.mode=verify: the document's reference
+ *   gallery-sync.c the enrolled gallery, from the store into the worker
+ *   verify-reference.c decision.mode=verify: the document's reference
  *   main.c         options, configuration, start and stop
  *   policy.c, metrics.c: see their headers.
  */
@@ -66,7 +66,7 @@ struct camera_link {
 	uint64_t dropped_before;	/* frames lost by the cameras closed since start */
 };
 
-/* decision.mode=verify: the reference in use (reference.c). */
+/* decision.mode=verify: the reference in use (verify-reference.c). */
 struct agent_reference {
 	char path[PATH_MAX];		/* reference_dir/LANE.ref, the reader's */
 	char inuse[PATH_MAX];		/* LANE.ref.inuse, the agent's */
@@ -207,7 +207,7 @@ void agent_audit_purge(struct agent *a);
 void agent_audit_done(struct agent *a, const struct store_job *job);
 void agent_purge_done(struct agent *a, const struct store_job *job);
 
-/* gallery.c */
+/* gallery-sync.c */
 /* At start, in this thread: the gallery as stored now. */
 int agent_gallery_load(struct agent *a);
 /* Asks the store worker for a newer gallery (changed, expired, SIGHUP). */
@@ -218,7 +218,7 @@ void agent_on_gallery(struct agent *a, struct store_job *job);
 void agent_gallery_swap(struct agent *a);
 void agent_gallery_free(struct agent *a);
 
-/* reference.c */
+/* verify-reference.c */
 int agent_reference_init(struct agent *a, const char *lane);
 /* Takes a new reference file, expires a stale one; the worker must be idle. */
 void agent_reference_check(struct agent *a);
@@ -229,7 +229,7 @@ const char *agent_reference_document(const struct agent *a);
 /* The decision is made: removes the reference, the lane waits for the next. */
 void agent_reference_consume(struct agent *a);
 
-/* camera.c */
+/* camera-watch.c */
 /* Chooses the selector (command line, udev, egate.conf, auto) and the monitor. */
 int agent_camera_init(struct agent *a, const struct egate_conf *conf, const char *lane,
 		      const char *camera_option, char *err, size_t err_size);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * verify_reference_test - the agent in decision.mode=verify taking the
- * document reader's reference files (agent/daemon/reference.c): a good
+ * document reader's reference files (agent/daemon/verify-reference.c): a good
  * one is taken and becomes the worker's one template; one signed by a key
  * the configuration does not list, one for another lane, a stale one, one
  * others could write, and a replay of one already taken are each refused

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * camera.c - opening a V4L2 camera: capabilities, format negotiation,
+ * v4l2-device.c - opening a V4L2 camera: capabilities, format negotiation,
  * mmap buffers, streaming; and closing it, also after it was unplugged.
  *
  * libv4l2 opens the device with conversion disabled and libv4lconvert

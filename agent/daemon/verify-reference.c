@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * reference.c - decision.mode=verify: the reference of the traveller at
+ * verify-reference.c - decision.mode=verify: the reference of the traveller at
  * the lane, as the document reader gives it, is the one template the
  * worker compares faces with.
  *

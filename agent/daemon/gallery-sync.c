@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gallery.c - the enrolled gallery as the worker searches it: every
+ * gallery-sync.c - the enrolled gallery as the worker searches it: every
  * unexpired template from the store, in the face engine's search
  * structure.  Loaded at start; then the store worker reloads it when the
  * store's gallery version changes (an enrolment or deletion by the admin

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * reference.c - the 1:1 reference file; egate-reference.h has the format
+ * reference-file.c - the 1:1 reference file; egate-reference.h has the format
  * and the rules the agent holds a reference to.
  */
 #include <errno.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * camera.c - the lane's camera as the loop sees it: found through libudev
+ * camera-watch.c - the lane's camera as the loop sees it: found through libudev
  * (the selector from the configuration), opened, read newest-frame-first
  * into the idle worker, dropped when unplugged and opened again when the
  * monitor sees it come back.  The loop polls the camera that is open; the
