@@ -268,7 +268,7 @@ static int print_record(const struct egate_audit_record *r, void *userdata)
 	(void)userdata;
 	gmtime_r(&when, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%-6lld %s %s", (long long)r->id, date, r->lane);
+	printf("%-6lld %s %s", (long long)r->id, date, r->lane ? r->lane : "-");
 	switch (r->kind) {
 	case EGATE_AUDIT_DECISION:
 		printf(" decision %s traveller ", egate_decision_name(r->decision));
@@ -290,6 +290,21 @@ static int print_record(const struct egate_audit_record *r, void *userdata)
 		break;
 	case EGATE_AUDIT_PURGE:
 		printf(" purge %s", r->detail ? r->detail : "");
+		break;
+	case EGATE_AUDIT_CHECKPOINT:
+		printf(" checkpoint of record %lld", (long long)r->last_id);
+		break;
+	case EGATE_AUDIT_GALLERY:
+	case EGATE_AUDIT_OFFICER:
+		printf(" %s %s uid %u", egate_audit_kind_name(r->kind), r->action, r->actor_uid);
+		if (r->traveller_id)
+			printf(" traveller %lld", (long long)r->traveller_id);
+		if (r->actor)
+			printf(" operator \"%s\"", r->actor);
+		if (r->reason)
+			printf(" reason \"%s\"", r->reason);
+		break;
+	default:
 		break;
 	}
 	putchar('\n');

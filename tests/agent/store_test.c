@@ -546,6 +546,7 @@ TEST_F(store, version_1_is_migrated)
 		.quality = NAN, .decision = EGATE_DECISION_DENY, .candidate_id = 1,
 		.candidate_distance = 0.66,
 	};
+	struct egate_audit_verify_result result;
 	char path[PATH_MAX + 16], msg[256];
 	struct audit_seen seen = {};
 	struct egate_store *s = NULL;
@@ -566,7 +567,7 @@ TEST_F(store, version_1_is_migrated)
 	ASSERT_EQ(0, egate_store_open(path, OPTIONS(0, 100), &s, self->err, sizeof(self->err)))
 		TH_LOG("%s", self->err);
 	EXPECT_EQ(egate_store_schema_version(), raw_count(path, "PRAGMA user_version"));
-	EXPECT_EQ(2, egate_store_schema_version());
+	EXPECT_EQ(3, egate_store_schema_version());
 	ASSERT_EQ(0, egate_store_audit_foreach(s, 0, collect_audit, &seen));
 	ASSERT_EQ(3, seen.n);
 	EXPECT_EQ(EGATE_DECISION_ADMIT, seen.r[0].decision);
@@ -588,6 +589,12 @@ TEST_F(store, version_1_is_migrated)
 	EXPECT_EQ(0, seen.r[0].traveller_id);
 	EXPECT_EQ(1, seen.r[0].candidate_id);
 	EXPECT_EQ(0.66, seen.r[0].candidate_distance);
+	/* Version 3 chained the old records, in order, and the new one after them. */
+	ASSERT_EQ(0, egate_store_audit_verify(s, &(struct egate_audit_verify_options){ 0 },
+					      &result));
+	EXPECT_EQ(EGATE_AUDIT_OK, result.problem) TH_LOG("%s", result.message);
+	EXPECT_EQ(4, result.records);
+	EXPECT_EQ(4, result.head_id);
 	egate_store_close(s);
 
 	EXPECT_NE(SQLITE_OK, raw_sql(path, "UPDATE audit SET candidate_id = 2", msg, sizeof(msg)));
