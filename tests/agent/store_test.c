@@ -18,6 +18,7 @@
 
 #include "egate-store.h"
 #include "test-files.h"
+#include "test-sql.h"
 #include "kselftest_harness.h"
 
 #define DAY_US (86400LL * 1000000)
@@ -49,40 +50,6 @@ static void make_templates(float *t, size_t n, float seed)
 {
 	for (size_t i = 0; i < n * EGATE_TEMPLATE_DIM; i++)
 		t[i] = seed + (float)i / 1000.0f;
-}
-
-/* Runs SQL on its own connection, as any other program could. */
-static int raw_sql(const char *path, const char *sql, char *msg, size_t msg_size)
-{
-	char *errmsg = NULL;
-	sqlite3 *db;
-	int rc;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
-		sqlite3_close(db);
-		return -1;
-	}
-	rc = sqlite3_exec(db, sql, NULL, NULL, &errmsg);
-	snprintf(msg, msg_size, "%s", errmsg ? errmsg : "");
-	sqlite3_free(errmsg);
-	sqlite3_close(db);
-	return rc;
-}
-
-static long long raw_count(const char *path, const char *sql)
-{
-	sqlite3_stmt *stmt;
-	long long n = -1;
-	sqlite3 *db;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK) {
-		if (sqlite3_step(stmt) == SQLITE_ROW)
-			n = sqlite3_column_int64(stmt, 0);
-		sqlite3_finalize(stmt);
-	}
-	sqlite3_close(db);
-	return n;
 }
 
 struct listed {
