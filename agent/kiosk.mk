@@ -57,6 +57,7 @@ AGENT_OBJS	:= $(patsubst %.c,$(BUILD)/kiosk/%.o,$(AGENT_SRCS))
 AGENT_LIB_OBJS	:= $(filter-out %/main.o,$(AGENT_OBJS))
 AGENT		:= $(BUILD)/bin/egate-agent
 GALLERY_TOOL	:= $(BUILD)/bin/egate-gallery
+AUDIT_TOOL	:= $(BUILD)/bin/egate-audit
 # The demo's camera (scripts/demo), made of the VM tests' helpers.
 SIM_CAMERA	:= $(BUILD)/bin/egate-sim-camera
 ALL_LIBS	:= $(KIOSK_LIB) $(FACE_LIBS) $(PKG_LIBS) -pthread
@@ -87,7 +88,7 @@ TEST_CFLAGS	:= $(ALL_CFLAGS) -Wno-missing-prototypes -isystem $(TOP)/build/kself
 
 .PHONY: all bench
 .SECONDARY:
-all: $(KIOSK_LIB) $(AGENT) $(GALLERY_TOOL) $(SIM_CAMERA) $(HOST_TESTS) $(VM_TESTS)
+all: $(KIOSK_LIB) $(AGENT) $(GALLERY_TOOL) $(AUDIT_TOOL) $(SIM_CAMERA) $(HOST_TESTS) $(VM_TESTS)
 
 # The agent's per-frame pipeline on the host (tests/agent/bench.c), then
 # the lane's cycle per traveller with the whole product in the VM
@@ -126,6 +127,10 @@ $(GALLERY_TOOL): $(BUILD)/kiosk/tools/egate-gallery.o $(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS)
 
+$(AUDIT_TOOL): $(BUILD)/kiosk/tools/egate-audit.o $(KIOSK_LIB) $(FACE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS)
+
 $(SIM_CAMERA): $(BUILD)/kiosk/tests/sim-camera.o $(TEST_COMMON_OBJS) $(FACE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(ALL_LIBS)
@@ -150,7 +155,8 @@ $(BUILD)/vmtests/agent-%: $(BUILD)/kiosk/tests/vm_%.o $(TEST_COMMON_OBJS) $(LANE
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) $(ALL_LIBS)
 
 -include $(KIOSK_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(TEST_COMMON_OBJS:.o=.d) \
-	$(BUILD)/kiosk/tools/egate-gallery.d $(LANE_TEST_OBJS:.o=.d) \
+	$(BUILD)/kiosk/tools/egate-gallery.d $(BUILD)/kiosk/tools/egate-audit.d \
+	$(LANE_TEST_OBJS:.o=.d) \
 	$(BUILD)/kiosk/tests/sim-camera.d $(BUILD)/kiosk/tests/bench.d \
 	$(BUILD)/kiosk/tests/cycle_bench.d \
 	$(patsubst $(TEST_DIR)/%.c,$(BUILD)/kiosk/tests/%.d,$(HOST_TEST_SRCS) $(VM_TEST_SRCS))

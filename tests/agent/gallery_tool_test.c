@@ -20,7 +20,6 @@
 #include "test-files.h"
 #include "kselftest_harness.h"
 
-#define NOBODY 65534
 #define PHOTO "sample2.jpg"	/* one face */
 
 FIXTURE(tool) {
@@ -42,35 +41,10 @@ FIXTURE_TEARDOWN(tool)
 	agent_env_cleanup(&self->env);
 }
 
-/* Runs bin/egate-gallery args (as nobody if asked and root), stdout into self->out: the exit status. */
+/* Runs bin/egate-gallery args (as nobody if asked and root), stdout into self->out. */
 static int run(FIXTURE_DATA(tool) *self, bool as_nobody, const char *const *args)
 {
-	const char *argv[24];
-	char tool[PATH_MAX + 32];
-	int n = 0, status;
-	pid_t pid;
-
-	snprintf(tool, sizeof(tool), "%s/egate-gallery", self->env.bin);
-	argv[n++] = tool;
-	argv[n++] = "--config";
-	argv[n++] = "/dev/null";
-	while (*args && n < 23)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		int fd = open(self->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-
-		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
-			_exit(126);
-		if (as_nobody && geteuid() == 0 && (setgid(NOBODY) < 0 || setuid(NOBODY) < 0))
-			_exit(125);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return agent_tool_output(&self->env, "egate-gallery", as_nobody, args, self->out);
 }
 
 TEST_F(tool, no_database_without_create)

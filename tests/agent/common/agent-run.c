@@ -99,6 +99,38 @@ int agent_tool(const struct agent_env *env, const char *tool, const char *const 
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+int agent_tool_output(const struct agent_env *env, const char *tool, bool as_nobody,
+		      const char *const *args, const char *out)
+{
+	const char *argv[ARGS_MAX];
+	char path[PATH_MAX];
+	int status, n = 0;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/%s", env->bin, tool);
+	argv[n++] = path;
+	argv[n++] = "--config";
+	argv[n++] = "/dev/null";
+	while (*args && n < ARGS_MAX - 1)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+			_exit(126);
+		if (as_nobody && geteuid() == 0 && (setgid(AGENT_NOBODY) < 0 ||
+						    setuid(AGENT_NOBODY) < 0))
+			_exit(125);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 pid_t agent_start(const struct agent_env *env, const char *const *extra_sets)
 {
 	static char sets[5][PATH_MAX + 32];
