@@ -75,16 +75,31 @@ struct egate_traveller {
 };
 
 /*
+ * Who changes the gallery, for the audit record each change writes in its
+ * own transaction: uid is the acting process's getuid() (never a name
+ * typed in), lane the lane the records name (1..EGATE_STORE_LANE_MAX
+ * bytes), reason why (1..EGATE_AUDIT_TEXT_MAX bytes; NULL: none, which a
+ * delete does not accept).
+ */
+struct egate_store_actor {
+	uint32_t uid;
+	const char *lane;
+	const char *reason;
+};
+
+/*
  * Enrols a traveller with n_templates templates (EGATE_TEMPLATE_DIM floats
  * each, back to back), all or nothing.  label: 1..EGATE_STORE_LABEL_MAX
  * printable bytes; expires: "YYYY-MM-DD" (valid through that day, UTC) or
  * NULL for no expiry.
  */
-int egate_store_enrol(struct egate_store *store, const char *label,
+int egate_store_enrol(struct egate_store *store, const struct egate_store_actor *actor,
+		      const char *label,
 		      const char *expires, const float *templates,
 		      size_t n_templates, int64_t *ret_id);
 /* More templates for an enrolled traveller, up to the per-traveller limit. */
-int egate_store_add_templates(struct egate_store *store, int64_t traveller_id,
+int egate_store_add_templates(struct egate_store *store, const struct egate_store_actor *actor,
+			      int64_t traveller_id,
 			      const float *templates, size_t n_templates);
 /*
  * Deletes the traveller and every template of theirs: -ENOENT if none.
@@ -95,7 +110,8 @@ int egate_store_add_templates(struct egate_store *store, int64_t traveller_id,
  * are still in the files until a checkpoint succeeds, which the next
  * delete (of anyone, even of an id that is gone) tries again.
  */
-int egate_store_delete_traveller(struct egate_store *store, int64_t traveller_id);
+int egate_store_delete_traveller(struct egate_store *store, const struct egate_store_actor *actor,
+				 int64_t traveller_id);
 
 /* Calls cb for each traveller by id; a negative return stops and is returned. */
 typedef int (*egate_traveller_cb)(const struct egate_traveller *t, void *userdata);
@@ -216,10 +232,12 @@ int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
 
 /*
  * The retention purge, the only way records leave the log: deletes the
- * decision and passage records older than days before now_us, erases the
- * travellers whose enrolment expired (the day before now_us's, UTC, or
- * earlier) with every template of theirs, and appends a purge record
- * saying so, in one transaction; a purge that found nothing to delete
+ * oldest records by id up to the first one not older than days before
+ * now_us (the chain loses a prefix only), erases the travellers whose
+ * enrolment expired (the day before now_us's, UTC, or earlier) with every
+ * template of theirs, each with a gallery record "expire" under getuid(),
+ * and appends a purge record naming the ids it removed and the hash of
+ * the last, in one transaction; a purge that found nothing to delete
  * writes nothing.  *ret_deleted: how many audit records went.
  *
  * now_us is not trusted further than what the database has seen: the

@@ -389,6 +389,58 @@ TEST_F(chain, checkpoints_every_n_records_or_t_seconds)
 	EXPECT_EQ(7, cp.head_id);
 }
 
+struct seen_gallery {
+	int n;
+	struct { char action[16]; int64_t traveller_id; uint32_t uid; char reason[64]; } r[8];
+};
+
+static int collect_gallery(const struct egate_audit_record *r, void *userdata)
+{
+	struct seen_gallery *s = userdata;
+
+	if (r->kind != EGATE_AUDIT_GALLERY || s->n == 8)
+		return 0;
+	snprintf(s->r[s->n].action, sizeof(s->r[0].action), "%s", r->action);
+	snprintf(s->r[s->n].reason, sizeof(s->r[0].reason), "%s", r->reason ?: "");
+	s->r[s->n].traveller_id = r->traveller_id;
+	s->r[s->n++].uid = r->actor_uid;
+	return 0;
+}
+
+TEST_F(chain, gallery_changes_are_links_with_who_and_why)
+{
+	struct egate_store_actor officer = { .uid = 1234, .lane = "lane-1", .reason = "desk 3" };
+	float t[EGATE_TEMPLATE_DIM] = { 0.5f };
+	struct seen_gallery seen = { 0 };
+	int64_t alice, bob;
+	uint64_t deleted;
+
+	ASSERT_EQ(0, egate_store_enrol(self->store, &officer, "alice", NULL, t, 1, &alice));
+	ASSERT_EQ(0, egate_store_enrol(self->store, &officer, "bob", "2001-01-01", t, 1, &bob));
+	ASSERT_EQ(0, egate_store_add_templates(self->store, &officer, alice, t, 1));
+	officer.reason = NULL;	/* a delete says why */
+	EXPECT_EQ(-EINVAL, egate_store_delete_traveller(self->store, &officer, alice));
+	officer.reason = "withdrew consent";
+	ASSERT_EQ(0, egate_store_delete_traveller(self->store, &officer, alice));
+	/* The purge erases bob, expired, under the uid of the process purging. */
+	ASSERT_EQ(0, append_records(self->store, 1, T0_US));
+	ASSERT_EQ(0, egate_store_audit_purge(self->store, 3650, T0_US, &deleted));
+	ASSERT_EQ(0, egate_store_audit_foreach(self->store, 0, collect_gallery, &seen));
+	ASSERT_EQ(5, seen.n);
+	EXPECT_STREQ("enrol", seen.r[0].action);
+	EXPECT_EQ(alice, seen.r[0].traveller_id);
+	EXPECT_EQ(1234, seen.r[0].uid);
+	EXPECT_STREQ("desk 3", seen.r[0].reason);
+	EXPECT_STREQ("update", seen.r[2].action);
+	EXPECT_STREQ("delete", seen.r[3].action);
+	EXPECT_STREQ("withdrew consent", seen.r[3].reason);
+	EXPECT_STREQ("expire", seen.r[4].action);
+	EXPECT_EQ(bob, seen.r[4].traveller_id);
+	EXPECT_EQ(getuid(), seen.r[4].uid);
+	ASSERT_EQ(0, verify_file(self));
+	EXPECT_EQ(EGATE_AUDIT_OK, self->res.problem) TH_LOG("%s", self->res.message);
+}
+
 TEST_F(chain, genesis_altered)
 {
 	ASSERT_EQ(0, append_records(self->store, 3, T0_US));

@@ -89,10 +89,35 @@ TEST_F(tool, auditor_reads_a_read_only_copy)
 	EXPECT_EQ(0, run(self, true, (const char *[]) { "--db", copy, "audit", NULL }));
 	EXPECT_EQ(before, test_file_hash(copy));
 	/* a change needs write access: refused, nothing lost */
-	EXPECT_EQ(1, run(self, true, (const char *[]) { "--db", copy, "delete", "1", NULL }));
+	EXPECT_EQ(1, run(self, true, (const char *[]) { "--db", copy, "--reason", "test", "delete",
+							"1", NULL }));
 	EXPECT_EQ(before, test_file_hash(copy));
 	snprintf(cmd, sizeof(cmd), "chmod 0755 '%s'", dir);
 	ASSERT_EQ(0, system(cmd));
+}
+
+/* Each change names the Unix user who made it and why, in the audit chain. */
+TEST_F(tool, changes_are_recorded_with_who_and_why)
+{
+	char uid[32];
+
+	ASSERT_EQ(0, run(self, false, (const char *[]) {
+		"--db", self->env.db, "--create", "--models", self->env.models,
+		"--reason", "enrolment desk 3", "enrol", "alice", self->photo, NULL }));
+	/* A delete without a reason is refused, and deletes nothing. */
+	EXPECT_EQ(1, run(self, false, (const char *[]) { "--db", self->env.db, "delete", "1",
+							NULL }));
+	EXPECT_EQ(0, run(self, false, (const char *[]) { "--db", self->env.db, "list", NULL }));
+	EXPECT_EQ(1, test_file_contains(self->out, "alice", 5));
+	ASSERT_EQ(0, run(self, false, (const char *[]) { "--db", self->env.db, "--reason",
+							"withdrew consent", "delete", "1", NULL }));
+	EXPECT_EQ(0, run(self, false, (const char *[]) { "--db", self->env.db, "audit", NULL }));
+	snprintf(uid, sizeof(uid), "uid %u", (unsigned int)getuid());
+	EXPECT_EQ(1, test_file_contains(self->out, "gallery enrol", 13));
+	EXPECT_EQ(1, test_file_contains(self->out, "reason \"enrolment desk 3\"", 25));
+	EXPECT_EQ(1, test_file_contains(self->out, "gallery delete", 14));
+	EXPECT_EQ(1, test_file_contains(self->out, "reason \"withdrew consent\"", 25));
+	EXPECT_EQ(1, test_file_contains(self->out, uid, strlen(uid)));
 }
 
 TEST_F(tool, keygen_and_signed_reference)

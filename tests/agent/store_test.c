@@ -23,6 +23,8 @@
 
 #define DAY_US (86400LL * 1000000)
 #define OPTIONS(f, ms) (&(struct egate_store_options){ .flags = (f), .busy_timeout_ms = (ms) })
+/* Who changes the gallery in these tests, and why. */
+#define ACTOR (&(struct egate_store_actor){ .uid = 1000, .lane = "lane-1", .reason = "test" })
 
 FIXTURE(store) {
 	char dir[PATH_MAX];
@@ -100,10 +102,10 @@ TEST_F(store, enrol_list_delete)
 	int64_t alice, bob;
 
 	make_templates(t, 3, 1);
-	ASSERT_EQ(0, egate_store_enrol(self->store, "Alice", NULL, t, 3, &alice));
-	ASSERT_EQ(0, egate_store_enrol(self->store, "Bob", "2031-12-31", t, 2, &bob));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "Alice", NULL, t, 3, &alice));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "Bob", "2031-12-31", t, 2, &bob));
 	EXPECT_LT(alice, bob);
-	ASSERT_EQ(0, egate_store_add_templates(self->store, bob, t, 1));
+	ASSERT_EQ(0, egate_store_add_templates(self->store, ACTOR, bob, t, 1));
 
 	ASSERT_EQ(0, egate_store_list_travellers(self->store, collect, &l));
 	ASSERT_EQ(2, l.n);
@@ -114,9 +116,9 @@ TEST_F(store, enrol_list_delete)
 	EXPECT_STREQ("2031-12-31", l.t[1].expires);
 	EXPECT_EQ(3, l.t[1].n_templates);
 
-	ASSERT_EQ(0, egate_store_delete_traveller(self->store, alice));
-	EXPECT_EQ(-ENOENT, egate_store_delete_traveller(self->store, alice));
-	EXPECT_EQ(-ENOENT, egate_store_add_templates(self->store, alice, t, 1));
+	ASSERT_EQ(0, egate_store_delete_traveller(self->store, ACTOR, alice));
+	EXPECT_EQ(-ENOENT, egate_store_delete_traveller(self->store, ACTOR, alice));
+	EXPECT_EQ(-ENOENT, egate_store_add_templates(self->store, ACTOR, alice, t, 1));
 	l.n = 0;
 	ASSERT_EQ(0, egate_store_list_travellers(self->store, collect, &l));
 	ASSERT_EQ(1, l.n);
@@ -135,23 +137,23 @@ TEST_F(store, enrol_bounds)
 	make_templates(t, EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX + 1, 0);
 	memset(label, 'x', sizeof(label) - 1);
 	label[sizeof(label) - 1] = '\0';
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, label, NULL, t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, label, NULL, t, 1, &id));
 	label[EGATE_STORE_LABEL_MAX] = '\0';
-	EXPECT_EQ(0, egate_store_enrol(self->store, label, NULL, t, 1, &id));
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "", NULL, t, 1, &id));
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "tab\there", NULL, t, 1, &id));
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", "2026-02-29", t, 1, &id));
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", "2026-1-01", t, 1, &id));
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", "2026-01-01x", t, 1, &id));
-	EXPECT_EQ(0, egate_store_enrol(self->store, "x", "2028-02-29", t, 1, &id));
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", NULL, t, 0, &id));
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", NULL, t,
+	EXPECT_EQ(0, egate_store_enrol(self->store, ACTOR, label, NULL, t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "", NULL, t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "tab\there", NULL, t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "x", "2026-02-29", t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "x", "2026-1-01", t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "x", "2026-01-01x", t, 1, &id));
+	EXPECT_EQ(0, egate_store_enrol(self->store, ACTOR, "x", "2028-02-29", t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "x", NULL, t, 0, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "x", NULL, t,
 					     EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX + 1, &id));
-	EXPECT_EQ(0, egate_store_enrol(self->store, "full", NULL, t,
+	EXPECT_EQ(0, egate_store_enrol(self->store, ACTOR, "full", NULL, t,
 				       EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX, &id));
-	EXPECT_EQ(-E2BIG, egate_store_add_templates(self->store, id, t, 1));
+	EXPECT_EQ(-E2BIG, egate_store_add_templates(self->store, ACTOR, id, t, 1));
 	t[5] = NAN;
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", NULL, t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "x", NULL, t, 1, &id));
 	EXPECT_EQ(3, raw_count(self->path, "SELECT count(*) FROM travellers"));
 }
 
@@ -165,9 +167,9 @@ TEST_F(store, load_skips_expired_travellers)
 
 	make_templates(t, 2, 10);
 	make_templates(u, 1, 20);
-	ASSERT_EQ(0, egate_store_enrol(self->store, "never", NULL, t, 2, &never));
-	ASSERT_EQ(0, egate_store_enrol(self->store, "gone", "2030-06-14", u, 1, &gone));
-	ASSERT_EQ(0, egate_store_enrol(self->store, "today", "2030-06-15", u, 1, &today));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "never", NULL, t, 2, &never));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "gone", "2030-06-14", u, 1, &gone));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "today", "2030-06-15", u, 1, &today));
 
 	ASSERT_EQ(0, egate_store_load_gallery(self->store, now, &g));
 	ASSERT_EQ(3, egate_gallery_count(g));
@@ -181,8 +183,8 @@ TEST_F(store, load_skips_expired_travellers)
 	ASSERT_EQ(0, egate_store_load_gallery(self->store, now - 86400, &g));
 	EXPECT_EQ(4, egate_gallery_count(g));
 	egate_gallery_free(g);
-	ASSERT_EQ(0, egate_store_delete_traveller(self->store, never));
-	ASSERT_EQ(0, egate_store_delete_traveller(self->store, today));
+	ASSERT_EQ(0, egate_store_delete_traveller(self->store, ACTOR, never));
+	ASSERT_EQ(0, egate_store_delete_traveller(self->store, ACTOR, today));
 	ASSERT_EQ(0, egate_store_load_gallery(self->store, now, &g));
 	EXPECT_EQ(0, egate_gallery_count(g));
 	egate_gallery_free(g);
@@ -196,13 +198,13 @@ TEST_F(store, gallery_version_follows_changes)
 
 	make_templates(t, 1, 0);
 	ASSERT_EQ(0, egate_store_gallery_version(self->store, &v0));
-	ASSERT_EQ(0, egate_store_enrol(self->store, "a", NULL, t, 1, &id));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "a", NULL, t, 1, &id));
 	ASSERT_EQ(0, egate_store_gallery_version(self->store, &v1));
 	EXPECT_NE(v0, v1);
-	ASSERT_EQ(0, egate_store_add_templates(self->store, id, t, 1));
+	ASSERT_EQ(0, egate_store_add_templates(self->store, ACTOR, id, t, 1));
 	ASSERT_EQ(0, egate_store_gallery_version(self->store, &v2));
 	EXPECT_NE(v1, v2);
-	ASSERT_EQ(0, egate_store_delete_traveller(self->store, id));
+	ASSERT_EQ(0, egate_store_delete_traveller(self->store, ACTOR, id));
 	ASSERT_EQ(0, egate_store_gallery_version(self->store, &v3));
 	EXPECT_NE(v2, v3);
 }
@@ -456,7 +458,7 @@ TEST_F(store, damaged_pages_are_refused_untouched)
 
 	make_templates(t, 4, 0);
 	for (int i = 0; i < 100; i++)
-		ASSERT_EQ(0, egate_store_enrol(self->store, "traveller", NULL, t, 4, NULL));
+		ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "traveller", NULL, t, 4, NULL));
 	egate_store_close(self->store);	/* checkpoints: all in the main file */
 	self->store = NULL;
 
@@ -585,12 +587,12 @@ TEST_F(store, busy_timeout)
 	ASSERT_EQ(SQLITE_OK, sqlite3_open(self->path, &other));
 	ASSERT_EQ(SQLITE_OK, sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL));
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	EXPECT_EQ(-EBUSY, egate_store_enrol(impatient, "x", NULL, t, 1, NULL));
+	EXPECT_EQ(-EBUSY, egate_store_enrol(impatient, ACTOR, "x", NULL, t, 1, NULL));
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	waited_ms = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000;
 	EXPECT_LE(150, waited_ms);
 	ASSERT_EQ(SQLITE_OK, sqlite3_exec(other, "COMMIT", NULL, NULL, NULL));
-	EXPECT_EQ(0, egate_store_enrol(impatient, "x", NULL, t, 1, NULL));
+	EXPECT_EQ(0, egate_store_enrol(impatient, ACTOR, "x", NULL, t, 1, NULL));
 	sqlite3_close(other);
 	egate_store_close(impatient);
 }
@@ -629,7 +631,7 @@ TEST_F(store, writer_killed_mid_transaction)
 			if (egate_store_open(self->path, OPTIONS(0, 1000), &s, NULL, 0) < 0)
 				_exit(1);
 			for (int i = 0;; i++) {
-				if (egate_store_enrol(s, "w", NULL, t, TEMPLATES, NULL) < 0 ||
+				if (egate_store_enrol(s, ACTOR, "w", NULL, t, TEMPLATES, NULL) < 0 ||
 				    egate_store_audit_append(s, &r, NULL) < 0)
 					_exit(2);
 				if (i == 0 && write(pipefd[1], "!", 1) != 1)
