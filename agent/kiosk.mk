@@ -95,14 +95,20 @@ all: $(KIOSK_LIB) $(AGENT) $(GALLERY_TOOL) $(AUDIT_TOOL) $(SIM_CAMERA) $(HOST_TE
 # (tests/agent/cycle_bench.c, emulated).
 AGENT_BENCH	:= $(BUILD)/bench/agent-bench
 CYCLE_BENCH	:= $(BUILD)/bench/agent-cycle-bench
-bench: $(AGENT_BENCH) $(CYCLE_BENCH) all
+AUDIT_BENCH	:= $(BUILD)/bench/agent-audit-bench
+bench: $(AGENT_BENCH) $(AUDIT_BENCH) $(CYCLE_BENCH) all
 	EGATE_MODELS=$${EGATE_MODELS:-$(TOP)/build/models/face-api/model} taskset -c 0 $(AGENT_BENCH)
+	taskset -c 0 $(AUDIT_BENCH)
 	$(TOP)/scripts/vm-run --kernel 6.12 -- env \
 		EGATE_MODELS=$${EGATE_MODELS:-$(TOP)/build/models/face-api/model} $(CYCLE_BENCH)
 
 $(AGENT_BENCH): $(BUILD)/kiosk/tests/bench.o $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(FACE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(ALL_LIBS)
+
+$(AUDIT_BENCH): $(BUILD)/kiosk/tests/audit_bench.o $(TEST_COMMON_OBJS) $(KIOSK_LIB) $(FACE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(ALL_LIBS)
 
 # It runs the agent and the tool: it finds them in $(BUILD)/bin, beside it.
 $(CYCLE_BENCH): $(BUILD)/kiosk/tests/cycle_bench.o $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) \
@@ -158,5 +164,5 @@ $(BUILD)/vmtests/agent-%: $(BUILD)/kiosk/tests/vm_%.o $(TEST_COMMON_OBJS) $(LANE
 	$(BUILD)/kiosk/tools/egate-gallery.d $(BUILD)/kiosk/tools/egate-audit.d \
 	$(LANE_TEST_OBJS:.o=.d) \
 	$(BUILD)/kiosk/tests/sim-camera.d $(BUILD)/kiosk/tests/bench.d \
-	$(BUILD)/kiosk/tests/cycle_bench.d \
+	$(BUILD)/kiosk/tests/cycle_bench.d $(BUILD)/kiosk/tests/audit_bench.d \
 	$(patsubst $(TEST_DIR)/%.c,$(BUILD)/kiosk/tests/%.d,$(HOST_TEST_SRCS) $(VM_TEST_SRCS))
