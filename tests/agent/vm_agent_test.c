@@ -350,7 +350,7 @@ TEST_F_TIMEOUT(agent, old_audit_purged_at_start, TEST_TIMEOUT_S)
 	 * The purge removes the oldest records of the chain, up to the first
 	 * one not old enough (Documentation/audit.md): the fixture's
 	 * enrolment, recorded now, would keep a record appended after it.
-	 * So a database whose first record is the old one.
+	 * So a database whose first record is the old one, then one of now.
 	 */
 	for (size_t i = 0; i < sizeof(db_files) / sizeof(db_files[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", self->env.db, db_files[i]);
@@ -358,6 +358,9 @@ TEST_F_TIMEOUT(agent, old_audit_purged_at_start, TEST_TIMEOUT_S)
 	}
 	ASSERT_EQ(0, egate_store_open(self->env.db, &(struct egate_store_options){
 			.flags = EGATE_STORE_CREATE, .busy_timeout_ms = 5000 }, &store, err, sizeof(err)));
+	ASSERT_EQ(0, egate_store_audit_append(store, &old, NULL));
+	/* and a record of now after it: the newest time the purge trusts */
+	old.time_us = 0;
 	ASSERT_EQ(0, egate_store_audit_append(store, &old, NULL));
 	ASSERT_EQ(0, egate_store_audit_foreach(store, 0, count_old, counts));
 	ASSERT_EQ(1, counts[0]);
