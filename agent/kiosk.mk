@@ -57,6 +57,7 @@ AGENT_OBJS	:= $(patsubst %.c,$(BUILD)/kiosk/%.o,$(AGENT_SRCS))
 AGENT_LIB_OBJS	:= $(filter-out %/main.o,$(AGENT_OBJS))
 AGENT		:= $(BUILD)/bin/egate-agent
 GALLERY_TOOL	:= $(BUILD)/bin/egate-gallery
+AUDIT_TOOL	:= $(BUILD)/bin/egate-audit
 # The demo's camera (scripts/demo), made of the VM tests' helpers.
 SIM_CAMERA	:= $(BUILD)/bin/egate-sim-camera
 ALL_LIBS	:= $(KIOSK_LIB) $(FACE_LIBS) $(PKG_LIBS) -pthread
@@ -87,21 +88,27 @@ TEST_CFLAGS	:= $(ALL_CFLAGS) -Wno-missing-prototypes -isystem $(TOP)/build/kself
 
 .PHONY: all bench
 .SECONDARY:
-all: $(KIOSK_LIB) $(AGENT) $(GALLERY_TOOL) $(SIM_CAMERA) $(HOST_TESTS) $(VM_TESTS)
+all: $(KIOSK_LIB) $(AGENT) $(GALLERY_TOOL) $(AUDIT_TOOL) $(SIM_CAMERA) $(HOST_TESTS) $(VM_TESTS)
 
 # The agent's per-frame pipeline on the host (tests/agent/bench.c), then
 # the lane's cycle per traveller with the whole product in the VM
 # (tests/agent/cycle_bench.c, emulated).
 AGENT_BENCH	:= $(BUILD)/bench/agent-bench
 CYCLE_BENCH	:= $(BUILD)/bench/agent-cycle-bench
-bench: $(AGENT_BENCH) $(CYCLE_BENCH) all
+AUDIT_BENCH	:= $(BUILD)/bench/agent-audit-bench
+bench: $(AGENT_BENCH) $(AUDIT_BENCH) $(CYCLE_BENCH) all
 	EGATE_MODELS=$${EGATE_MODELS:-$(TOP)/build/models/face-api/model} taskset -c 0 $(AGENT_BENCH)
+	taskset -c 0 $(AUDIT_BENCH)
 	$(TOP)/scripts/vm-run --kernel 6.12 -- env \
 		EGATE_MODELS=$${EGATE_MODELS:-$(TOP)/build/models/face-api/model} $(CYCLE_BENCH)
 
 $(AGENT_BENCH): $(BUILD)/kiosk/tests/bench.o $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(FACE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(ALL_LIBS)
+
+$(AUDIT_BENCH): $(BUILD)/kiosk/tests/audit_bench.o $(TEST_COMMON_OBJS) $(KIOSK_LIB) $(FACE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(ALL_LIBS)
 
 # It runs the agent and the tool: it finds them in $(BUILD)/bin, beside it.
 $(CYCLE_BENCH): $(BUILD)/kiosk/tests/cycle_bench.o $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) \
@@ -123,6 +130,10 @@ $(AGENT): $(AGENT_OBJS) $(KIOSK_LIB) $(FACE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(AGENT_OBJS) $(ALL_LIBS)
 
 $(GALLERY_TOOL): $(BUILD)/kiosk/tools/egate-gallery.o $(KIOSK_LIB) $(FACE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS)
+
+$(AUDIT_TOOL): $(BUILD)/kiosk/tools/egate-audit.o $(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS)
 
@@ -150,7 +161,8 @@ $(BUILD)/vmtests/agent-%: $(BUILD)/kiosk/tests/vm_%.o $(TEST_COMMON_OBJS) $(LANE
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) $(ALL_LIBS)
 
 -include $(KIOSK_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(TEST_COMMON_OBJS:.o=.d) \
-	$(BUILD)/kiosk/tools/egate-gallery.d $(LANE_TEST_OBJS:.o=.d) \
+	$(BUILD)/kiosk/tools/egate-gallery.d $(BUILD)/kiosk/tools/egate-audit.d \
+	$(LANE_TEST_OBJS:.o=.d) \
 	$(BUILD)/kiosk/tests/sim-camera.d $(BUILD)/kiosk/tests/bench.d \
-	$(BUILD)/kiosk/tests/cycle_bench.d \
+	$(BUILD)/kiosk/tests/cycle_bench.d $(BUILD)/kiosk/tests/audit_bench.d \
 	$(patsubst $(TEST_DIR)/%.c,$(BUILD)/kiosk/tests/%.d,$(HOST_TEST_SRCS) $(VM_TEST_SRCS))

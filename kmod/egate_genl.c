@@ -16,7 +16,9 @@
  */
 #include <linux/capability.h>
 #include <linux/device.h>
+#include <linux/cred.h>
 #include <linux/pid.h>
+#include <linux/uidgid.h>
 #include <net/genetlink.h>
 #include <uapi/linux/egate_netlink.h>
 
@@ -254,7 +256,8 @@ static int egate_nl_set_mode_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 static void egate_nl_officer_notify(struct egate_lane *lane, u32 action,
-				    const char *operator, const char *reason)
+				    const char *operator, const char *reason,
+				    u32 uid)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -271,7 +274,8 @@ static void egate_nl_officer_notify(struct egate_lane *lane, u32 action,
 	if (nla_put_u32(msg, EGATE_NL_ATTR_LANE, lane->id) ||
 	    nla_put_u32(msg, EGATE_NL_ATTR_ACTION, action) ||
 	    nla_put_string(msg, EGATE_NL_ATTR_OPERATOR, operator) ||
-	    nla_put_string(msg, EGATE_NL_ATTR_REASON, reason))
+	    nla_put_string(msg, EGATE_NL_ATTR_REASON, reason) ||
+	    nla_put_u32(msg, EGATE_NL_ATTR_UID, uid))
 		goto free_msg;
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast(&egate_genl_family, msg, 0, 0, GFP_KERNEL);
@@ -329,7 +333,7 @@ static int egate_nl_officer_doit(struct sk_buff *skb, struct genl_info *info)
 	struct egate_cmd cmd = { 0 };
 	const char *operator, *reason;
 	struct egate_lane *lane;
-	u32 action;
+	u32 action, uid;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, EGATE_NL_ATTR_ACTION) ||
@@ -358,14 +362,20 @@ static int egate_nl_officer_doit(struct sk_buff *skb, struct genl_info *info)
 			       "the lane's state refuses this command now");
 	if (!ret) {
 		/*
+		 * Who sent it, as the kernel knows it: a doit runs in the
+		 * sender's sendmsg(), so current is the caller.  The
+		 * operator name is only what they typed.
+		 */
+		uid = from_kuid_munged(&init_user_ns, current_uid());
+		/*
 		 * The audit trail of officer actions is the kernel log.
 		 * Checked above, and escaped here all the same (%pE: what is
 		 * not printable as \ooo), should a check ever be loosened.
 		 */
-		dev_notice(&lane->dev, "officer %*pE: action %u: %*pE\n",
-			   (int)strlen(operator), operator, action,
+		dev_notice(&lane->dev, "officer %*pE (uid %u): action %u: %*pE\n",
+			   (int)strlen(operator), operator, uid, action,
 			   (int)strlen(reason), reason);
-		egate_nl_officer_notify(lane, action, operator, reason);
+		egate_nl_officer_notify(lane, action, operator, reason, uid);
 	}
 	egate_nl_put_lane(lane);
 	return ret;

@@ -98,6 +98,9 @@ static const struct conf_key keys[] = {
 	UINT_KEY(store, audit_retention_days, 1, 36500, "365"),
 	UINT_KEY(store, busy_timeout_ms, 0, 600000, "5000"),
 	TEXT_KEY(store, audit_group, CONF_STRING, "none"),
+	TEXT_KEY(store, audit_key, CONF_PATH, "/etc/egate/audit.key"),
+	UINT_KEY(store, audit_checkpoint_records, 1, 100000, "100"),
+	UINT_KEY(store, audit_checkpoint_s, 1, 86400, "60"),
 	TEXT_KEY(metrics, textfile, CONF_PATH, "/run/egate/metrics.prom"),
 };
 

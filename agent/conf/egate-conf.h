@@ -72,6 +72,9 @@ struct egate_settings {
 		unsigned int audit_retention_days;
 		unsigned int busy_timeout_ms;
 		char audit_group[EGATE_CONF_GROUP_MAX + 1];	/* "none": no group reads it */
+		char audit_key[PATH_MAX];		/* the lane's checkpoint key */
+		unsigned int audit_checkpoint_records;	/* a checkpoint every N records */
+		unsigned int audit_checkpoint_s;	/* or every T seconds */
 	} store;
 	struct {
 		char textfile[PATH_MAX];	/* Prometheus textfile */

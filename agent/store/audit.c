@@ -19,6 +19,9 @@ static const char *const kind_names[] = {
 	[EGATE_AUDIT_DECISION] = "decision",
 	[EGATE_AUDIT_PASSAGE] = "passage",
 	[EGATE_AUDIT_PURGE] = "purge",
+	[EGATE_AUDIT_CHECKPOINT] = "checkpoint",
+	[EGATE_AUDIT_GALLERY] = "gallery",
+	[EGATE_AUDIT_OFFICER] = "officer",
 };
 
 static const char *const decision_names[] = {
@@ -42,8 +45,14 @@ static const char *const outcome_names[] = {
 	[EGATE_OUTCOME_FAULT] = "fault",
 };
 
+_Static_assert(ELEMENTSOF(kind_names) == EGATE_AUDIT_KIND_COUNT, "a kind has no name");
 _Static_assert(ELEMENTSOF(decision_names) == EGATE_DECISION_COUNT, "a decision has no name");
 _Static_assert(ELEMENTSOF(outcome_names) == EGATE_OUTCOME_COUNT, "an outcome has no name");
+
+const char *egate_audit_kind_name(enum egate_audit_kind kind)
+{
+	return (unsigned int)kind < ELEMENTSOF(kind_names) ? kind_names[kind] : NULL;
+}
 
 const char *egate_decision_name(enum egate_decision decision)
 {
@@ -73,58 +82,92 @@ static bool text_valid(const char *text, size_t max)
 	return len >= 1 && len <= max;
 }
 
-static void bind_measure(sqlite3_stmt *stmt, int column, double value)
+static void value_measure(struct chain_value *v, double value)
 {
-	if (isnan(value))
-		sqlite3_bind_null(stmt, column);
-	else
-		sqlite3_bind_double(stmt, column, value);
+	*v = isnan(value) ? (struct chain_value){ .type = SQLITE_NULL } :
+		(struct chain_value){ .type = SQLITE_FLOAT, .d = value };
 }
 
-static void bind_id(sqlite3_stmt *stmt, int column, int64_t id)
+static void value_id(struct chain_value *v, int64_t id)
 {
 	if (id > 0)
-		sqlite3_bind_int64(stmt, column, id);
+		chain_int(v, id);
 	else
-		sqlite3_bind_null(stmt, column);
+		*v = (struct chain_value){ .type = SQLITE_NULL };
 }
 
-/* Appends without checks: the public entry and the purge validate. */
+/*
+ * Appends without checks (the public entries and the purge validate),
+ * inside a transaction: the record's column values, as they are stored
+ * and hashed.
+ */
 static int append(struct egate_store *store, const struct egate_audit_record *rec,
 		  int64_t *ret_id)
 {
-	_cleanup_finalize_ sqlite3_stmt *stmt = NULL;
+	struct chain_value v[CHAIN_COLUMNS];
+
+	for (int i = 0; i < CHAIN_COLUMNS; i++)
+		v[i].type = SQLITE_NULL;
+	chain_text(&v[CHAIN_KIND], kind_names[rec->kind]);
+	chain_int(&v[CHAIN_TIME], rec->time_us ?: store_now_us());
+	chain_text(&v[CHAIN_LANE], rec->lane);
+	value_id(&v[CHAIN_TRAVELLER], rec->traveller_id);
+	switch (rec->kind) {
+	case EGATE_AUDIT_DECISION:
+		value_measure(&v[CHAIN_SCORE], rec->score);
+		value_measure(&v[CHAIN_MARGIN], rec->margin);
+		value_measure(&v[CHAIN_QUALITY], rec->quality);
+		chain_text(&v[CHAIN_DECISION], decision_names[rec->decision]);
+		if (rec->candidate_id > 0) {
+			chain_int(&v[CHAIN_CANDIDATE], rec->candidate_id);
+			value_measure(&v[CHAIN_CANDIDATE_DISTANCE], rec->candidate_distance);
+		}
+		chain_text(&v[CHAIN_DOCUMENT], rec->document_id);
+		break;
+	case EGATE_AUDIT_PASSAGE:
+		chain_text(&v[CHAIN_OUTCOME], outcome_names[rec->outcome]);
+		value_id(&v[CHAIN_DECISION_ID], rec->decision_id);
+		break;
+	case EGATE_AUDIT_GALLERY:
+	case EGATE_AUDIT_OFFICER:
+		chain_int(&v[CHAIN_ACTOR_UID], rec->actor_uid);
+		chain_text(&v[CHAIN_ACTOR], rec->actor);
+		chain_text(&v[CHAIN_ACTION], rec->action);
+		chain_text(&v[CHAIN_REASON], rec->reason);
+		break;
+	case EGATE_AUDIT_PURGE:
+	case EGATE_AUDIT_CHECKPOINT:
+		value_id(&v[CHAIN_FIRST_ID], rec->first_id);
+		chain_int(&v[CHAIN_LAST_ID], rec->last_id);
+		chain_blob(&v[CHAIN_LAST_HASH], rec->last_hash, EGATE_AUDIT_HASH_SIZE);
+		chain_blob(&v[CHAIN_SIGNATURE], rec->signature, EGATE_AUDIT_SIGNATURE_SIZE);
+		break;
+	default:
+		break;
+	}
+	chain_text(&v[CHAIN_DETAIL], rec->detail);
+	return chain_append(store, v, ret_id);
+}
+
+int audit_append_locked(struct egate_store *store, const struct egate_audit_record *rec,
+			int64_t *ret_id)
+{
+	_cleanup_rollback_ struct egate_store *tx = NULL;
 	int r;
 
-	r = store_prepare(store, "INSERT INTO audit (kind, time_us, lane, traveller_id, score,"
-				 " margin, quality, decision, outcome, decision_id, detail,"
-				 " candidate_id, candidate_distance, document_id)"
-				 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt);
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(stmt, 1, kind_names[rec->kind], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, rec->time_us ?: store_now_us());
-	sqlite3_bind_text(stmt, 3, rec->lane, -1, SQLITE_STATIC);
-	bind_id(stmt, 4, rec->traveller_id);
-	if (rec->kind == EGATE_AUDIT_DECISION) {
-		bind_measure(stmt, 5, rec->score);
-		bind_measure(stmt, 6, rec->margin);
-		bind_measure(stmt, 7, rec->quality);
-		sqlite3_bind_text(stmt, 8, decision_names[rec->decision], -1, SQLITE_STATIC);
-		if (rec->candidate_id > 0) {
-			sqlite3_bind_int64(stmt, 12, rec->candidate_id);
-			sqlite3_bind_double(stmt, 13, rec->candidate_distance);
-		}
-		sqlite3_bind_text(stmt, 14, rec->document_id, -1, SQLITE_STATIC);
-	} else if (rec->kind == EGATE_AUDIT_PASSAGE) {
-		sqlite3_bind_text(stmt, 9, outcome_names[rec->outcome], -1, SQLITE_STATIC);
-		bind_id(stmt, 10, rec->decision_id);
-	}
-	sqlite3_bind_text(stmt, 11, rec->detail, -1, SQLITE_STATIC);
-	r = store_step_done(store, stmt);
-	if (r >= 0 && ret_id)
-		*ret_id = sqlite3_last_insert_rowid(store->db);
+	if (!sqlite3_get_autocommit(store->db))
+		return append(store, rec, ret_id);	/* the caller's transaction */
+	r = store_begin(store, &tx);
+	if (r >= 0)
+		r = append(store, rec, ret_id);
+	if (r >= 0)
+		r = store_commit(&tx);
 	return r;
+}
+
+static bool optional_text_valid(const char *text, size_t max)
+{
+	return !text || text_valid(text, max);
 }
 
 int egate_store_audit_append(struct egate_store *store,
@@ -147,11 +190,18 @@ int egate_store_audit_append(struct egate_store *store,
 		    rec->candidate_id || rec->document_id)
 			return -EINVAL;
 		break;
+	case EGATE_AUDIT_GALLERY:
+	case EGATE_AUDIT_OFFICER:
+		if (!text_valid(rec->action, EGATE_AUDIT_TEXT_MAX) ||
+		    !optional_text_valid(rec->actor, EGATE_AUDIT_TEXT_MAX) ||
+		    !optional_text_valid(rec->reason, EGATE_AUDIT_TEXT_MAX) ||
+		    rec->candidate_id || rec->document_id)
+			return -EINVAL;
+		break;
 	default:
-		return -EINVAL;	/* purge records come from the purge only */
+		return -EINVAL;	/* purges and checkpoints come from the store only */
 	}
-	/* Outside a transaction, the INSERT is one, committed durably. */
-	return append(store, rec, ret_id);
+	return audit_append_locked(store, rec, ret_id);
 }
 
 static double column_measure(sqlite3_stmt *stmt, int column)
@@ -160,51 +210,70 @@ static double column_measure(sqlite3_stmt *stmt, int column)
 		sqlite3_column_double(stmt, column);
 }
 
+static const void *column_blob(sqlite3_stmt *stmt, int column, int size)
+{
+	return sqlite3_column_bytes(stmt, column) == size ? sqlite3_column_blob(stmt, column) : NULL;
+}
+
+int audit_record_from_row(sqlite3_stmt *stmt, struct egate_audit_record *rec)
+{
+	int kind = name_index(kind_names, ELEMENTSOF(kind_names),
+			      (const char *)sqlite3_column_text(stmt, CHAIN_KIND));
+	int decision = name_index(decision_names, ELEMENTSOF(decision_names),
+				  (const char *)sqlite3_column_text(stmt, CHAIN_DECISION));
+	int outcome = name_index(outcome_names, ELEMENTSOF(outcome_names),
+				 (const char *)sqlite3_column_text(stmt, CHAIN_OUTCOME));
+
+	*rec = (struct egate_audit_record){
+		.id = sqlite3_column_int64(stmt, CHAIN_ID),
+		.kind = (enum egate_audit_kind)kind,
+		.time_us = sqlite3_column_int64(stmt, CHAIN_TIME),
+		.lane = (const char *)sqlite3_column_text(stmt, CHAIN_LANE),
+		.traveller_id = sqlite3_column_int64(stmt, CHAIN_TRAVELLER),
+		.score = column_measure(stmt, CHAIN_SCORE),
+		.margin = column_measure(stmt, CHAIN_MARGIN),
+		.quality = column_measure(stmt, CHAIN_QUALITY),
+		.decision = (enum egate_decision)decision,
+		.outcome = (enum egate_passage_outcome)outcome,
+		.decision_id = sqlite3_column_int64(stmt, CHAIN_DECISION_ID),
+		.detail = (const char *)sqlite3_column_text(stmt, CHAIN_DETAIL),
+		.candidate_id = sqlite3_column_int64(stmt, CHAIN_CANDIDATE),
+		.candidate_distance = column_measure(stmt, CHAIN_CANDIDATE_DISTANCE),
+		.document_id = (const char *)sqlite3_column_text(stmt, CHAIN_DOCUMENT),
+		.actor_uid = (uint32_t)sqlite3_column_int64(stmt, CHAIN_ACTOR_UID),
+		.actor = (const char *)sqlite3_column_text(stmt, CHAIN_ACTOR),
+		.action = (const char *)sqlite3_column_text(stmt, CHAIN_ACTION),
+		.reason = (const char *)sqlite3_column_text(stmt, CHAIN_REASON),
+		.first_id = sqlite3_column_int64(stmt, CHAIN_FIRST_ID),
+		.last_id = sqlite3_column_int64(stmt, CHAIN_LAST_ID),
+		.last_hash = column_blob(stmt, CHAIN_LAST_HASH, EGATE_AUDIT_HASH_SIZE),
+		.signature = column_blob(stmt, CHAIN_SIGNATURE, EGATE_AUDIT_SIGNATURE_SIZE),
+		.hash = column_blob(stmt, CHAIN_COLUMNS, EGATE_AUDIT_HASH_SIZE),
+	};
+	/* The schema's CHECKs make these impossible short of a hand edit. */
+	if (kind < 0 || (kind == EGATE_AUDIT_DECISION && decision < 0) ||
+	    (kind == EGATE_AUDIT_PASSAGE && outcome < 0))
+		return -EBADMSG;
+	return 0;
+}
+
 int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
 			      egate_audit_cb cb, void *userdata)
 {
 	_cleanup_finalize_ sqlite3_stmt *stmt = NULL;
+	struct egate_audit_record rec;
 	int rc, r;
 
 	assert(store);
 	assert(cb);
-	r = store_prepare(store, "SELECT id, kind, time_us, lane, traveller_id, score, margin,"
-				 " quality, decision, outcome, decision_id, detail, candidate_id,"
-				 " candidate_distance, document_id FROM audit WHERE id > ? ORDER BY id",
-			  &stmt);
+	r = store_prepare(store, AUDIT_SELECT " WHERE id > ? ORDER BY id", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, after_id);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		int kind = name_index(kind_names, ELEMENTSOF(kind_names),
-				      (const char *)sqlite3_column_text(stmt, 1));
-		int decision = name_index(decision_names, ELEMENTSOF(decision_names),
-					  (const char *)sqlite3_column_text(stmt, 8));
-		int outcome = name_index(outcome_names, ELEMENTSOF(outcome_names),
-					 (const char *)sqlite3_column_text(stmt, 9));
-		struct egate_audit_record rec = {
-			.id = sqlite3_column_int64(stmt, 0),
-			.kind = (enum egate_audit_kind)kind,
-			.time_us = sqlite3_column_int64(stmt, 2),
-			.lane = (const char *)sqlite3_column_text(stmt, 3),
-			.traveller_id = sqlite3_column_int64(stmt, 4),
-			.score = column_measure(stmt, 5),
-			.margin = column_measure(stmt, 6),
-			.quality = column_measure(stmt, 7),
-			.decision = (enum egate_decision)decision,
-			.outcome = (enum egate_passage_outcome)outcome,
-			.decision_id = sqlite3_column_int64(stmt, 10),
-			.detail = (const char *)sqlite3_column_text(stmt, 11),
-			.candidate_id = sqlite3_column_int64(stmt, 12),
-			.candidate_distance = column_measure(stmt, 13),
-			.document_id = (const char *)sqlite3_column_text(stmt, 14),
-		};
-
-		/* The schema's CHECKs make these impossible short of a hand edit. */
-		if (kind < 0 || (kind == EGATE_AUDIT_DECISION && decision < 0) ||
-		    (kind == EGATE_AUDIT_PASSAGE && outcome < 0))
-			return -EBADMSG;
-		r = cb(&rec, userdata);
+		r = audit_record_from_row(stmt, &rec);
+		if (r >= 0)
+			r = cb(&rec, userdata);
 		if (r < 0)
 			return r;
 	}
@@ -213,8 +282,8 @@ int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
 
 /*
  * The newest time the database has seen, the purge's bound on a clock
- * that may be wrong: decisions, passages and enrolments (not purge records,
- * which a wrong clock itself stamps).  0: none stored.
+ * that may be wrong: records and enrolments (not purge or checkpoint
+ * records, which a wrong clock itself stamps).  0: none stored.
  */
 static int newest_record_us(struct egate_store *store, int64_t *ret)
 {
@@ -222,8 +291,8 @@ static int newest_record_us(struct egate_store *store, int64_t *ret)
 	int r;
 
 	r = store_prepare(store, "SELECT max(coalesce((SELECT max(time_us) FROM audit"
-				 " WHERE kind != 'purge'), 0), coalesce((SELECT max(enrolled_us)"
-				 " FROM travellers), 0))", &stmt);
+				 " WHERE kind NOT IN ('purge', 'checkpoint')), 0),"
+				 " coalesce((SELECT max(enrolled_us) FROM travellers), 0))", &stmt);
 	if (r >= 0)
 		r = store_step_row(store, stmt);
 	if (r >= 0)
@@ -231,21 +300,51 @@ static int newest_record_us(struct egate_store *store, int64_t *ret)
 	return r;
 }
 
-static int delete_older(struct egate_store *store, int64_t cutoff_us, uint64_t *ret_deleted)
+/*
+ * The range a purge removes: the oldest records by id, up to the first
+ * one not older than cutoff_us, so that the chain loses a prefix only.
+ * rec->last_id 0: nothing to remove.
+ */
+static int purge_range(struct egate_store *store, int64_t cutoff_us,
+		       struct egate_audit_record *rec, uint8_t last_hash[EGATE_AUDIT_HASH_SIZE])
+{
+	_cleanup_finalize_ sqlite3_stmt *stmt = NULL;
+	int r;
+
+	r = store_prepare(store, "SELECT (SELECT min(id) FROM audit), id, hash FROM audit"
+				 " WHERE id < coalesce((SELECT min(id) FROM audit WHERE time_us >= ?),"
+				 " 9223372036854775807) ORDER BY id DESC LIMIT 1", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, cutoff_us);
+	r = store_step_row(store, stmt);
+	if (r == -ENODATA)
+		return 0;
+	if (r < 0)
+		return r;
+	if (sqlite3_column_bytes(stmt, 2) != EGATE_AUDIT_HASH_SIZE)
+		return -EBADMSG;
+	rec->first_id = sqlite3_column_int64(stmt, 0);
+	rec->last_id = sqlite3_column_int64(stmt, 1);
+	memcpy(last_hash, sqlite3_column_blob(stmt, 2), EGATE_AUDIT_HASH_SIZE);
+	rec->last_hash = last_hash;
+	return 0;
+}
+
+static int delete_through(struct egate_store *store, int64_t last_id, uint64_t *ret_deleted)
 {
 	_cleanup_finalize_ sqlite3_stmt *open_window = NULL, *purge = NULL;
 	int r;
 
 	r = store_prepare(store, "INSERT INTO audit_purge_window VALUES (?)", &open_window);
 	if (r >= 0) {
-		sqlite3_bind_int64(open_window, 1, cutoff_us);
+		sqlite3_bind_int64(open_window, 1, last_id);
 		r = store_step_done(store, open_window);
 	}
 	if (r >= 0)
-		r = store_prepare(store, "DELETE FROM audit WHERE time_us < ? AND kind != 'purge'",
-				  &purge);
+		r = store_prepare(store, "DELETE FROM audit WHERE id <= ?", &purge);
 	if (r >= 0) {
-		sqlite3_bind_int64(purge, 1, cutoff_us);
+		sqlite3_bind_int64(purge, 1, last_id);
 		r = store_step_done(store, purge);
 	}
 	if (r < 0)
@@ -259,9 +358,10 @@ int egate_store_audit_purge(struct egate_store *store, unsigned int days,
 {
 	_cleanup_rollback_ struct egate_store *tx = NULL;
 	struct egate_audit_record rec = { .kind = EGATE_AUDIT_PURGE, .time_us = now_us };
+	uint8_t last_hash[EGATE_AUDIT_HASH_SIZE];
 	int64_t newest_us, trusted_us, cutoff_us;
 	uint64_t deleted = 0, erased = 0;
-	char detail[192], today[16];
+	char detail[EGATE_AUDIT_TEXT_MAX + 1], today[16];
 	int r;
 
 	assert(store);
@@ -279,12 +379,14 @@ int egate_store_audit_purge(struct egate_store *store, unsigned int days,
 	cutoff_us = trusted_us - (int64_t)days * US_PER_DAY;
 	r = store_utc_date((time_t)(trusted_us / 1000000), today);
 	if (r >= 0)
-		r = delete_older(store, cutoff_us, &deleted);
+		r = purge_range(store, cutoff_us, &rec, last_hash);
+	if (r >= 0 && rec.last_id)
+		r = delete_through(store, rec.last_id, &deleted);
 	if (r >= 0)
 		r = gallery_erase_expired(store, today, &erased);
 	if (r < 0)
 		return r;
-	/* Purge records stay for good: one per purge that deleted, not per run. */
+	/* One purge record per purge that deleted, not per run. */
 	if (deleted || erased) {
 		snprintf(detail, sizeof(detail),
 			 "retention %u days: deleted %llu records older than %lld us;"

@@ -75,16 +75,31 @@ struct egate_traveller {
 };
 
 /*
+ * Who changes the gallery, for the audit record each change writes in its
+ * own transaction: uid is the acting process's getuid() (never a name
+ * typed in), lane the lane the records name (1..EGATE_STORE_LANE_MAX
+ * bytes), reason why (1..EGATE_AUDIT_TEXT_MAX bytes; NULL: none, which a
+ * delete does not accept).
+ */
+struct egate_store_actor {
+	uint32_t uid;
+	const char *lane;
+	const char *reason;
+};
+
+/*
  * Enrols a traveller with n_templates templates (EGATE_TEMPLATE_DIM floats
  * each, back to back), all or nothing.  label: 1..EGATE_STORE_LABEL_MAX
  * printable bytes; expires: "YYYY-MM-DD" (valid through that day, UTC) or
  * NULL for no expiry.
  */
-int egate_store_enrol(struct egate_store *store, const char *label,
+int egate_store_enrol(struct egate_store *store, const struct egate_store_actor *actor,
+		      const char *label,
 		      const char *expires, const float *templates,
 		      size_t n_templates, int64_t *ret_id);
 /* More templates for an enrolled traveller, up to the per-traveller limit. */
-int egate_store_add_templates(struct egate_store *store, int64_t traveller_id,
+int egate_store_add_templates(struct egate_store *store, const struct egate_store_actor *actor,
+			      int64_t traveller_id,
 			      const float *templates, size_t n_templates);
 /*
  * Deletes the traveller and every template of theirs: -ENOENT if none.
@@ -95,7 +110,8 @@ int egate_store_add_templates(struct egate_store *store, int64_t traveller_id,
  * are still in the files until a checkpoint succeeds, which the next
  * delete (of anyone, even of an id that is gone) tries again.
  */
-int egate_store_delete_traveller(struct egate_store *store, int64_t traveller_id);
+int egate_store_delete_traveller(struct egate_store *store, const struct egate_store_actor *actor,
+				 int64_t traveller_id);
 
 /* Calls cb for each traveller by id; a negative return stops and is returned. */
 typedef int (*egate_traveller_cb)(const struct egate_traveller *t, void *userdata);
@@ -127,7 +143,15 @@ enum egate_audit_kind {
 	EGATE_AUDIT_DECISION,	/* the agent decided about a face */
 	EGATE_AUDIT_PASSAGE,	/* the lane driver reported how a passage ended */
 	EGATE_AUDIT_PURGE,	/* the retention purge ran (written by the store) */
+	EGATE_AUDIT_CHECKPOINT,	/* a signed chain head (egate_store_audit_checkpoint) */
+	EGATE_AUDIT_GALLERY,	/* an enrolment, update, deletion or expiry erasure */
+	EGATE_AUDIT_OFFICER,	/* an officer's command to the lane */
+	EGATE_AUDIT_KIND_COUNT
 };
+
+#define EGATE_AUDIT_HASH_SIZE 32	/* SHA-256 */
+#define EGATE_AUDIT_SIGNATURE_SIZE 64	/* Ed25519 */
+#define EGATE_AUDIT_TEXT_MAX 255	/* detail, actor, action, reason: bytes */
 
 enum egate_decision {
 	EGATE_DECISION_ADMIT,		/* identity confirmed: passage authorised */
@@ -176,6 +200,26 @@ struct egate_audit_record {
 	double candidate_distance;	/* finite when candidate_id > 0 */
 	const char *document_id;	/* decisions: 1..EGATE_STORE_DOCUMENT_MAX bytes, NULL */
 	const char *detail;		/* purge records: what was deleted */
+	/*
+	 * Gallery and officer records: who (uid, from the kernel, never
+	 * typed), the name an officer typed (NULL: none), what
+	 * (gallery: "enrol", "update", "delete", "expire"; officer: the
+	 * command) and why (reason, required for a gallery delete).
+	 */
+	uint32_t actor_uid;
+	const char *actor;
+	const char *action;
+	const char *reason;
+	/*
+	 * Set by the store.  Purge: removed ids first_id..last_id, last_hash
+	 * the hash of record last_id.  Checkpoint: last_id and last_hash are
+	 * the chain head it signs, signature the Ed25519 signature.
+	 */
+	int64_t first_id, last_id;
+	const uint8_t *last_hash;
+	const uint8_t *signature;
+	/* Set by the store: this record's link in the chain (foreach). */
+	const uint8_t *hash;
 };
 
 int egate_store_audit_append(struct egate_store *store,
@@ -188,10 +232,12 @@ int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
 
 /*
  * The retention purge, the only way records leave the log: deletes the
- * decision and passage records older than days before now_us, erases the
- * travellers whose enrolment expired (the day before now_us's, UTC, or
- * earlier) with every template of theirs, and appends a purge record
- * saying so, in one transaction; a purge that found nothing to delete
+ * oldest records by id up to the first one not older than days before
+ * now_us (the chain loses a prefix only), erases the travellers whose
+ * enrolment expired (the day before now_us's, UTC, or earlier) with every
+ * template of theirs, each with a gallery record "expire" under getuid(),
+ * and appends a purge record naming the ids it removed and the hash of
+ * the last, in one transaction; a purge that found nothing to delete
  * writes nothing.  *ret_deleted: how many audit records went.
  *
  * now_us is not trusted further than what the database has seen: the
@@ -203,6 +249,81 @@ int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
 int egate_store_audit_purge(struct egate_store *store, unsigned int days,
 			    int64_t now_us, uint64_t *ret_deleted);
 
+/* --- the audit chain (Documentation/audit.md) ----------------------------- */
+
+/*
+ * A signed checkpoint of the chain head.  secret_key: the lane's Ed25519
+ * key (libsodium's 64 bytes, egate_reference_secret_load() reads its
+ * file).  Writes a checkpoint record when at least every_records records
+ * were appended since the last checkpoint, or every_s seconds passed since
+ * it and a record was appended; every_records 0 forces one (shutdown)
+ * unless the head is a checkpoint already.  Returns 1 and fills *ret when
+ * it wrote one, 0 when none was due.
+ */
+struct egate_audit_checkpoint {
+	int64_t id;			/* the checkpoint record */
+	int64_t time_us;
+	int64_t head_id;		/* the record it signs the chain up to */
+	uint8_t head[EGATE_AUDIT_HASH_SIZE];
+	uint8_t genesis[EGATE_AUDIT_HASH_SIZE];
+	uint8_t signature[EGATE_AUDIT_SIGNATURE_SIZE];
+	uint8_t hash[EGATE_AUDIT_HASH_SIZE];	/* the checkpoint record's own */
+	char lane[EGATE_STORE_LANE_MAX + 1];
+};
+int egate_store_audit_checkpoint(struct egate_store *store, const uint8_t secret_key[64],
+				 unsigned int every_records, unsigned int every_s,
+				 int64_t now_us, struct egate_audit_checkpoint *ret);
+/*
+ * Sends the checkpoint to the journal (MESSAGE_ID below, and the fields
+ * EGATE_AUDIT_PUBLISHED=ID:HASH, EGATE_AUDIT_HEAD_ID, EGATE_AUDIT_HEAD,
+ * EGATE_AUDIT_SIGNATURE, EGATE_AUDIT_GENESIS, EGATE_AUDIT_LANE), so that a
+ * database cut back to before it is caught against the journal.
+ */
+#define EGATE_AUDIT_CHECKPOINT_MESSAGE_ID "5c1b2f0e8a6d4b7f9e3a1c2d4e6f8a0b"
+int egate_audit_checkpoint_publish(const struct egate_audit_checkpoint *cp);
+
+enum egate_audit_problem {
+	EGATE_AUDIT_OK,
+	EGATE_AUDIT_BROKEN_LINK,	/* record's hash does not follow: edited, reordered */
+	EGATE_AUDIT_MISSING_RANGE,	/* records missing_first..missing_last are gone */
+	EGATE_AUDIT_BAD_SIGNATURE,	/* a checkpoint's signature or head is wrong */
+	EGATE_AUDIT_TRUNCATED,		/* the tail is gone: head or published checkpoint */
+	EGATE_AUDIT_BAD_GENESIS,	/* audit_chain altered, or no chain at all */
+	EGATE_AUDIT_PROBLEM_COUNT
+};
+
+struct egate_audit_verify_options {
+	const uint8_t *public_key;	/* 32 bytes; NULL: signatures not checked */
+	/* Start at the last checkpoint at or before since_us (needs the key); 0: genesis. */
+	int64_t since_us;
+	/* A published checkpoint (the journal's EGATE_AUDIT_PUBLISHED); id 0: none. */
+	int64_t published_id;
+	uint8_t published_hash[EGATE_AUDIT_HASH_SIZE];
+};
+
+struct egate_audit_verify_result {
+	enum egate_audit_problem problem;
+	int64_t record_id;		/* where the problem was found */
+	int64_t missing_first, missing_last;	/* EGATE_AUDIT_MISSING_RANGE */
+	int64_t first_id;		/* the first record verified */
+	int64_t head_id;		/* the last record verified */
+	uint8_t head[EGATE_AUDIT_HASH_SIZE];
+	uint64_t records, checkpoints;	/* verified */
+	int64_t last_checkpoint_id;	/* 0: none; records after it are unsigned */
+	char message[256];
+};
+
+/*
+ * Walks the chain (a read-only open will do): returns 0 with
+ * result->problem saying what it found first (EGATE_AUDIT_OK: nothing),
+ * or a negative errno when it could not read the database.
+ */
+int egate_store_audit_verify(struct egate_store *store,
+			     const struct egate_audit_verify_options *options,
+			     struct egate_audit_verify_result *result);
+const char *egate_audit_problem_name(enum egate_audit_problem problem);
+
+const char *egate_audit_kind_name(enum egate_audit_kind kind);
 const char *egate_decision_name(enum egate_decision decision);
 const char *egate_passage_outcome_name(enum egate_passage_outcome outcome);
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store-internal.h"
 
@@ -118,8 +119,26 @@ static int insert_templates(struct egate_store *store, int64_t traveller_id,
 	return r;
 }
 
-int egate_store_enrol(struct egate_store *store, const char *label,
-		      const char *expires, const float *templates,
+static bool actor_valid(const struct egate_store_actor *actor, bool reason_required)
+{
+	size_t lane = actor && actor->lane ? strlen(actor->lane) : 0;
+	size_t reason = actor && actor->reason ? strlen(actor->reason) : 0;
+
+	return lane >= 1 && lane <= EGATE_STORE_LANE_MAX && reason <= EGATE_AUDIT_TEXT_MAX &&
+		(actor->reason ? reason >= 1 : !reason_required);
+}
+
+/* The gallery record of a change, in the change's transaction. */
+static int record_change(struct egate_store *store, const struct egate_store_actor *actor,
+			 const char *action, int64_t traveller_id)
+{
+	return audit_append_locked(store, &(struct egate_audit_record){
+		.kind = EGATE_AUDIT_GALLERY, .lane = actor->lane, .traveller_id = traveller_id,
+		.actor_uid = actor->uid, .action = action, .reason = actor->reason }, NULL);
+}
+
+int egate_store_enrol(struct egate_store *store, const struct egate_store_actor *actor,
+		      const char *label, const char *expires, const float *templates,
 		      size_t n_templates, int64_t *ret_id)
 {
 	_cleanup_rollback_ struct egate_store *tx = NULL;
@@ -128,8 +147,8 @@ int egate_store_enrol(struct egate_store *store, const char *label,
 	int r;
 
 	assert(store);
-	if (!label_valid(label) || (expires && !date_valid(expires)) ||
-	    !templates_valid(templates, n_templates))
+	if (!actor_valid(actor, false) || !label_valid(label) ||
+	    (expires && !date_valid(expires)) || !templates_valid(templates, n_templates))
 		return -EINVAL;
 
 	r = store_begin(store, &tx);
@@ -148,6 +167,8 @@ int egate_store_enrol(struct egate_store *store, const char *label,
 	id = sqlite3_last_insert_rowid(store->db);
 	r = insert_templates(store, id, templates, n_templates);
 	if (r >= 0)
+		r = record_change(store, actor, "enrol", id);
+	if (r >= 0)
 		r = store_commit(&tx);
 	if (r < 0)
 		return r;
@@ -156,40 +177,52 @@ int egate_store_enrol(struct egate_store *store, const char *label,
 	return 0;
 }
 
-int egate_store_add_templates(struct egate_store *store, int64_t traveller_id,
-			      const float *templates, size_t n_templates)
+int egate_store_add_templates(struct egate_store *store, const struct egate_store_actor *actor,
+			      int64_t traveller_id, const float *templates, size_t n_templates)
 {
 	_cleanup_rollback_ struct egate_store *tx = NULL;
 	int r;
 
 	assert(store);
-	if (traveller_id <= 0 || !templates_valid(templates, n_templates))
+	if (!actor_valid(actor, false) || traveller_id <= 0 ||
+	    !templates_valid(templates, n_templates))
 		return -EINVAL;
 	r = store_begin(store, &tx);
 	if (r >= 0)
 		r = insert_templates(store, traveller_id, templates, n_templates);
 	if (r >= 0)
+		r = record_change(store, actor, "update", traveller_id);
+	if (r >= 0)
 		r = store_commit(&tx);
 	return r;
 }
 
-int egate_store_delete_traveller(struct egate_store *store, int64_t traveller_id)
+int egate_store_delete_traveller(struct egate_store *store, const struct egate_store_actor *actor,
+				 int64_t traveller_id)
 {
+	_cleanup_rollback_ struct egate_store *tx = NULL;
 	_cleanup_finalize_ sqlite3_stmt *stmt = NULL;
-	int changes, r;
+	int changes = 0, r;
 
 	assert(store);
-	if (traveller_id <= 0)
+	if (!actor_valid(actor, true) || traveller_id <= 0)
 		return -EINVAL;
-	/* One statement is one transaction; the cascade goes with it. */
-	r = store_prepare(store, "DELETE FROM travellers WHERE id = ?", &stmt);
+	/* The cascade and the record go with it. */
+	r = store_begin(store, &tx);
+	if (r >= 0)
+		r = store_prepare(store, "DELETE FROM travellers WHERE id = ?", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, traveller_id);
 	r = store_step_done(store, stmt);
+	if (r >= 0)
+		changes = sqlite3_changes(store->db);
+	if (r >= 0 && changes)
+		r = record_change(store, actor, "delete", traveller_id);
+	if (r >= 0)
+		r = store_commit(&tx);
 	if (r < 0)
 		return r;
-	changes = sqlite3_changes(store->db);
 	/* Even for an id that is gone: a delete that failed here before is finished. */
 	r = store_wal_wipe(store);
 	if (r < 0)
@@ -200,15 +233,27 @@ int egate_store_delete_traveller(struct egate_store *store, int64_t traveller_id
 int gallery_erase_expired(struct egate_store *store, const char *today, uint64_t *ret_erased)
 {
 	_cleanup_finalize_ sqlite3_stmt *stmt = NULL;
-	int r;
+	struct egate_audit_record rec = {
+		.kind = EGATE_AUDIT_GALLERY, .actor_uid = (uint32_t)getuid(), .action = "expire",
+		.reason = "enrolment expired",
+	};
+	uint64_t erased = 0;
+	int rc, r;
 
-	r = store_prepare(store, "DELETE FROM travellers WHERE expires < ?", &stmt);
+	r = store_prepare(store, "DELETE FROM travellers WHERE expires < ? RETURNING id", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, today, -1, SQLITE_STATIC);
-	r = store_step_done(store, stmt);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		rec.traveller_id = sqlite3_column_int64(stmt, 0);
+		r = audit_append_locked(store, &rec, NULL);
+		if (r < 0)
+			return r;
+		erased++;
+	}
+	r = store_errno(store->db, rc);
 	if (r >= 0)
-		*ret_erased = (uint64_t)sqlite3_changes64(store->db);
+		*ret_erased = erased;
 	return r;
 }
 

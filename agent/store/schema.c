@@ -16,8 +16,15 @@
 
 #define EGATE_APPLICATION_ID 0x45474154	/* "EGAT" */
 
-static const char *const migrations[] = {
+struct migration {
+	const char *sql;
+	/* After sql, in the same transaction: what SQL alone cannot do. */
+	int (*then)(struct egate_store *store);
+};
+
+static const struct migration migrations[] = {
 	/* 0 -> 1: gallery and audit log. */
+	{ 
 	"CREATE TABLE travellers ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  label TEXT NOT NULL CHECK (length(CAST(label AS BLOB)) BETWEEN 1 AND 128),"
@@ -66,7 +73,7 @@ static const char *const migrations[] = {
 	"  WHEN old.kind = 'purge' OR old.time_us >= coalesce("
 	"    (SELECT min(cutoff_us) FROM audit_purge_window), -9223372036854775808)"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only"
-	" (records leave it only through the retention purge)'); END;",
+	" (records leave it only through the retention purge)'); END;", NULL },
 
 	/*
 	 * 1 -> 2: a denied face names no traveller (traveller_id NULL); the
@@ -75,14 +82,85 @@ static const char *const migrations[] = {
 	 * log is append-only, history is not rewritten.  ADD COLUMN keeps
 	 * the triggers.
 	 */
-	"ALTER TABLE audit ADD COLUMN candidate_id INTEGER"
+	{ "ALTER TABLE audit ADD COLUMN candidate_id INTEGER"
 	"  CHECK (candidate_id IS NULL OR kind = 'decision');"
 	"ALTER TABLE audit ADD COLUMN candidate_distance REAL"
 	"  CHECK (candidate_distance IS NULL OR candidate_id IS NOT NULL);"
 	/* 1:1 verification: the document whose reference the face was compared with. */
 	"ALTER TABLE audit ADD COLUMN document_id TEXT"
 	"  CHECK (document_id IS NULL OR (kind = 'decision' AND"
-	"    length(CAST(document_id AS BLOB)) BETWEEN 1 AND 63));",
+	"    length(CAST(document_id AS BLOB)) BETWEEN 1 AND 63));", NULL },
+
+	/*
+	 * 2 -> 3: the hash chain (Documentation/audit.md), and the records of
+	 * checkpoints, gallery changes and officer commands.  A CHECK cannot
+	 * be altered: the table is made anew and chain_adopt() re-appends
+	 * every record, in order and with its id, into the chain.  The purge
+	 * now removes the oldest records by id (a prefix of the chain): the
+	 * window is the last id it may delete.
+	 */
+	{ "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
+	"DROP INDEX audit_by_time; DROP TABLE audit_purge_window;"
+	"ALTER TABLE audit RENAME TO audit_v2;"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('decision', 'passage', 'purge', 'checkpoint',"
+	"    'gallery', 'officer')),"
+	"  time_us INTEGER NOT NULL,"
+	"  lane TEXT CHECK (length(CAST(lane AS BLOB)) BETWEEN 1 AND 63),"
+	"  traveller_id INTEGER,"
+	"  score REAL, margin REAL, quality REAL,"
+	"  decision TEXT CHECK (decision IN ('admit', 'deny', 'one_at_a_time')),"
+	"  outcome TEXT CHECK (outcome IN ('passed', 'expired', 'cancelled',"
+	"    'aborted', 'tailgating', 'wrong_way', 'intrusion', 'loitering',"
+	"    'forced_door', 'obstruction', 'emergency', 'fault')),"
+	"  decision_id INTEGER,"
+	"  detail TEXT CHECK (length(CAST(detail AS BLOB)) <= 255),"
+	"  candidate_id INTEGER CHECK (candidate_id IS NULL OR kind = 'decision'),"
+	"  candidate_distance REAL CHECK (candidate_distance IS NULL OR candidate_id IS NOT NULL),"
+	"  document_id TEXT CHECK (document_id IS NULL OR (kind = 'decision' AND"
+	"    length(CAST(document_id AS BLOB)) BETWEEN 1 AND 63)),"
+	"  actor_uid INTEGER CHECK (actor_uid BETWEEN 0 AND 4294967295),"
+	"  actor TEXT CHECK (length(CAST(actor AS BLOB)) BETWEEN 1 AND 255),"
+	"  action TEXT CHECK (length(CAST(action AS BLOB)) BETWEEN 1 AND 255),"
+	"  reason TEXT CHECK (length(CAST(reason AS BLOB)) BETWEEN 1 AND 255),"
+	"  first_id INTEGER, last_id INTEGER,"
+	"  last_hash BLOB CHECK (length(last_hash) = 32),"
+	"  signature BLOB CHECK (length(signature) = 64),"
+	"  hash BLOB NOT NULL CHECK (length(hash) = 32),"
+	"  CHECK (CASE kind"
+	"    WHEN 'decision' THEN decision IS NOT NULL AND outcome IS NULL AND lane IS NOT NULL"
+	"    WHEN 'passage' THEN outcome IS NOT NULL AND decision IS NULL AND lane IS NOT NULL"
+	"    WHEN 'purge' THEN detail IS NOT NULL"
+	"    WHEN 'checkpoint' THEN last_id IS NOT NULL AND last_hash IS NOT NULL"
+	"      AND signature IS NOT NULL"
+	"    ELSE actor_uid IS NOT NULL AND action IS NOT NULL END));"
+	"CREATE INDEX audit_by_time ON audit (time_us);"
+	"CREATE INDEX audit_by_kind ON audit (kind, id);"
+	"CREATE TABLE audit_purge_window (last_id INTEGER NOT NULL);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+	"  SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  WHEN old.id > coalesce((SELECT max(last_id) FROM audit_purge_window), 0)"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only"
+	" (records leave it only through the retention purge)'); END;"
+	/* One row: the genesis's parts and the chain head. */
+	"CREATE TABLE audit_chain ("
+	"  chain_id BLOB NOT NULL CHECK (length(chain_id) = 16),"
+	"  lane TEXT CHECK (length(CAST(lane AS BLOB)) BETWEEN 1 AND 63),"
+	"  created_us INTEGER NOT NULL,"
+	"  genesis BLOB NOT NULL CHECK (length(genesis) = 32),"
+	"  head_id INTEGER NOT NULL,"
+	"  head_hash BLOB NOT NULL CHECK (length(head_hash) = 32));"
+	"CREATE TRIGGER audit_chain_one BEFORE INSERT ON audit_chain"
+	"  WHEN (SELECT count(*) FROM audit_chain) > 0"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit chain has one genesis'); END;"
+	"CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit chain has one genesis'); END;"
+	"CREATE TRIGGER audit_chain_genesis BEFORE UPDATE OF chain_id, lane, created_us,"
+	"  genesis ON audit_chain"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit chain has one genesis'); END;",
+	  chain_adopt },
 };
 
 int egate_store_schema_version(void)
@@ -160,8 +238,11 @@ int schema_migrate(struct egate_store *store, char *err, size_t err_size)
 	r = store_begin(store, &tx);
 	if (r >= 0)	/* again, under the write lock: another process may have */
 		r = pragma_int(store, "PRAGMA user_version", &version);
-	for (; r >= 0 && version < egate_store_schema_version(); version++)
-		r = store_exec(store, migrations[version]);
+	for (; r >= 0 && version < egate_store_schema_version(); version++) {
+		r = store_exec(store, migrations[version].sql);
+		if (r >= 0 && migrations[version].then)
+			r = migrations[version].then(store);
+	}
 	if (r >= 0) {
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d",
 			 egate_store_schema_version(), EGATE_APPLICATION_ID);

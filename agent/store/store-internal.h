@@ -50,6 +50,76 @@ int store_wal_wipe(struct egate_store *store);
 /* gallery.c, inside a transaction: erases travellers expired before today. */
 int gallery_erase_expired(struct egate_store *store, const char *today, uint64_t *ret_erased);
 
+/*
+ * chain.c: the hash chain (Documentation/audit.md).  A column value as
+ * SQLite stores it; CHAIN_COLUMNS of them, in chain_column_names' order,
+ * are a record's canonical encoding.
+ */
+struct chain_value {
+	int type;		/* SQLITE_INTEGER, _FLOAT, _TEXT, _BLOB, _NULL */
+	int64_t i;
+	double d;
+	const void *p;
+	size_t len;
+};
+
+enum chain_column {
+	CHAIN_ID, CHAIN_KIND, CHAIN_TIME, CHAIN_LANE, CHAIN_TRAVELLER, CHAIN_SCORE,
+	CHAIN_MARGIN, CHAIN_QUALITY, CHAIN_DECISION, CHAIN_OUTCOME, CHAIN_DECISION_ID,
+	CHAIN_DETAIL, CHAIN_CANDIDATE, CHAIN_CANDIDATE_DISTANCE, CHAIN_DOCUMENT,
+	CHAIN_ACTOR_UID, CHAIN_ACTOR, CHAIN_ACTION, CHAIN_REASON, CHAIN_FIRST_ID,
+	CHAIN_LAST_ID, CHAIN_LAST_HASH, CHAIN_SIGNATURE,
+	CHAIN_COLUMNS
+};
+extern const char *const chain_column_names[CHAIN_COLUMNS];
+
+/* The one row of audit_chain: what the genesis is made of, and the head. */
+struct chain_info {
+	uint8_t chain_id[16];
+	char lane[EGATE_STORE_LANE_MAX + 1];	/* "": none */
+	int64_t created_us;
+	uint8_t genesis[EGATE_AUDIT_HASH_SIZE];
+	int64_t head_id;			/* 0: no record yet */
+	uint8_t head_hash[EGATE_AUDIT_HASH_SIZE];
+};
+
+void chain_text(struct chain_value *v, const char *text);
+void chain_int(struct chain_value *v, int64_t i);
+void chain_blob(struct chain_value *v, const void *p, size_t len);
+void chain_column(sqlite3_stmt *stmt, int column, struct chain_value *v);
+/* SHA-256(prev || version || encoding of values); prev NULL: none. */
+void chain_hash(const uint8_t prev[EGATE_AUDIT_HASH_SIZE], const struct chain_value *values,
+		size_t n, uint8_t out[EGATE_AUDIT_HASH_SIZE]);
+void chain_genesis(const struct chain_info *info, uint8_t out[EGATE_AUDIT_HASH_SIZE]);
+/* -ENODATA: no chain yet. */
+int chain_info_load(struct egate_store *store, struct chain_info *info);
+/* Inside a transaction: the head, the chain started (for lane) if there is none. */
+int chain_head(struct egate_store *store, const char *lane, struct chain_info *info);
+/*
+ * Inside a transaction: appends the record values (CHAIN_ID set by it
+ * unless given) linked to the head, and moves the head.
+ */
+int chain_append(struct egate_store *store, struct chain_value values[CHAIN_COLUMNS],
+		 int64_t *ret_id);
+/* The migration to the chain: re-appends the records of audit_v2 in order. */
+int chain_adopt(struct egate_store *store);
+
+/* audit.c: every column of audit, in chain order, then hash. */
+#define AUDIT_SELECT "SELECT id, kind, time_us, lane, traveller_id, score, margin, quality," \
+	" decision, outcome, decision_id, detail, candidate_id, candidate_distance," \
+	" document_id, actor_uid, actor, action, reason, first_id, last_id, last_hash," \
+	" signature, hash FROM audit"
+/* A row of AUDIT_SELECT, valid until the statement steps: -EBADMSG for a hand edit. */
+int audit_record_from_row(sqlite3_stmt *stmt, struct egate_audit_record *rec);
+/* Appends in the caller's transaction, or in one of its own. */
+int audit_append_locked(struct egate_store *store, const struct egate_audit_record *rec,
+			int64_t *ret_id);
+
+/* checkpoint.c: the digest a checkpoint's signature signs. */
+void checkpoint_message(const uint8_t genesis[EGATE_AUDIT_HASH_SIZE], int64_t id,
+			int64_t time_us, int64_t head_id, const uint8_t head[EGATE_AUDIT_HASH_SIZE],
+			uint8_t out[EGATE_AUDIT_HASH_SIZE]);
+
 /* schema.c: brings a checked database up to the current schema. */
 int schema_migrate(struct egate_store *store, char *err, size_t err_size);
 int schema_check_owner(struct egate_store *store, char *err, size_t err_size);

@@ -46,6 +46,7 @@ struct options {
 	const char *lane;	/* reference: the lane it is for */
 	unsigned int valid_s;	/* reference: for how long */
 	bool create;		/* create the database if it is missing */
+	const char *reason;	/* enrol, delete: why, for the audit log */
 };
 
 static void usage(FILE *f)
@@ -57,6 +58,7 @@ static void usage(FILE *f)
 		"                         template per photo; prints the traveller id\n"
 		"  list                   travellers: id, label, templates, expiry\n"
 		"  delete ID              delete a traveller and every template of theirs\n"
+		"                         (--reason required)\n"
 		"  audit                  the audit log, oldest first (list and audit\n"
 		"                         only read: a read-only copy will do)\n"
 		"  reference PHOTO        write the signed 1:1 reference of the face in\n"
@@ -77,6 +79,8 @@ static void usage(FILE *f)
 		"  -f, --face N           enrol: in photos of several people, the Nth\n"
 		"                         face from the left (0 = leftmost)\n"
 		"  -a, --after ID         audit: only records after ID\n"
+		"      --reason TEXT      enrol, delete: why, in the audit log with the\n"
+		"                         Unix user running the tool (delete needs it)\n"
 		"  -o, --out FILE         reference: the file, replaced atomically;\n"
 		"                         keygen: the secret key file, never replaced\n"
 		"  -i, --id DOCID         reference: the document id (up to 63 printable bytes)\n"
@@ -137,8 +141,9 @@ static int engine_open(const char *models, struct egate_face_engine **ret)
 	return r;
 }
 
-static int cmd_enrol(struct egate_store *store, const struct options *o, const char *models,
-		     const char *label, char **images, int n_images)
+static int cmd_enrol(struct egate_store *store, const struct egate_store_actor *actor,
+		     const struct options *o, const char *models, const char *label,
+		     char **images, int n_images)
 {
 	_cleanup_(engine_freep) struct egate_face_engine *e = NULL;
 	_cleanup_free_ float *templates = NULL;
@@ -161,7 +166,7 @@ static int cmd_enrol(struct egate_store *store, const struct options *o, const c
 		if (r < 0)
 			return r;
 	}
-	r = egate_store_enrol(store, label, o->expires, templates, n_images, &id);
+	r = egate_store_enrol(store, actor, label, o->expires, templates, n_images, &id);
 	if (r < 0) {
 		fprintf(stderr, "egate-gallery: enrol: %s\n", egate_store_last_error(store));
 		return r;
@@ -268,7 +273,7 @@ static int print_record(const struct egate_audit_record *r, void *userdata)
 	(void)userdata;
 	gmtime_r(&when, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%-6lld %s %s", (long long)r->id, date, r->lane);
+	printf("%-6lld %s %s", (long long)r->id, date, r->lane ? r->lane : "-");
 	switch (r->kind) {
 	case EGATE_AUDIT_DECISION:
 		printf(" decision %s traveller ", egate_decision_name(r->decision));
@@ -291,6 +296,21 @@ static int print_record(const struct egate_audit_record *r, void *userdata)
 	case EGATE_AUDIT_PURGE:
 		printf(" purge %s", r->detail ? r->detail : "");
 		break;
+	case EGATE_AUDIT_CHECKPOINT:
+		printf(" checkpoint of record %lld", (long long)r->last_id);
+		break;
+	case EGATE_AUDIT_GALLERY:
+	case EGATE_AUDIT_OFFICER:
+		printf(" %s %s uid %u", egate_audit_kind_name(r->kind), r->action, r->actor_uid);
+		if (r->traveller_id)
+			printf(" traveller %lld", (long long)r->traveller_id);
+		if (r->actor)
+			printf(" operator \"%s\"", r->actor);
+		if (r->reason)
+			printf(" reason \"%s\"", r->reason);
+		break;
+	default:
+		break;
 	}
 	putchar('\n');
 	return 0;
@@ -303,7 +323,7 @@ static bool read_only(const char *cmd)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_CREATE = 0x100 };
+	enum { OPT_CREATE = 0x100, OPT_REASON };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
@@ -317,6 +337,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "lane", required_argument, NULL, 'l' },
 		{ "valid", required_argument, NULL, 't' },
 		{ "create", no_argument, NULL, OPT_CREATE },
+		{ "reason", required_argument, NULL, OPT_REASON },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -369,6 +390,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -EINVAL;
 			o->valid_s = (unsigned int)valid;
 			break;
+		case OPT_REASON:
+			o->reason = optarg;
+			break;
 		case OPT_CREATE:
 			o->create = true;
 			break;
@@ -387,6 +411,7 @@ int main(int argc, char **argv)
 	_cleanup_(egate_conf_freep) struct egate_conf *conf = NULL;
 	struct egate_store *store = NULL;
 	const struct egate_settings *s;
+	struct egate_store_actor actor;
 	char err[EGATE_ERRMSG_MAX] = "";
 	struct options o;
 	const char *cmd;
@@ -410,6 +435,17 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	s = egate_conf_settings(conf);
+	/* Who acts is the Unix user running the tool, as the kernel says. */
+	actor = (struct egate_store_actor){ .uid = (uint32_t)getuid(), .lane = s->lane.name,
+					    .reason = o.reason };
+	if (!strcmp(cmd, "delete") && !o.reason) {
+		fprintf(stderr, "egate-gallery: delete needs --reason TEXT: why, for the audit log\n");
+		return EXIT_FAILURE;
+	}
+	if (o.reason && (!*o.reason || strlen(o.reason) > EGATE_AUDIT_TEXT_MAX)) {
+		fprintf(stderr, "egate-gallery: --reason: 1 to %d bytes\n", EGATE_AUDIT_TEXT_MAX);
+		return EXIT_FAILURE;
+	}
 	if (!strcmp(cmd, "reference") && n_args == 1) {	/* no database involved */
 		r = cmd_reference(&o, o.models ? o.models : s->face.models, args[0]);
 		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
@@ -428,7 +464,7 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	if (!strcmp(cmd, "enrol") && n_args >= 1) {
-		r = cmd_enrol(store, &o, o.models ? o.models : s->face.models, args[0],
+		r = cmd_enrol(store, &actor, &o, o.models ? o.models : s->face.models, args[0],
 			      args + 1, n_args - 1);
 	} else if (!strcmp(cmd, "list") && n_args == 0) {
 		r = egate_store_list_travellers(store, print_traveller, NULL);
@@ -436,10 +472,10 @@ int main(int argc, char **argv)
 		char *end;
 		long long id = strtoll(args[0], &end, 10);
 
-		r = *end || id <= 0 ? -EINVAL : egate_store_delete_traveller(store, id);
+		r = *end || id <= 0 ? -EINVAL : egate_store_delete_traveller(store, &actor, id);
 		if (r < 0)
 			fprintf(stderr, "egate-gallery: delete %s: %s\n", args[0],
-				r == -EINVAL ? "not a traveller id" :
+				r == -EINVAL ? "not a traveller id, or --reason too long" :
 				r == -ENOENT ? "no such traveller" :
 				r == -EAGAIN ? "deleted from the gallery, but another program's"
 				" read keeps their templates in the database files: run the"

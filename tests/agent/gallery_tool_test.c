@@ -20,7 +20,6 @@
 #include "test-files.h"
 #include "kselftest_harness.h"
 
-#define NOBODY 65534
 #define PHOTO "sample2.jpg"	/* one face */
 
 FIXTURE(tool) {
@@ -42,35 +41,10 @@ FIXTURE_TEARDOWN(tool)
 	agent_env_cleanup(&self->env);
 }
 
-/* Runs bin/egate-gallery args (as nobody if asked and root), stdout into self->out: the exit status. */
+/* Runs bin/egate-gallery args (as nobody if asked and root), stdout into self->out. */
 static int run(FIXTURE_DATA(tool) *self, bool as_nobody, const char *const *args)
 {
-	const char *argv[24];
-	char tool[PATH_MAX + 32];
-	int n = 0, status;
-	pid_t pid;
-
-	snprintf(tool, sizeof(tool), "%s/egate-gallery", self->env.bin);
-	argv[n++] = tool;
-	argv[n++] = "--config";
-	argv[n++] = "/dev/null";
-	while (*args && n < 23)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		int fd = open(self->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-
-		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
-			_exit(126);
-		if (as_nobody && geteuid() == 0 && (setgid(NOBODY) < 0 || setuid(NOBODY) < 0))
-			_exit(125);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return agent_tool_output(&self->env, "egate-gallery", as_nobody, args, self->out);
 }
 
 TEST_F(tool, no_database_without_create)
@@ -115,10 +89,35 @@ TEST_F(tool, auditor_reads_a_read_only_copy)
 	EXPECT_EQ(0, run(self, true, (const char *[]) { "--db", copy, "audit", NULL }));
 	EXPECT_EQ(before, test_file_hash(copy));
 	/* a change needs write access: refused, nothing lost */
-	EXPECT_EQ(1, run(self, true, (const char *[]) { "--db", copy, "delete", "1", NULL }));
+	EXPECT_EQ(1, run(self, true, (const char *[]) { "--db", copy, "--reason", "test", "delete",
+							"1", NULL }));
 	EXPECT_EQ(before, test_file_hash(copy));
 	snprintf(cmd, sizeof(cmd), "chmod 0755 '%s'", dir);
 	ASSERT_EQ(0, system(cmd));
+}
+
+/* Each change names the Unix user who made it and why, in the audit chain. */
+TEST_F(tool, changes_are_recorded_with_who_and_why)
+{
+	char uid[32];
+
+	ASSERT_EQ(0, run(self, false, (const char *[]) {
+		"--db", self->env.db, "--create", "--models", self->env.models,
+		"--reason", "enrolment desk 3", "enrol", "alice", self->photo, NULL }));
+	/* A delete without a reason is refused, and deletes nothing. */
+	EXPECT_EQ(1, run(self, false, (const char *[]) { "--db", self->env.db, "delete", "1",
+							NULL }));
+	EXPECT_EQ(0, run(self, false, (const char *[]) { "--db", self->env.db, "list", NULL }));
+	EXPECT_EQ(1, test_file_contains(self->out, "alice", 5));
+	ASSERT_EQ(0, run(self, false, (const char *[]) { "--db", self->env.db, "--reason",
+							"withdrew consent", "delete", "1", NULL }));
+	EXPECT_EQ(0, run(self, false, (const char *[]) { "--db", self->env.db, "audit", NULL }));
+	snprintf(uid, sizeof(uid), "uid %u", (unsigned int)getuid());
+	EXPECT_EQ(1, test_file_contains(self->out, "gallery enrol", 13));
+	EXPECT_EQ(1, test_file_contains(self->out, "reason \"enrolment desk 3\"", 25));
+	EXPECT_EQ(1, test_file_contains(self->out, "gallery delete", 14));
+	EXPECT_EQ(1, test_file_contains(self->out, "reason \"withdrew consent\"", 25));
+	EXPECT_EQ(1, test_file_contains(self->out, uid, strlen(uid)));
 }
 
 TEST_F(tool, keygen_and_signed_reference)

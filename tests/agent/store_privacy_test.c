@@ -22,6 +22,8 @@
 #include "kselftest_harness.h"
 
 #define OPTIONS(f, ms) (&(struct egate_store_options){ .flags = (f), .busy_timeout_ms = (ms) })
+/* Who changes the gallery in these tests, and why. */
+#define ACTOR (&(struct egate_store_actor){ .uid = 1000, .lane = "lane-1", .reason = "test" })
 #define NOBODY 65534
 
 FIXTURE(privacy) {
@@ -87,7 +89,7 @@ TEST_F(privacy, created_private_whatever_the_umask)
 				      self->err, sizeof(self->err))) TH_LOG("%s", self->err);
 	umask(old);
 	ASSERT_NE(NULL, self->store);
-	ASSERT_EQ(0, egate_store_enrol(self->store, "x", NULL, t, 1, NULL));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "x", NULL, t, 1, NULL));
 	EXPECT_EQ(0700, mode_of(sub));
 	EXPECT_EQ(0600, mode_of(path));
 	snprintf(side, sizeof(side), "%s-wal", path);
@@ -203,11 +205,11 @@ TEST_F(privacy, deleted_traveller_leaves_no_template)
 	make_template(gone, 1234.5f);
 	make_template(kept, 678.25f);
 	open_store(_metadata, self, 1000);
-	ASSERT_EQ(0, egate_store_enrol(self->store, "gone", NULL, gone, 1, &gone_id));
-	ASSERT_EQ(0, egate_store_enrol(self->store, "kept", NULL, kept, 1, NULL));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "gone", NULL, gone, 1, &gone_id));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "kept", NULL, kept, 1, NULL));
 	ASSERT_TRUE(files_hold(self, gone));	/* the scan finds what is there */
 
-	ASSERT_EQ(0, egate_store_delete_traveller(self->store, gone_id));
+	ASSERT_EQ(0, egate_store_delete_traveller(self->store, ACTOR, gone_id));
 	EXPECT_FALSE(files_hold(self, gone));
 	EXPECT_TRUE(files_hold(self, kept));
 }
@@ -227,21 +229,21 @@ TEST_F(privacy, delete_with_a_reader_fails_until_clean)
 	make_template(gone, 4321.5f);
 	make_template(other, 99.75f);
 	open_store(_metadata, self, 200);
-	ASSERT_EQ(0, egate_store_enrol(self->store, "gone", NULL, gone, 1, &gone_id));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "gone", NULL, gone, 1, &gone_id));
 	ASSERT_EQ(SQLITE_OK, sqlite3_open_v2(self->path, &reader, SQLITE_OPEN_READONLY, NULL));
 	ASSERT_EQ(SQLITE_OK, sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM templates",
 					  NULL, NULL, NULL));
 
-	EXPECT_EQ(-EAGAIN, egate_store_delete_traveller(self->store, gone_id));
+	EXPECT_EQ(-EAGAIN, egate_store_delete_traveller(self->store, ACTOR, gone_id));
 	EXPECT_TRUE(files_hold(self, gone));
 
 	ASSERT_EQ(SQLITE_OK, sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL));
 	sqlite3_close(reader);
-	EXPECT_EQ(-ENOENT, egate_store_delete_traveller(self->store, gone_id));
+	EXPECT_EQ(-ENOENT, egate_store_delete_traveller(self->store, ACTOR, gone_id));
 	EXPECT_FALSE(files_hold(self, gone));
 	/* and an ordinary delete after it is clean again */
-	ASSERT_EQ(0, egate_store_enrol(self->store, "other", NULL, other, 1, &gone_id));
-	EXPECT_EQ(0, egate_store_delete_traveller(self->store, gone_id));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "other", NULL, other, 1, &gone_id));
+	EXPECT_EQ(0, egate_store_delete_traveller(self->store, ACTOR, gone_id));
 	EXPECT_FALSE(files_hold(self, other));
 }
 
@@ -288,9 +290,9 @@ TEST_F(privacy, expired_enrolments_are_erased)
 	make_template(today_t, 1357.5f);
 	make_template(future, 8642.5f);
 	open_store(_metadata, self, 1000);
-	ASSERT_EQ(0, egate_store_enrol(self->store, "expired", "2000-01-01", expired, 1, NULL));
-	ASSERT_EQ(0, egate_store_enrol(self->store, "today", today, today_t, 1, NULL));
-	ASSERT_EQ(0, egate_store_enrol(self->store, "future", "2099-12-31", future, 1, NULL));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "expired", "2000-01-01", expired, 1, NULL));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "today", today, today_t, 1, NULL));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "future", "2099-12-31", future, 1, NULL));
 
 	ASSERT_EQ(0, egate_store_audit_purge(self->store, 365, now_us + 80LL * 366 * 86400000000,
 					     NULL));

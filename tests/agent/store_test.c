@@ -18,10 +18,13 @@
 
 #include "egate-store.h"
 #include "test-files.h"
+#include "test-sql.h"
 #include "kselftest_harness.h"
 
 #define DAY_US (86400LL * 1000000)
 #define OPTIONS(f, ms) (&(struct egate_store_options){ .flags = (f), .busy_timeout_ms = (ms) })
+/* Who changes the gallery in these tests, and why. */
+#define ACTOR (&(struct egate_store_actor){ .uid = 1000, .lane = "lane-1", .reason = "test" })
 
 FIXTURE(store) {
 	char dir[PATH_MAX];
@@ -49,40 +52,6 @@ static void make_templates(float *t, size_t n, float seed)
 {
 	for (size_t i = 0; i < n * EGATE_TEMPLATE_DIM; i++)
 		t[i] = seed + (float)i / 1000.0f;
-}
-
-/* Runs SQL on its own connection, as any other program could. */
-static int raw_sql(const char *path, const char *sql, char *msg, size_t msg_size)
-{
-	char *errmsg = NULL;
-	sqlite3 *db;
-	int rc;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
-		sqlite3_close(db);
-		return -1;
-	}
-	rc = sqlite3_exec(db, sql, NULL, NULL, &errmsg);
-	snprintf(msg, msg_size, "%s", errmsg ? errmsg : "");
-	sqlite3_free(errmsg);
-	sqlite3_close(db);
-	return rc;
-}
-
-static long long raw_count(const char *path, const char *sql)
-{
-	sqlite3_stmt *stmt;
-	long long n = -1;
-	sqlite3 *db;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK) {
-		if (sqlite3_step(stmt) == SQLITE_ROW)
-			n = sqlite3_column_int64(stmt, 0);
-		sqlite3_finalize(stmt);
-	}
-	sqlite3_close(db);
-	return n;
 }
 
 struct listed {
@@ -133,10 +102,10 @@ TEST_F(store, enrol_list_delete)
 	int64_t alice, bob;
 
 	make_templates(t, 3, 1);
-	ASSERT_EQ(0, egate_store_enrol(self->store, "Alice", NULL, t, 3, &alice));
-	ASSERT_EQ(0, egate_store_enrol(self->store, "Bob", "2031-12-31", t, 2, &bob));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "Alice", NULL, t, 3, &alice));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "Bob", "2031-12-31", t, 2, &bob));
 	EXPECT_LT(alice, bob);
-	ASSERT_EQ(0, egate_store_add_templates(self->store, bob, t, 1));
+	ASSERT_EQ(0, egate_store_add_templates(self->store, ACTOR, bob, t, 1));
 
 	ASSERT_EQ(0, egate_store_list_travellers(self->store, collect, &l));
 	ASSERT_EQ(2, l.n);
@@ -147,9 +116,9 @@ TEST_F(store, enrol_list_delete)
 	EXPECT_STREQ("2031-12-31", l.t[1].expires);
 	EXPECT_EQ(3, l.t[1].n_templates);
 
-	ASSERT_EQ(0, egate_store_delete_traveller(self->store, alice));
-	EXPECT_EQ(-ENOENT, egate_store_delete_traveller(self->store, alice));
-	EXPECT_EQ(-ENOENT, egate_store_add_templates(self->store, alice, t, 1));
+	ASSERT_EQ(0, egate_store_delete_traveller(self->store, ACTOR, alice));
+	EXPECT_EQ(-ENOENT, egate_store_delete_traveller(self->store, ACTOR, alice));
+	EXPECT_EQ(-ENOENT, egate_store_add_templates(self->store, ACTOR, alice, t, 1));
 	l.n = 0;
 	ASSERT_EQ(0, egate_store_list_travellers(self->store, collect, &l));
 	ASSERT_EQ(1, l.n);
@@ -168,23 +137,23 @@ TEST_F(store, enrol_bounds)
 	make_templates(t, EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX + 1, 0);
 	memset(label, 'x', sizeof(label) - 1);
 	label[sizeof(label) - 1] = '\0';
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, label, NULL, t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, label, NULL, t, 1, &id));
 	label[EGATE_STORE_LABEL_MAX] = '\0';
-	EXPECT_EQ(0, egate_store_enrol(self->store, label, NULL, t, 1, &id));
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "", NULL, t, 1, &id));
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "tab\there", NULL, t, 1, &id));
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", "2026-02-29", t, 1, &id));
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", "2026-1-01", t, 1, &id));
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", "2026-01-01x", t, 1, &id));
-	EXPECT_EQ(0, egate_store_enrol(self->store, "x", "2028-02-29", t, 1, &id));
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", NULL, t, 0, &id));
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", NULL, t,
+	EXPECT_EQ(0, egate_store_enrol(self->store, ACTOR, label, NULL, t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "", NULL, t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "tab\there", NULL, t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "x", "2026-02-29", t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "x", "2026-1-01", t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "x", "2026-01-01x", t, 1, &id));
+	EXPECT_EQ(0, egate_store_enrol(self->store, ACTOR, "x", "2028-02-29", t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "x", NULL, t, 0, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "x", NULL, t,
 					     EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX + 1, &id));
-	EXPECT_EQ(0, egate_store_enrol(self->store, "full", NULL, t,
+	EXPECT_EQ(0, egate_store_enrol(self->store, ACTOR, "full", NULL, t,
 				       EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX, &id));
-	EXPECT_EQ(-E2BIG, egate_store_add_templates(self->store, id, t, 1));
+	EXPECT_EQ(-E2BIG, egate_store_add_templates(self->store, ACTOR, id, t, 1));
 	t[5] = NAN;
-	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, "x", NULL, t, 1, &id));
+	EXPECT_EQ(-EINVAL, egate_store_enrol(self->store, ACTOR, "x", NULL, t, 1, &id));
 	EXPECT_EQ(3, raw_count(self->path, "SELECT count(*) FROM travellers"));
 }
 
@@ -198,9 +167,9 @@ TEST_F(store, load_skips_expired_travellers)
 
 	make_templates(t, 2, 10);
 	make_templates(u, 1, 20);
-	ASSERT_EQ(0, egate_store_enrol(self->store, "never", NULL, t, 2, &never));
-	ASSERT_EQ(0, egate_store_enrol(self->store, "gone", "2030-06-14", u, 1, &gone));
-	ASSERT_EQ(0, egate_store_enrol(self->store, "today", "2030-06-15", u, 1, &today));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "never", NULL, t, 2, &never));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "gone", "2030-06-14", u, 1, &gone));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "today", "2030-06-15", u, 1, &today));
 
 	ASSERT_EQ(0, egate_store_load_gallery(self->store, now, &g));
 	ASSERT_EQ(3, egate_gallery_count(g));
@@ -214,8 +183,8 @@ TEST_F(store, load_skips_expired_travellers)
 	ASSERT_EQ(0, egate_store_load_gallery(self->store, now - 86400, &g));
 	EXPECT_EQ(4, egate_gallery_count(g));
 	egate_gallery_free(g);
-	ASSERT_EQ(0, egate_store_delete_traveller(self->store, never));
-	ASSERT_EQ(0, egate_store_delete_traveller(self->store, today));
+	ASSERT_EQ(0, egate_store_delete_traveller(self->store, ACTOR, never));
+	ASSERT_EQ(0, egate_store_delete_traveller(self->store, ACTOR, today));
 	ASSERT_EQ(0, egate_store_load_gallery(self->store, now, &g));
 	EXPECT_EQ(0, egate_gallery_count(g));
 	egate_gallery_free(g);
@@ -229,13 +198,13 @@ TEST_F(store, gallery_version_follows_changes)
 
 	make_templates(t, 1, 0);
 	ASSERT_EQ(0, egate_store_gallery_version(self->store, &v0));
-	ASSERT_EQ(0, egate_store_enrol(self->store, "a", NULL, t, 1, &id));
+	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "a", NULL, t, 1, &id));
 	ASSERT_EQ(0, egate_store_gallery_version(self->store, &v1));
 	EXPECT_NE(v0, v1);
-	ASSERT_EQ(0, egate_store_add_templates(self->store, id, t, 1));
+	ASSERT_EQ(0, egate_store_add_templates(self->store, ACTOR, id, t, 1));
 	ASSERT_EQ(0, egate_store_gallery_version(self->store, &v2));
 	EXPECT_NE(v1, v2);
-	ASSERT_EQ(0, egate_store_delete_traveller(self->store, id));
+	ASSERT_EQ(0, egate_store_delete_traveller(self->store, ACTOR, id));
 	ASSERT_EQ(0, egate_store_gallery_version(self->store, &v3));
 	EXPECT_NE(v2, v3);
 }
@@ -489,7 +458,7 @@ TEST_F(store, damaged_pages_are_refused_untouched)
 
 	make_templates(t, 4, 0);
 	for (int i = 0; i < 100; i++)
-		ASSERT_EQ(0, egate_store_enrol(self->store, "traveller", NULL, t, 4, NULL));
+		ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "traveller", NULL, t, 4, NULL));
 	egate_store_close(self->store);	/* checkpoints: all in the main file */
 	self->store = NULL;
 
@@ -546,6 +515,7 @@ TEST_F(store, version_1_is_migrated)
 		.quality = NAN, .decision = EGATE_DECISION_DENY, .candidate_id = 1,
 		.candidate_distance = 0.66,
 	};
+	struct egate_audit_verify_result result;
 	char path[PATH_MAX + 16], msg[256];
 	struct audit_seen seen = {};
 	struct egate_store *s = NULL;
@@ -566,7 +536,7 @@ TEST_F(store, version_1_is_migrated)
 	ASSERT_EQ(0, egate_store_open(path, OPTIONS(0, 100), &s, self->err, sizeof(self->err)))
 		TH_LOG("%s", self->err);
 	EXPECT_EQ(egate_store_schema_version(), raw_count(path, "PRAGMA user_version"));
-	EXPECT_EQ(2, egate_store_schema_version());
+	EXPECT_EQ(3, egate_store_schema_version());
 	ASSERT_EQ(0, egate_store_audit_foreach(s, 0, collect_audit, &seen));
 	ASSERT_EQ(3, seen.n);
 	EXPECT_EQ(EGATE_DECISION_ADMIT, seen.r[0].decision);
@@ -588,6 +558,12 @@ TEST_F(store, version_1_is_migrated)
 	EXPECT_EQ(0, seen.r[0].traveller_id);
 	EXPECT_EQ(1, seen.r[0].candidate_id);
 	EXPECT_EQ(0.66, seen.r[0].candidate_distance);
+	/* Version 3 chained the old records, in order, and the new one after them. */
+	ASSERT_EQ(0, egate_store_audit_verify(s, &(struct egate_audit_verify_options){ 0 },
+					      &result));
+	EXPECT_EQ(EGATE_AUDIT_OK, result.problem) TH_LOG("%s", result.message);
+	EXPECT_EQ(4, result.records);
+	EXPECT_EQ(4, result.head_id);
 	egate_store_close(s);
 
 	EXPECT_NE(SQLITE_OK, raw_sql(path, "UPDATE audit SET candidate_id = 2", msg, sizeof(msg)));
@@ -611,12 +587,12 @@ TEST_F(store, busy_timeout)
 	ASSERT_EQ(SQLITE_OK, sqlite3_open(self->path, &other));
 	ASSERT_EQ(SQLITE_OK, sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL));
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	EXPECT_EQ(-EBUSY, egate_store_enrol(impatient, "x", NULL, t, 1, NULL));
+	EXPECT_EQ(-EBUSY, egate_store_enrol(impatient, ACTOR, "x", NULL, t, 1, NULL));
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	waited_ms = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000;
 	EXPECT_LE(150, waited_ms);
 	ASSERT_EQ(SQLITE_OK, sqlite3_exec(other, "COMMIT", NULL, NULL, NULL));
-	EXPECT_EQ(0, egate_store_enrol(impatient, "x", NULL, t, 1, NULL));
+	EXPECT_EQ(0, egate_store_enrol(impatient, ACTOR, "x", NULL, t, 1, NULL));
 	sqlite3_close(other);
 	egate_store_close(impatient);
 }
@@ -655,7 +631,7 @@ TEST_F(store, writer_killed_mid_transaction)
 			if (egate_store_open(self->path, OPTIONS(0, 1000), &s, NULL, 0) < 0)
 				_exit(1);
 			for (int i = 0;; i++) {
-				if (egate_store_enrol(s, "w", NULL, t, TEMPLATES, NULL) < 0 ||
+				if (egate_store_enrol(s, ACTOR, "w", NULL, t, TEMPLATES, NULL) < 0 ||
 				    egate_store_audit_append(s, &r, NULL) < 0)
 					_exit(2);
 				if (i == 0 && write(pipefd[1], "!", 1) != 1)

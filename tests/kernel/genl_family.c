@@ -10,12 +10,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/genetlink.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -152,16 +155,47 @@ TEST_F(genl, mode_and_officer_commands)
 	EXPECT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_RESET, "o", "r"));
 }
 
+#define OFFICER_UID 4242
+
+/*
+ * An officer with an account of their own: uid OFFICER_UID, with
+ * CAP_NET_ADMIN kept (as egatectl with file capabilities would run).
+ * Sends a lock: 0 on success.
+ */
+static int officer_as_uid(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	struct eg_genl g;
+	int r;
+
+	d[0].permitted = d[0].effective = 1u << CAP_NET_ADMIN;
+	if (prctl(PR_SET_KEEPCAPS, 1) ||
+	    setresuid(OFFICER_UID, OFFICER_UID, OFFICER_UID) ||
+	    syscall(SYS_capset, &h, d) || eg_genl_open(&g, EGATE_GENL_NAME))
+		return 1;
+	r = officer(&g, 0, EGATE_NL_ACTION_LOCK, "officer9", "test");
+	eg_genl_close(&g);
+	return r ? 2 : 0;
+}
+
 TEST_F(genl, events_group)
 {
 	const struct nlattr *tb[EGATE_NL_ATTR_MAX + 1];
 	struct eg_genl mon;
-	int got_lock = 0, got_officer = 0, i;
+	int got_lock = 0, got_officer = 0, i, status;
 	struct eg_nlmsg ev;
+	pid_t pid;
 
 	ASSERT_EQ(0, eg_genl_open(&mon, EGATE_GENL_NAME));
 	ASSERT_EQ(0, eg_genl_join(&mon));
-	ASSERT_EQ(0, officer(&self->g, 0, EGATE_NL_ACTION_LOCK, "officer9", "test"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(officer_as_uid());
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
 	for (i = 0; i < 50 && !(got_lock && got_officer); i++) {
 		struct genlmsghdr *gh;
 
@@ -181,6 +215,9 @@ TEST_F(genl, events_group)
 				     tb[EGATE_NL_ATTR_OPERATOR] + NLA_HDRLEN);
 			EXPECT_EQ(EGATE_NL_ACTION_LOCK,
 				  eg_nla_u32(tb[EGATE_NL_ATTR_ACTION]));
+			/* who sent it, as the kernel knows: not typed */
+			ASSERT_NE(NULL, tb[EGATE_NL_ATTR_UID]);
+			EXPECT_EQ(OFFICER_UID, eg_nla_u32(tb[EGATE_NL_ATTR_UID]));
 			got_officer = 1;
 		}
 	}

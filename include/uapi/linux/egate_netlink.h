@@ -30,7 +30,10 @@ enum egate_nl_cmd {
 	EGATE_NL_CMD_OFFICER,
 	/* Multicast only: one lane event (LANE, EV_* attributes). */
 	EGATE_NL_CMD_EVENT,
-	/* Multicast only: an officer command was carried out. */
+	/*
+	 * Multicast only: an officer command was carried out (LANE, ACTION,
+	 * OPERATOR, REASON, UID).
+	 */
 	EGATE_NL_CMD_OFFICER_NOTIFY,
 	__EGATE_NL_CMD_MAX,
 	EGATE_NL_CMD_MAX = __EGATE_NL_CMD_MAX - 1
@@ -70,6 +73,12 @@ enum egate_nl_attr {
 	EGATE_NL_ATTR_EV_ARG,		/* u32: the event's argument */
 	EGATE_NL_ATTR_EV_TAG,		/* u64: authorisation tag or 0 */
 	EGATE_NL_ATTR_EV_TIME,		/* u64: CLOCK_MONOTONIC ns */
+	/*
+	 * u32: OFFICER_NOTIFY: the real uid of the process that sent the
+	 * command, in the initial user namespace, as the kernel knows it:
+	 * unlike OPERATOR, which the caller types, it cannot be chosen.
+	 */
+	EGATE_NL_ATTR_UID,
 	__EGATE_NL_ATTR_MAX,
 	EGATE_NL_ATTR_MAX = __EGATE_NL_ATTR_MAX - 1
 };

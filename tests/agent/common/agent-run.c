@@ -81,24 +81,64 @@ static pid_t spawn(const struct agent_env *env, const char *const *argv)
 	return pid < 0 ? -errno : pid;
 }
 
-int agent_tool(const struct agent_env *env, const char *tool, const char *const *args)
+/* argv of bin/tool: path receives its path; config adds --config /dev/null. */
+static void tool_argv(const struct agent_env *env, const char *tool, bool config,
+		      const char *const *args, char path[PATH_MAX], const char *argv[ARGS_MAX])
 {
-	const char *argv[ARGS_MAX];
-	char path[PATH_MAX];
-	int status, n = 0;
-	pid_t pid;
+	int n = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", env->bin, tool);
+	snprintf(path, PATH_MAX, "%s/%s", env->bin, tool);
 	argv[n++] = path;
+	if (config) {
+		argv[n++] = "--config";
+		argv[n++] = "/dev/null";
+	}
 	while (*args && n < ARGS_MAX - 1)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	pid = spawn(env, argv);
+}
+
+static int wait_status(pid_t pid)
+{
+	int status;
+
 	if (pid < 0)
 		return pid;
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int agent_tool(const struct agent_env *env, const char *tool, const char *const *args)
+{
+	const char *argv[ARGS_MAX];
+	char path[PATH_MAX];
+
+	tool_argv(env, tool, false, args, path, argv);
+	return wait_status(spawn(env, argv));
+}
+
+int agent_tool_output(const struct agent_env *env, const char *tool, bool as_nobody,
+		      const char *const *args, const char *out)
+{
+	const char *argv[ARGS_MAX];
+	char path[PATH_MAX];
+	pid_t pid;
+
+	tool_argv(env, tool, true, args, path, argv);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+			_exit(126);
+		if (as_nobody && geteuid() == 0 && (setgid(AGENT_NOBODY) < 0 ||
+						    setuid(AGENT_NOBODY) < 0))
+			_exit(125);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return wait_status(pid < 0 ? -errno : pid);
 }
 
 static pid_t start(const struct agent_env *env, const char *lane, const char *name,
@@ -149,14 +189,10 @@ pid_t agent_start_on(const struct agent_env *env, const char *lane,
 
 int agent_stop(pid_t pid, int sig)
 {
-	int status;
-
 	if (pid <= 0)
 		return -ESRCH;
 	kill(pid, sig);
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return wait_status(pid);
 }
 
 bool agent_log_wait(const struct agent_env *env, const char *text, unsigned int times,

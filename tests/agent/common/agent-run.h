@@ -28,6 +28,13 @@ const char *agent_photo(const struct agent_env *env, const char *name, char buf[
 
 /* Runs bin/tool with args (NULL-terminated), output to the log: exit status or -errno. */
 int agent_tool(const struct agent_env *env, const char *tool, const char *const *args);
+#define AGENT_NOBODY 65534
+/*
+ * Runs bin/tool --config /dev/null args (as nobody if asked and root),
+ * its stdout into the file out: the exit status, 128 + signal, or -errno.
+ */
+int agent_tool_output(const struct agent_env *env, const char *tool, bool as_nobody,
+		      const char *const *args, const char *out);
 /*
  * Starts egate-agent on egate0 with the test settings plus extra --set
  * values (later ones win), under UMask=0077 as its unit runs it.
