@@ -193,11 +193,12 @@ static int enrol_two(struct egate_store *store)
 	float t[EGATE_TEMPLATE_DIM];
 	int64_t id;
 	int r;
+	const struct egate_store_actor actor = { .uid = 0, .lane = "lane-1", .reason = "test" };
 
 	templates(t, 0.1f);
-	r = egate_store_enrol(store, "expiring", EXPIRES, t, 1, &id);
+	r = egate_store_enrol(store, &actor, "expiring", EXPIRES, t, 1, &id);
 	templates(t, 0.2f);
-	return r < 0 ? r : egate_store_enrol(store, "staying", NULL, t, 1, &id);
+	return r < 0 ? r : egate_store_enrol(store, &actor, "staying", NULL, t, 1, &id);
 }
 
 TEST_F(worker, gallery_expiry_instant)
