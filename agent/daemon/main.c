@@ -11,6 +11,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <sys/prctl.h>
+#include <sodium.h>
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
@@ -152,6 +153,38 @@ static const char *lane_name(const struct egate_settings *s, const char *device)
 	return device;
 }
 
+/*
+ * The store's thread, signing the audit chain with store.audit_key: no key
+ * file is a warning (the chain is kept, unsigned); a key that cannot be
+ * used (others may read it, malformed) stops the agent.
+ */
+static int agent_store_worker_start(struct agent *a)
+{
+	const struct egate_settings *s = a->settings;
+	struct store_signing signing = {
+		.every_records = s->store.audit_checkpoint_records,
+		.every_s = s->store.audit_checkpoint_s,
+	};
+	char err[EGATE_ERRMSG_MAX] = "";
+	bool signs = true;
+	int r;
+
+	r = egate_reference_secret_load(s->store.audit_key, signing.secret_key, err, sizeof(err));
+	if (r == -ENOENT) {
+		agent_logp(a, LOG_WARNING, "audit key %s: none; the audit chain is not signed"
+			   " (egate-audit keygen makes one)", s->store.audit_key);
+		signs = false;
+	} else if (r < 0) {
+		agent_log(a, "audit key %s: %s", s->store.audit_key, err);
+		return r;
+	}
+	r = store_worker_new(a->store, signs ? &signing : NULL, &a->store_worker);
+	sodium_memzero(&signing, sizeof(signing));
+	if (r < 0)
+		agent_log(a, "store worker: %s", strerror(-r));
+	return r;
+}
+
 static int agent_start(struct agent *a, const struct egate_conf *conf, const char *lane,
 		       const char *camera)
 {
@@ -192,11 +225,9 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 	r = a->verify ? agent_reference_init(a, lane) : agent_gallery_load(a);
 	if (r < 0)
 		return r;
-	r = store_worker_new(a->store, &a->store_worker);
-	if (r < 0) {
-		agent_log(a, "store worker: %s", strerror(-r));
+	r = agent_store_worker_start(a);
+	if (r < 0)
 		return r;
-	}
 	/* Threads are named after their creator: "egate-face" in top -H, ps -L. */
 	prctl(PR_SET_NAME, "egate-face");
 	r = worker_new(a->engine, s->face.input_size, &a->worker);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sodium.h>
 
 #include "storeworker.h"
 
@@ -17,6 +18,8 @@
 
 struct store_worker {
 	struct egate_store *store;
+	struct store_signing signing;
+	bool signs;
 	int event_fd;
 	pthread_t thread;
 	bool thread_started;
@@ -157,6 +160,26 @@ static void report(struct store_worker *w, const struct store_job *job)
 		abort();	/* an eventfd write cannot fail below its limit */
 }
 
+/*
+ * A signed checkpoint when one is due (force: at stop), published to the
+ * journal.  A failure is not reported: the next append tries again, and a
+ * verifier sees the records after the last checkpoint as unsigned.
+ */
+static void checkpoint(struct store_worker *w, bool force)
+{
+	struct egate_audit_checkpoint cp;
+	struct timespec now;
+
+	if (!w->signs)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (egate_store_audit_checkpoint(w->store, w->signing.secret_key,
+					 force ? 0 : w->signing.every_records,
+					 force ? 0 : w->signing.every_s,
+					 now.tv_sec * 1000000LL + now.tv_nsec / 1000, &cp) > 0)
+		egate_audit_checkpoint_publish(&cp);
+}
+
 /* Under lock, returns with it held: sleeps up to ms unless stopped. */
 static void pause_ms(struct store_worker *w, unsigned int ms)
 {
@@ -188,6 +211,8 @@ static void *store_main(void *data)
 		pthread_mutex_unlock(&w->lock);
 
 		store_job_run(w->store, &job);
+		if (job.kind == STORE_APPEND && job.result >= 0)
+			checkpoint(w, false);
 
 		pthread_mutex_lock(&w->lock);
 		if (!job.final && job.attempts == 1)
@@ -204,10 +229,12 @@ static void *store_main(void *data)
 		report(w, &job);
 	}
 	pthread_mutex_unlock(&w->lock);
+	checkpoint(w, true);	/* the chain's head at stop, signed */
 	return NULL;
 }
 
-int store_worker_new(struct egate_store *store, struct store_worker **ret)
+int store_worker_new(struct egate_store *store, const struct store_signing *signing,
+		     struct store_worker **ret)
 {
 	_cleanup_free_ struct store_worker *w = calloc(1, sizeof(*w));
 	pthread_condattr_t attr;
@@ -216,6 +243,10 @@ int store_worker_new(struct egate_store *store, struct store_worker **ret)
 	if (!w)
 		return -ENOMEM;
 	w->store = store;
+	if (signing) {
+		w->signing = *signing;
+		w->signs = true;
+	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -254,6 +285,7 @@ unsigned int store_worker_free(struct store_worker *w)
 		close(w->event_fd);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
+	sodium_memzero(&w->signing, sizeof(w->signing));
 	free(w);
 	return lost;
 }

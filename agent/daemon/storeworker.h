@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "egate-face.h"
+#include "egate-reference.h"	/* EGATE_REFERENCE_SECRET_SIZE */
 #include "egate-store.h"
 #include "macro.h"	/* EGATE_ERRMSG_MAX */
 
@@ -64,14 +65,28 @@ struct store_job {
 
 struct store_worker;
 
+/*
+ * How the worker signs the audit chain: a checkpoint (store.audit_key's
+ * Ed25519 key) after every_records appended records, or after an append
+ * every_s seconds after the last one, and one more when the worker stops.
+ */
+struct store_signing {
+	uint8_t secret_key[EGATE_REFERENCE_SECRET_SIZE];
+	unsigned int every_records, every_s;
+};
+
 /* Copies the record's strings into the job: lane and document_id may go. */
 int store_job_append(struct store_job *job, const struct egate_audit_record *record,
 		     uint64_t cookie);
 /* Runs job once on store, in the caller's thread (at start, before the worker). */
 void store_job_run(struct egate_store *store, struct store_job *job);
 
-/* The worker uses store until store_worker_free(); the caller still owns it. */
-int store_worker_new(struct egate_store *store, struct store_worker **ret);
+/*
+ * The worker uses store until store_worker_free(); the caller still owns
+ * it.  signing: NULL leaves the chain unsigned (no checkpoints).
+ */
+int store_worker_new(struct egate_store *store, const struct store_signing *signing,
+		     struct store_worker **ret);
 /* Tries what is still queued once, then stops: how many records were lost. */
 unsigned int store_worker_free(struct store_worker *w);
 /* Readable (eventfd) when a job came back. */

@@ -6,7 +6,8 @@
  * with its own time once there is room; a database locked by another
  * process delays the record without losing it; the gallery's next expiry
  * is the instant the first enrolment runs out, and the agent reloads the
- * gallery at that instant, not an hour later.
+ * gallery at that instant, not an hour later; with a key, the worker signs
+ * the chain every N records and at stop, and the chain verifies with it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,8 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
+
+#include <sodium.h>
 
 #include "agent.h"
 #include "test-files.h"
@@ -112,7 +115,7 @@ TEST_F(worker, full_file_system_record_kept_until_written)
 
 	if (!self->mounted)
 		SKIP(return, "cannot mount a tmpfs (not root?)");
-	ASSERT_EQ(0, store_worker_new(self->store, &self->w));
+	ASSERT_EQ(0, store_worker_new(self->store, NULL, &self->w));
 	ASSERT_EQ(0, fill(self->filler));
 	ASSERT_EQ(0, store_job_append(&job, &decision, 42));
 	ASSERT_EQ(0, store_worker_submit(self->w, &job));
@@ -162,7 +165,7 @@ TEST_F(worker, locked_database_record_waits)
 	ASSERT_EQ(1, read(ready[0], &byte, 1));
 	close(ready[0]);
 
-	ASSERT_EQ(0, store_worker_new(self->store, &self->w));
+	ASSERT_EQ(0, store_worker_new(self->store, NULL, &self->w));
 	ASSERT_EQ(0, store_job_append(&job, &decision, 7));
 	ASSERT_EQ(0, store_worker_submit(self->w, &job));
 	ASSERT_EQ(0, take(self->w, &job));
@@ -246,7 +249,7 @@ TEST_F(worker, agent_reloads_at_expiry)
 	ASSERT_EQ(0, agent_gallery_load(&a));
 	EXPECT_EQ(2, egate_face_gallery_size(a.gallery));
 	EXPECT_EQ(EXPIRY_S, a.gallery_expiry_s);
-	ASSERT_EQ(0, store_worker_new(self->store, &self->w));
+	ASSERT_EQ(0, store_worker_new(self->store, NULL, &self->w));
 	a.store_worker = self->w;
 
 	/* a second before: the version is read, nothing changes */
@@ -267,6 +270,43 @@ TEST_F(worker, agent_reloads_at_expiry)
 
 	agent_gallery_free(&a);
 	egate_conf_free(conf);
+}
+
+static int count_checkpoints(const struct egate_audit_record *r, void *userdata)
+{
+	int *n = userdata;
+
+	*n += r->kind == EGATE_AUDIT_CHECKPOINT;
+	return 0;
+}
+
+/* Signed every 2 records and at stop: 5 records, 3 checkpoints, verified. */
+TEST_F(worker, signs_the_chain_every_n_records_and_at_stop)
+{
+	struct store_signing signing = { .every_records = 2, .every_s = 3600 };
+	struct egate_audit_verify_result res;
+	uint8_t public_key[crypto_sign_PUBLICKEYBYTES];
+	struct store_job job;
+	int n = 0;
+
+	ASSERT_LE(0, sodium_init());
+	crypto_sign_keypair(public_key, signing.secret_key);
+	ASSERT_EQ(0, store_worker_new(self->store, &signing, &self->w));
+	for (int i = 0; i < 5; i++) {
+		ASSERT_EQ(0, store_job_append(&job, &decision, i));
+		ASSERT_EQ(0, store_worker_submit(self->w, &job));
+		ASSERT_EQ(0, take(self->w, &job));
+		ASSERT_EQ(0, job.result) TH_LOG("%s", job.error);
+	}
+	store_worker_free(self->w);
+	self->w = NULL;
+	ASSERT_EQ(0, egate_store_audit_foreach(self->store, 0, count_checkpoints, &n));
+	EXPECT_EQ(3, n);
+	ASSERT_EQ(0, egate_store_audit_verify(self->store, &(struct egate_audit_verify_options){
+						.public_key = public_key }, &res));
+	EXPECT_EQ(EGATE_AUDIT_OK, res.problem) TH_LOG("%s", res.message);
+	EXPECT_EQ(3, res.checkpoints);
+	EXPECT_EQ(res.head_id, res.last_checkpoint_id);	/* nothing left unsigned */
 }
 
 TEST_HARNESS_MAIN
