@@ -47,7 +47,7 @@ int store_utc_date(time_t t, char date[16]);
  */
 int store_wal_wipe(struct egate_store *store);
 
-/* gallery.c, inside a transaction: erases travellers expired before today. */
+/* enrolments.c, inside a transaction: erases travellers expired before today. */
 int gallery_erase_expired(struct egate_store *store, const char *today, uint64_t *ret_erased);
 
 /*

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gallery.c - enrolled travellers and their face templates.
+ * enrolments.c - enrolled travellers and their face templates.
  *
  * A template is EGATE_TEMPLATE_DIM float32 values stored as one 512-byte
  * BLOB in the machine's byte order (little-endian on the kiosks).  Deleting
