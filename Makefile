@@ -149,8 +149,8 @@ vm-shell: modules
 	@scripts/vm-run --kernel $(firstword $(KERNELS))
 
 # The Debian packages (debian/) into build/debs, checked by lintian; and
-# their install, upgrade, remove and purge test in a VM per kernel, about
-# N min each: not part of `make check` (README, "Running a lane").
+# their install, upgrade, remove and purge test in a VM per kernel, 47 min
+# on 6.12 under emulation (two DKMS builds): not part of `make check` (README, "Running a lane").
 .PHONY: deb check-packages
 deb: deps
 	@scripts/build-debs
