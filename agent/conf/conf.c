@@ -333,6 +333,27 @@ int egate_conf_new(struct egate_conf **ret)
 	return 0;
 }
 
+int egate_conf_new_from(const char *path, bool path_given, struct egate_conf **ret,
+			char *err, size_t err_size)
+{
+	_cleanup_(egate_conf_freep) struct egate_conf *conf = NULL;
+	int r;
+
+	assert(ret);
+	r = egate_conf_new(&conf);
+	if (r < 0) {
+		snprintf(err, err_size, "%s", strerror(-r));
+		return r;
+	}
+	r = egate_conf_load_file(conf, path, err, err_size);
+	if (r == -ENOENT && !path_given)
+		r = 0;	/* no file where it is looked for by default: the defaults */
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(conf);
+	return 0;
+}
+
 void egate_conf_free(struct egate_conf *conf)
 {
 	free(conf);

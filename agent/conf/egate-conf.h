@@ -14,9 +14,12 @@
 #define EGATE_CONF_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "macro.h"	/* DEFINE_POINTER_CLEANUP */
 
 #define EGATE_CONF_DEFAULT_PATH "/etc/egate/egate.conf"
 
@@ -91,6 +94,14 @@ struct egate_conf;
 
 int egate_conf_new(struct egate_conf **ret);
 void egate_conf_free(struct egate_conf *conf);
+DEFINE_POINTER_CLEANUP(struct egate_conf, egate_conf_freep, egate_conf_free)
+
+/*
+ * The defaults, then the file at path over them.  A missing file is the
+ * defaults, unless path_given says the user named it (then -ENOENT).
+ */
+int egate_conf_new_from(const char *path, bool path_given, struct egate_conf **ret,
+			char *err, size_t err_size);
 
 /* Read a file over the current values: -ENOENT, -EINVAL (with "path:line:"). */
 int egate_conf_load_file(struct egate_conf *conf, const char *path,

@@ -20,7 +20,6 @@
 #define DEFAULT_LANE "egate0"
 #define OVERRIDES_MAX 64
 
-DEFINE_POINTER_CLEANUP(struct egate_conf, egate_conf_freep, egate_conf_free)
 
 struct options {
 	const char *config_path;
@@ -114,12 +113,7 @@ static int load_config(const struct options *o, struct egate_conf **ret)
 	char models[PATH_MAX + 16];
 	int r;
 
-	r = egate_conf_new(&conf);
-	if (r < 0)
-		return r;
-	r = egate_conf_load_file(conf, o->config_path, err, sizeof(err));
-	if (r == -ENOENT && !o->config_explicit)
-		r = 0;	/* no file: the defaults */
+	r = egate_conf_new_from(o->config_path, o->config_explicit, &conf, err, sizeof(err));
 	for (unsigned int i = 0; r >= 0 && i < o->n_overrides; i++)
 		r = egate_conf_set(conf, o->overrides[i], err, sizeof(err));
 	if (r >= 0 && o->models) {

@@ -30,7 +30,6 @@
 #define HASH_HEX (2 * EGATE_AUDIT_HASH_SIZE)
 #define KEY_HEX 64
 
-DEFINE_POINTER_CLEANUP(struct egate_conf, egate_conf_freep, egate_conf_free)
 DEFINE_POINTER_CLEANUP(struct egate_store, egate_store_closep, egate_store_close)
 DEFINE_POINTER_CLEANUP(struct json_object, json_object_putp, json_object_put)
 
@@ -441,11 +440,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	r = egate_conf_new(&conf);
-	if (r >= 0)
-		r = egate_conf_load_file(conf, o.config_path, err, sizeof(err));
-	if (r == -ENOENT && !o.config_explicit)
-		r = 0;
+	r = egate_conf_new_from(o.config_path, o.config_explicit, &conf, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "egate-audit: configuration: %s\n", err);
 		return EXIT_UNREADABLE;

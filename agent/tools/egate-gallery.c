@@ -28,7 +28,6 @@
 #define VALID_DEFAULT_S 60	/* a reference, from the document to the lane */
 #define VALID_MAX_S 3600	/* decision.reference_max_age_s's largest */
 
-DEFINE_POINTER_CLEANUP(struct egate_conf, egate_conf_freep, egate_conf_free)
 DEFINE_POINTER_CLEANUP(struct egate_face_engine, engine_freep, egate_face_engine_free)
 DEFINE_POINTER_CLEANUP(struct egate_face_picture, picture_freep, egate_face_picture_free)
 
@@ -425,11 +424,7 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	args = argv + optind + 1;
 	n_args = argc - optind - 1;
-	r = egate_conf_new(&conf);
-	if (r >= 0)
-		r = egate_conf_load_file(conf, o.config_path, err, sizeof(err));
-	if (r == -ENOENT && !o.config_explicit)
-		r = 0;
+	r = egate_conf_new_from(o.config_path, o.config_explicit, &conf, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "egate-gallery: configuration: %s\n", err);
 		return EXIT_FAILURE;

@@ -67,6 +67,25 @@ TEST_F(conf, defaults)
 	EXPECT_STREQ("auto", egate_conf_camera_for_lane(self->conf, "egate0"));
 }
 
+/* A tool's configuration: a missing default file is the defaults, a named one an error. */
+TEST_F(conf, missing_file_is_the_defaults_unless_named)
+{
+	_cleanup_(egate_conf_freep) struct egate_conf *c = NULL;
+	char missing[PATH_MAX + 16];
+
+	snprintf(missing, sizeof(missing), "%s/none.conf", self->dir);
+	ASSERT_EQ(0, egate_conf_new_from(missing, false, &c, self->err, sizeof(self->err)));
+	EXPECT_STREQ("lane-1", egate_conf_settings(c)->lane.name);
+	egate_conf_freep(&c);
+	c = NULL;
+	EXPECT_EQ(-ENOENT, egate_conf_new_from(missing, true, &c, self->err, sizeof(self->err)));
+	EXPECT_EQ(NULL, c);
+	EXPECT_NE(NULL, strstr(self->err, "cannot open")) TH_LOG("%s", self->err);
+	ASSERT_EQ(0, test_file_write(self->dir, "egate.conf", "[lane]\nname = west-3\n", self->path));
+	ASSERT_EQ(0, egate_conf_new_from(self->path, true, &c, self->err, sizeof(self->err)));
+	EXPECT_STREQ("west-3", egate_conf_settings(c)->lane.name);
+}
+
 TEST_F(conf, valid_file)
 {
 	const struct egate_settings *s = egate_conf_settings(self->conf);
