@@ -209,7 +209,9 @@ static void *pages_map(size_t bytes, int fd)
 
 	if (p == MAP_FAILED)
 		return NULL;
-	if (madvise(p, size, MADV_DONTDUMP) < 0) {
+	/* the file's pages are read a template at a time: no read-ahead */
+	if (madvise(p, size, MADV_DONTDUMP) < 0 ||
+	    (fd >= 0 && madvise(p, size, MADV_RANDOM) < 0)) {
 		munmap(p, size);
 		return NULL;
 	}
