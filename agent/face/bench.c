@@ -486,7 +486,7 @@ static int cmp_f(const void *a, const void *b)
 /* One gallery of N realistic templates: memory, search wall time p50/p99
  * on 2 and 1 threads, scan rate beside the memory bandwidth, top-1 of the
  * quantised search against exact on PROBES genuine + PROBES strangers. */
-static int bench_scale(const struct synth *s, size_t n, int probes, double bw)
+static int bench_scale(const struct synth *s, size_t n, int probes)
 {
 	struct egate_face_gallery *g = NULL;
 	_cleanup_(freep) float *q = malloc((size_t)2 * probes * D * sizeof(float));
@@ -495,7 +495,7 @@ static int bench_scale(const struct synth *s, size_t n, int probes, double bw)
 	float genuine = 0.4f / sqrtf(s->trace);
 	long anon0 = status_kb("RssAnon:");
 	int agree[2] = { 0 }, P = 2 * probes, runs = 201;
-	double t, t_exact, p50[2], p99[2], cpu50[2];
+	double t, t_exact, p50[2], p99[2], cpu50[2], bw;
 	char what[64];
 	struct jrow *j;
 
@@ -513,6 +513,14 @@ static int bench_scale(const struct synth *s, size_t n, int probes, double bw)
 			}
 	}
 	t = wall_ms() - t;
+	{
+		_cleanup_(fclosep) FILE *la = fopen("/proc/loadavg", "re");
+		double load = -1;
+
+		if (la && fscanf(la, "%lf", &load) != 1)
+			load = -1;
+		fprintf(txt, "(load average %.1f on %ld cores)\n", load, sysconf(_SC_NPROCESSORS_ONLN));
+	}
 	fprintf(txt, "%zuM templates: made and added in %.1f s; %.1f bytes a template in memory "
 		"(egate_face_gallery_memory), RssAnon +%.0f MB; floats in the mapped file %.0f MB\n",
 		n / 1000000, t / 1e3, (double)egate_face_gallery_memory(g) / n,
@@ -531,6 +539,7 @@ static int bench_scale(const struct synth *s, size_t n, int probes, double bw)
 				x[k] += tp[k];
 		}
 	}
+	bw = bandwidth();	/* just before, in the same conditions */
 	for (int th = 2; th >= 1; th--) {
 		struct egate_face_search_opts so = { .k = 1 };
 		struct egate_face_match m;
@@ -579,7 +588,7 @@ static int bench_scale(const struct synth *s, size_t n, int probes, double bw)
 	fprintf(txt, "%-34s p50 %6.2f ms  p99 %6.2f ms  (CPU %6.2f ms)\n", what, p50[1], p99[1],
 		cpu50[1]);
 	fprintf(txt, "    scan %.1f GB/s (codes + |g'|^2, at p50, 2 threads) beside memory read "
-		"bandwidth %.1f GB/s (2 threads, this run)\n",
+		"bandwidth %.1f GB/s (2 threads, measured just before)\n",
 		n * (D / 2 + 4.0) / p50[0] / 1e6, bw);
 	fprintf(txt, "    top-1 as exact search: genuine %d/%d, strangers %d/%d (%.2f%%); exact by "
 		"sgemm in %.1f s\n", agree[0], probes, agree[1], probes,
@@ -620,7 +629,7 @@ static int bench_gallery(struct egate_face_engine *e, const char *models, int qu
 	static struct synth s;
 	static float real[256 * D];
 	int nreal = real_descriptors(e, models, real, 256), r;
-	double bw, imp[1000];
+	double imp[1000];
 
 	if (nreal < 2 || (r = synth_fit(&s, real, (size_t)nreal, 0.3)) < 0) {
 		fprintf(stderr, "egate-face: bench: %d real descriptors, no model of them\n", nreal);
@@ -639,10 +648,9 @@ static int bench_gallery(struct egate_face_engine *e, const char *models, int qu
 		"(shrunk 0.3 toward its diagonal, Cholesky factor) of %d real descriptors; "
 		"impostor distances p1 %.2f, median %.2f, p99 %.2f; genuine probes 0.4 from their "
 		"template on average\n", nreal, imp[10], imp[500], imp[990]);
-	bw = bandwidth();
-	bench_scale(&s, 1000000, quick ? 500 : 1000, bw);
+	bench_scale(&s, 1000000, quick ? 500 : 1000);
 	if (!quick)
-		bench_scale(&s, 10000000, 500, bw);
+		bench_scale(&s, 10000000, 500);
 	return 0;
 }
 
