@@ -215,29 +215,39 @@ TEST_F(dir, load_checks_size_before_allocating)
 	ASSERT_TRUE(h == NULL);
 }
 
+/* Saves BIG over PATH in a child whose files may not pass 64 KiB: write()
+ * fails with EFBIG (SIGXFSZ ignored: a disk that fills up half-way), or
+ * the child is killed by SIGXFSZ in the middle of writing.  Returns the
+ * child's wait status; it exits 0 when the save said -EFBIG and that the
+ * old file is unchanged. */
+static int save_over_limit(struct egate_face_gallery *big, const char *path, bool killed)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct rlimit rl = { 64 * 1024, 64 * 1024 }, core = { 0, 0 };
+		char err[512];
+
+		signal(SIGXFSZ, killed ? SIG_DFL : SIG_IGN);
+		setrlimit(RLIMIT_CORE, &core);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		_exit(egate_face_gallery_save(big, path, err, sizeof(err)) == -EFBIG &&
+		      strstr(err, "unchanged") ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
 TEST_F(dir, failed_save_leaves_the_old_file)
 {
 	struct egate_face_gallery *old = small_gallery(_metadata, 10, 100);
 	struct egate_face_gallery *big = small_gallery(_metadata, 1000, 9000), *h = NULL;
 	char err[512];
-	pid_t pid;
-	int status;
 
 	ASSERT_EQ(0, egate_face_gallery_save(old, self->path, err, sizeof(err)));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		/* a disk that fills up half-way: write() fails with EFBIG */
-		struct rlimit rl = { 64 * 1024, 64 * 1024 };
-
-		signal(SIGXFSZ, SIG_IGN);
-		setrlimit(RLIMIT_FSIZE, &rl);
-		_exit(egate_face_gallery_save(big, self->path, err, sizeof(err)) == -EFBIG &&
-		      strstr(err, "unchanged") ? 0 : 1);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, save_over_limit(big, self->path, false));
 	ASSERT_EQ(0, egate_face_gallery_load(self->path, &h, err, sizeof(err))) TH_LOG("%s", err);
 	ASSERT_EQ(10u, egate_face_gallery_size(h));
 	ASSERT_EQ(0, memcmp(egate_face_gallery_template(old, 9), egate_face_gallery_template(h, 9),
@@ -262,23 +272,11 @@ TEST_F(dir, killed_save_leaves_the_old_file)
 {
 	struct egate_face_gallery *old = small_gallery(_metadata, 10, 100);
 	struct egate_face_gallery *big = small_gallery(_metadata, 1000, 9000), *h = NULL;
-	char err[512];
-	pid_t pid;
+	char err[512], cmd[256];
 	int status;
 
 	ASSERT_EQ(0, egate_face_gallery_save(old, self->path, err, sizeof(err)));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct rlimit rl = { 64 * 1024, 64 * 1024 }, core = { 0, 0 };
-
-		signal(SIGXFSZ, SIG_DFL);
-		setrlimit(RLIMIT_CORE, &core);
-		setrlimit(RLIMIT_FSIZE, &rl);
-		egate_face_gallery_save(big, self->path, err, sizeof(err));
-		_exit(0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	status = save_over_limit(big, self->path, true);
 	ASSERT_TRUE(WIFSIGNALED(status));
 	ASSERT_EQ(SIGXFSZ, WTERMSIG(status));
 	ASSERT_EQ(0, egate_face_gallery_load(self->path, &h, err, sizeof(err))) TH_LOG("%s", err);
@@ -286,12 +284,9 @@ TEST_F(dir, killed_save_leaves_the_old_file)
 	ASSERT_EQ(109u, egate_face_gallery_id(h, 9));
 	egate_face_gallery_free(h);
 	/* the killed save's temporary file */
-	{
-		char cmd[256];
-
-		snprintf(cmd, sizeof(cmd), "rm -f %s.??????", self->path);
-		ASSERT_EQ(0, system(cmd));
-	}
+	ASSERT_EQ(2, count_entries(self->dir));
+	snprintf(cmd, sizeof(cmd), "rm -f %s.??????", self->path);
+	ASSERT_EQ(0, system(cmd));
 	ASSERT_EQ(1, count_entries(self->dir));
 	egate_face_gallery_free(old);
 	egate_face_gallery_free(big);
