@@ -25,7 +25,9 @@
  * encoding per template.
  *
  * The scan can be split over a few threads (egate_face_gallery_set_threads):
- * each scans a part into its own short list; the union is re-ranked.
+ * each claims runs of 16k templates until none is left, into its own short
+ * list (a thread kept waiting by the scheduler leaves its runs to the
+ * others); the union is re-ranked.
  *
  * Templates and codes live in pages of their own marked MADV_DONTDUMP: a
  * core dump (a watchdog abort, a crash) leaves every enrolled face out.
@@ -574,11 +576,16 @@ struct qcode {
 	float base;	/* |q'|^2 + 2 * 7.5 * sum w_d */
 };
 
-/* One thread's part of a scan: templates [FROM, TO) into its heap. */
+/* Runs of templates a scan thread claims at a time: long enough for the
+ * hardware prefetcher, short enough that a thread the scheduler keeps
+ * waiting leaves its share to the others. */
+#define RUN (4 * CHUNK)	/* 16k templates, 1 MB of codes */
+
+/* One thread's part of a scan: the runs it claims from NEXT, into its heap. */
 struct part {
 	const struct egate_face_gallery *g;
 	const struct qcode *qc;
-	size_t from, to;
+	size_t *next;	/* shared: the first template no thread has claimed */
 	struct heap h;
 };
 
@@ -589,17 +596,22 @@ static void *scan_part(void *arg)
 	float two = 2.0f * p->qc->scale;
 	int32_t dots[CHUNK];
 	float d2s[CHUNK];
+	size_t from;
 
-	for (size_t t0 = p->from; t0 < p->to; t0 += CHUNK) {
-		size_t m = p->to - t0 < CHUNK ? p->to - t0 : CHUNK;
+	while ((from = __atomic_fetch_add(p->next, RUN, __ATOMIC_RELAXED)) < g->n) {
+		size_t to = g->n - from < RUN ? g->n : from + RUN;
 
-		K.scan(g->codes + t0 * CODE_BYTES, m, p->qc->w8, dots);
-		/* vectorisable pass, then a mostly-untaken threshold test */
-		for (size_t t = 0; t < m; t++)
-			d2s[t] = p->qc->base + g->cn2[t0 + t] - two * (float)dots[t];
-		for (size_t t = 0; t < m; t++)
-			if (p->h.n < p->h.cap || d2s[t] < p->h.key[0])
-				heap_push(&p->h, d2s[t], t0 + t);
+		for (size_t t0 = from; t0 < to; t0 += CHUNK) {
+			size_t m = to - t0 < CHUNK ? to - t0 : CHUNK;
+
+			K.scan(g->codes + t0 * CODE_BYTES, m, p->qc->w8, dots);
+			/* vectorisable pass, then a mostly-untaken threshold test */
+			for (size_t t = 0; t < m; t++)
+				d2s[t] = p->qc->base + g->cn2[t0 + t] - two * (float)dots[t];
+			for (size_t t = 0; t < m; t++)
+				if (p->h.n < p->h.cap || d2s[t] < p->h.key[0])
+					heap_push(&p->h, d2s[t], t0 + t);
+		}
 	}
 	return NULL;
 }
@@ -633,26 +645,23 @@ static unsigned scan(const struct egate_face_gallery *g, const float *query, siz
 {
 	pthread_t th[EGATE_FACE_MAX_SEARCH_THREADS];
 	unsigned t = g->n >= PARALLEL_FROM ? g->threads : 1, started = 0;
+	size_t next = 0;
 	struct qcode qc;
 
 	query_code(g, query, &qc);
 	for (unsigned i = 0; i < t; i++)
 		parts[i] = (struct part){
-			.g = g, .qc = &qc,
-			.from = g->n * i / t, .to = g->n * (i + 1) / t,
+			.g = g, .qc = &qc, .next = &next,
 			.h = { 0, sl, key + i * sl, idx + i * sl },
 		};
+	/* a thread that cannot start leaves its runs to this one */
 	while (started + 1 < t && pthread_create(&th[started + 1], NULL, scan_part,
 						 &parts[started + 1]) == 0)
 		started++;
 	scan_part(&parts[0]);
-	if (started + 1 < t) {	/* a thread could not start: this one scans the rest */
-		parts[started + 1].to = g->n;
-		scan_part(&parts[started + 1]);
-	}
 	for (unsigned i = 1; i <= started; i++)
 		pthread_join(th[i], NULL);
-	return started + 1 < t ? started + 2 : t;
+	return started + 1;
 }
 
 int egate_face_gallery_search(const struct egate_face_gallery *g, const float *query,
