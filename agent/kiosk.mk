@@ -41,7 +41,7 @@ ALL_LDFLAGS	:= $(LDOPT) $(LDFLAGS)
 
 # The face engine, built by agent/Makefile, and what it links with.
 FACE_LIB	:= $(BUILD)/lib/libegate-face.a
-FACE_LIBS	:= $(FACE_LIB) $(shell pkg-config --libs json-c libjpeg libpng) \
+FACE_LIBS	:= $(FACE_LIB) $(shell pkg-config --libs json-c libjpeg libpng libopenjp2) \
 		   $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas) -lm
 
 # uring/ (the URING_CMD helpers, also libegate-uring.a of ctl.mk): the
