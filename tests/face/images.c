@@ -78,9 +78,9 @@ TEST(formats_match_a_png_of_the_same_photo)
 	h = egate_face_picture_image(photo).height;
 	rgb = egate_face_picture_image(photo).rgb;
 	ASSERT_EQ(0, write_png(rgb, (int)w, (int)h, 3, &png));
-	ASSERT_EQ(0, write_jp2(rgb, (int)w, (int)h, 3, 8, 1, 0, &jp2));
-	ASSERT_EQ(0, write_jp2(rgb, (int)w, (int)h, 3, 8, 0, 0, &j2k));
-	ASSERT_EQ(0, write_jp2(rgb, (int)w, (int)h, 3, 8, 1, 12, &lossy));
+	ASSERT_EQ(0, write_jp2(rgb, (int)w, (int)h, 3, 8, 1, 0, 0, &jp2));
+	ASSERT_EQ(0, write_jp2(rgb, (int)w, (int)h, 3, 8, 0, 0, 0, &j2k));
+	ASSERT_EQ(0, write_jp2(rgb, (int)w, (int)h, 3, 8, 1, 12, 0, &lossy));
 	ASSERT_EQ(0, write_jpeg(rgb, (int)w, (int)h, 3, 95, 0, 0, 0, &jpg));
 	decode(&png, &ref);
 	ASSERT_EQ(0, ref.r) TH_LOG("%s", ref.err);
@@ -115,6 +115,37 @@ TEST(formats_match_a_png_of_the_same_photo)
 	free(png.data), free(jp2.data), free(j2k.data), free(lossy.data), free(jpg.data);
 }
 
+/* sYCC with chroma at half resolution: colour patches keep their colours */
+TEST(jp2_sycc_subsampled)
+{
+	static const uint8_t colour[][3] = {
+		{ 255, 0, 0 }, { 0, 255, 0 }, { 0, 0, 255 }, { 200, 150, 100 }, { 30, 60, 90 },
+		{ 255, 255, 255 },
+	};
+	const int n = sizeof(colour) / sizeof(colour[0]), w = 16 * n, h = 16;
+	uint8_t px[16 * 6 * 16 * 3];
+	struct membuf m = { 0 };
+	struct pic d;
+
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			memcpy(px + ((size_t)y * w + x) * 3, colour[x / 16], 3);
+	ASSERT_EQ(0, write_jp2(px, w, h, 3, 8, 1, 0, 1, &m));
+	decode(&m, &d);
+	ASSERT_EQ(0, d.r) TH_LOG("%s", d.err);
+	ASSERT_EQ((uint32_t)w, d.img.width);
+	for (int i = 0; i < n; i++) {
+		for (int c = 0; c < 3; c++) {
+			int got = d.img.rgb[8 * d.img.stride + (i * 16 + 8) * 3 + c];
+
+			EXPECT_GE(2, abs(got - colour[i][c])) TH_LOG("patch %d channel %d: %d", i, c,
+								      got);
+		}
+	}
+	egate_face_picture_free(d.p);
+	free(m.data);
+}
+
 TEST(jp2_grey_at_12_bits)
 {
 	static uint8_t grey[W * H], rgb[W * H * 3];
@@ -125,7 +156,7 @@ TEST(jp2_grey_at_12_bits)
 		grey[i] = (uint8_t)(i * 7 % 251);
 		memset(rgb + i * 3, grey[i], 3);
 	}
-	ASSERT_EQ(0, write_jp2(grey, W, H, 1, 12, 0, 0, &m));
+	ASSERT_EQ(0, write_jp2(grey, W, H, 1, 12, 0, 0, 0, &m));
 	decode(&m, &d);
 	ASSERT_EQ(0, d.r) TH_LOG("%s", d.err);
 	EXPECT_EQ(0, mean_diff(&d.img, rgb, W, H));
@@ -156,7 +187,7 @@ static void alpha_case(struct __test_metadata *_metadata, int channels, int jp2)
 		}
 		px[n++] = a;
 	}
-	ASSERT_EQ(0, jp2 ? write_jp2(px, 3, 1, channels, 8, 1, 0, &m) :
+	ASSERT_EQ(0, jp2 ? write_jp2(px, 3, 1, channels, 8, 1, 0, 0, &m) :
 			   write_png(px, 3, 1, channels, &m));
 	decode(&m, &d);
 	ASSERT_EQ(0, d.r) TH_LOG("%s", d.err);
@@ -308,7 +339,7 @@ TEST(jp2_over_the_limits)
 	struct membuf m = { 0 };
 	struct pic d;
 
-	ASSERT_EQ(0, write_jp2(row, 9000, 2, 1, 8, 0, 0, &m));
+	ASSERT_EQ(0, write_jp2(row, 9000, 2, 1, 8, 0, 0, 0, &m));
 	decode(&m, &d);
 	EXPECT_EQ(-E2BIG, d.r);
 	EXPECT_NE(NULL, strstr(d.err, "9000x2")) TH_LOG("%s", d.err);
@@ -327,7 +358,7 @@ static void damage(struct __test_metadata *_metadata, int jp2)
 	struct pic d;
 
 	pattern(px, 40, 24);
-	ASSERT_EQ(0, write_jp2(px, 40, 24, 3, 8, jp2, 0, &m));
+	ASSERT_EQ(0, write_jp2(px, 40, 24, 3, 8, jp2, 0, 0, &m));
 	for (size_t len = 0; len < m.len; len++) {
 		struct membuf cut = { m.data, len, 0, 0 };
 

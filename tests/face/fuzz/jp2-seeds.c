@@ -2,7 +2,7 @@
 /*
  * jp2-seeds DIR: writes the JPEG 2000 fuzzer's seed corpus into DIR with
  * libopenjp2's encoder: small JP2 files and codestreams, grey, grey +
- * alpha, RGB and RGBA, 8 and 12 bits, lossless and lossy.
+ * alpha, RGB, RGBA and sYCC 4:2:0, 8 and 12 bits, lossless and lossy.
  */
 #include <errno.h>
 #include <math.h>
@@ -11,10 +11,16 @@
 
 int main(int argc, char **argv)
 {
-	static const struct { int channels, prec, jp2; float ratio; const char *name; } seeds[] = {
-		{ 1, 8, 0, 0, "grey.j2k" },	{ 2, 8, 1, 0, "grey-alpha.jp2" },
-		{ 3, 8, 1, 0, "rgb.jp2" },	{ 3, 8, 0, 8, "rgb-lossy.j2k" },
-		{ 4, 8, 1, 0, "rgba.jp2" },	{ 1, 12, 1, 4, "grey12-lossy.jp2" },
+	static const struct {
+		int channels, prec, jp2;
+		float ratio;
+		int sycc;
+		const char *name;
+	} seeds[] = {
+		{ 1, 8, 0, 0, 0, "grey.j2k" },		{ 2, 8, 1, 0, 0, "grey-alpha.jp2" },
+		{ 3, 8, 1, 0, 0, "rgb.jp2" },		{ 3, 8, 0, 8, 0, "rgb-lossy.j2k" },
+		{ 4, 8, 1, 0, 0, "rgba.jp2" },		{ 1, 12, 1, 4, 0, "grey12-lossy.jp2" },
+		{ 3, 8, 1, 0, 1, "sycc420.jp2" },
 	};
 	uint8_t px[24 * 16 * 4];
 
@@ -31,7 +37,7 @@ int main(int argc, char **argv)
 
 		snprintf(path, sizeof(path), "%s/%s", argv[1], seeds[i].name);
 		if (write_jp2(px, 24, 16, seeds[i].channels, seeds[i].prec, seeds[i].jp2,
-			      seeds[i].ratio, &m) < 0) {
+			      seeds[i].ratio, seeds[i].sycc, &m) < 0) {
 			fprintf(stderr, "jp2-seeds: %s: the encoder failed\n", seeds[i].name);
 			return 1;
 		}
