@@ -26,13 +26,14 @@ static uint32_t get32(const uint8_t *p, bool be)
 int exif_orientation(const uint8_t *app1, size_t len)
 {
 	const uint8_t *tiff = app1 + TIFF_OFFSET;
-	size_t n = len - TIFF_OFFSET;
 	unsigned int entries;
 	uint32_t ifd;
+	size_t n;
 	bool be;
 
 	if (len < TIFF_OFFSET + 8 || memcmp(app1, "Exif\0\0", TIFF_OFFSET))
 		return 1;
+	n = len - TIFF_OFFSET;	/* the TIFF structure's bytes; offsets count from it */
 	if (!memcmp(tiff, "MM\0\x2a", 4))
 		be = true;
 	else if (!memcmp(tiff, "II\x2a\0", 4))

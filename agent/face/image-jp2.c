@@ -15,13 +15,21 @@
 #define MAX_COMPONENTS 4
 #define MAX_PRECISION 16
 
-static const uint8_t jp2_signature[12] = { 0, 0, 0, 12, 'j', 'P', ' ', ' ', '\r', '\n', 0x87, '\n' };
+/* the JPEG 2000 signature box, then a codestream's SOC and SIZ markers */
+static const uint8_t jp2_signature[12] = {
+	0, 0, 0, 12, 'j', 'P', ' ', ' ', '\r', '\n', 0x87, '\n'
+};
 static const uint8_t j2k_soc_siz[4] = { 0xff, 0x4f, 0xff, 0x51 };
+
+static bool starts_with(const uint8_t *data, size_t len, const uint8_t *magic, size_t n)
+{
+	return len >= n && !memcmp(data, magic, n);
+}
 
 bool is_jp2(const uint8_t *data, size_t len)
 {
-	return (len >= sizeof(jp2_signature) && !memcmp(data, jp2_signature, sizeof(jp2_signature))) ||
-	       (len >= sizeof(j2k_soc_siz) && !memcmp(data, j2k_soc_siz, sizeof(j2k_soc_siz)));
+	return starts_with(data, len, jp2_signature, sizeof(jp2_signature)) ||
+	       starts_with(data, len, j2k_soc_siz, sizeof(j2k_soc_siz));
 }
 
 struct jp2src {
@@ -103,7 +111,7 @@ static unsigned int sample(const opj_image_t *img, const opj_image_comp_t *c, ui
 {
 	/* a component's sample i covers the grid's columns dx*(x0+i).. */
 	uint64_t cx = (img->x0 + (uint64_t)x) / c->dx, cy = (img->y0 + (uint64_t)y) / c->dy;
-	int64_t v;
+	int64_t v, max;
 
 	cx = cx > c->x0 ? cx - c->x0 : 0;
 	cy = cy > c->y0 ? cy - c->y0 : 0;
@@ -116,10 +124,12 @@ static unsigned int sample(const opj_image_t *img, const opj_image_comp_t *c, ui
 		v += (int64_t)1 << (c->prec - 1);
 	if (v <= 0)
 		return 0;
-	if ((uint64_t)v >= (1ull << c->prec))
+	max = ((int64_t)1 << c->prec) - 1;
+	if (v >= max)
 		return 255;
+	/* more bits: the top 8; fewer: scaled to 0..255, rounded */
 	return c->prec >= 8 ? (unsigned int)(v >> (c->prec - 8)) :
-			      (unsigned int)((v * 255 + ((1 << c->prec) - 1) / 2) / ((1 << c->prec) - 1));
+			      (unsigned int)((v * 255 + max / 2) / max);
 }
 
 static uint8_t clamp8(double v)
@@ -200,7 +210,7 @@ int decode_jp2(const uint8_t *data, size_t len, struct egate_face_picture **out,
 	struct egate_face_picture *pic = NULL;
 	opj_dparameters_t params;
 	struct jp2src src = { .data = data, .len = len };
-	bool jp2 = len >= sizeof(jp2_signature) && !memcmp(data, jp2_signature, sizeof(jp2_signature));
+	bool jp2 = starts_with(data, len, jp2_signature, sizeof(jp2_signature));
 	int r;
 
 	codec = opj_create_decompress(jp2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K);

@@ -180,6 +180,7 @@ static int check_portrait(const char *path, int index, const struct egate_face_q
 	struct portrait_failure f[PORTRAIT_CRITERIA_MAX];
 	int n = portrait_check(q, f);
 	char line[256];
+	size_t n_line;
 
 	for (int i = 0; i < n; i++) {
 		portrait_failure_format(&f[i], false, line, sizeof(line));
@@ -189,7 +190,8 @@ static int check_portrait(const char *path, int index, const struct egate_face_q
 			continue;
 		snprintf(line, sizeof(line), "%s photo %d ", strchr(forced, ':') ? "," : ":",
 			 index + 1);
-		portrait_failure_format(&f[i], true, line + strlen(line), sizeof(line) - strlen(line));
+		n_line = strlen(line);
+		portrait_failure_format(&f[i], true, line + n_line, sizeof(line) - n_line);
 		/* what does not fit is cut at a whole item, marked " ..." */
 		if (!strstr(forced, " ...") && !append(forced, size, line))
 			append(forced, size, " ...");

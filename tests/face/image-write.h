@@ -73,7 +73,8 @@ static inline int write_png(const uint8_t *px, int w, int h, int channels, struc
  * A JPEG of W x H pixels of COMPONENTS (3: RGB, 4: CMYK) at QUALITY.
  * ORIENTATION 1..8 adds an EXIF APP1 with that orientation (big-endian
  * TIFF when BIG_ENDIAN_EXIF), 0 none.  CMYK gets libjpeg's Adobe marker
- * when ADOBE (the inks are then to be stored inverted, as Photoshop does).
+ * when ADOBE (the inks are then to be stored inverted, as Photoshop does);
+ * ADOBE 2 stores it as YCCK (which has the marker).
  */
 static inline int write_jpeg(const uint8_t *px, int w, int h, int components, int quality,
 			     int orientation, int big_endian_exif, int adobe, struct membuf *out)
@@ -92,7 +93,7 @@ static inline int write_jpeg(const uint8_t *px, int w, int h, int components, in
 	c.in_color_space = components == 4 ? JCS_CMYK : JCS_RGB;
 	jpeg_set_defaults(&c);
 	if (components == 4) {
-		jpeg_set_colorspace(&c, JCS_CMYK);
+		jpeg_set_colorspace(&c, adobe == 2 ? JCS_YCCK : JCS_CMYK);
 		c.write_Adobe_marker = adobe ? TRUE : FALSE;
 	}
 	jpeg_set_quality(&c, quality, TRUE);

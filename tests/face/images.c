@@ -3,8 +3,8 @@
  * The image loaders on the images people have: JPEG 2000 (JP2 files and
  * raw codestreams, lossless and lossy, grey, 12 bits, alpha) against a
  * PNG of the same pixels; a JPEG in each of the 8 EXIF orientations
- * against the upright picture; transparency composited onto white; CMYK
- * and Adobe's inverted CMYK; and JPEG 2000 files cut short or corrupted,
+ * against the upright picture; transparency composited onto white; CMYK,
+ * Adobe's inverted CMYK and YCCK; and JPEG 2000 files cut short or corrupted,
  * which must give an error, never a crash (the sanitizer build runs this).
  */
 #include <math.h>
@@ -306,7 +306,8 @@ TEST(cmyk_jpeg_colours)
 	struct pic d;
 
 	ASSERT_NE(NULL, px);
-	for (int adobe = 0; adobe < 2; adobe++) {
+	/* plain CMYK, Adobe CMYK (inverted), Adobe YCCK (inverted) */
+	for (int adobe = 0; adobe < 3; adobe++) {
 		for (int y = 0; y < h; y++)
 			for (int x = 0; x < w; x++)
 				for (int c = 0; c < 4; c++) {
@@ -323,7 +324,8 @@ TEST(cmyk_jpeg_colours)
 				int got = d.img.rgb[8 * d.img.stride + (i * 16 + 8) * 3 + c];
 
 				EXPECT_GE(3, abs(got - patch[i].rgb[c]))
-					TH_LOG("%s CMYK, patch %d channel %d: %d", adobe ? "Adobe" : "plain",
+					TH_LOG("%s, patch %d channel %d: %d",
+					       (const char *[]){ "CMYK", "Adobe CMYK", "YCCK" }[adobe],
 					       i, c, got);
 			}
 		}
