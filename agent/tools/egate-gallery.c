@@ -185,7 +185,7 @@ static int check_portrait(const char *path, int index, const struct egate_face_q
 	for (int i = 0; i < n; i++) {
 		portrait_failure_format(&f[i], false, line, sizeof(line));
 		fprintf(stderr, "egate-gallery: %s: %s%s\n", path,
-			force ? "enrolled by --force although " : "not a portrait: ", line);
+			force ? "not a portrait, overridden by --force: " : "not a portrait: ", line);
 		if (!force)
 			continue;
 		snprintf(line, sizeof(line), "%s photo %d ", strchr(forced, ':') ? "," : ":",

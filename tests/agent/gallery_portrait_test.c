@@ -2,8 +2,8 @@
 /*
  * gallery_portrait_test - egate-gallery enrol and the portrait criteria:
  * a good portrait enrols; the same photo over-exposed or blurred by the
- * test is refused with the criterion, its measured value and its limit
- * named, and nothing is enrolled; --force enrols it and the audit record's
+ * test, or a real photo of a tilted head, is refused with the criterion,
+ * its measured value and its limit named, and nothing is enrolled; --force enrols it and the audit record's
  * reason says it was forced past which criterion.
  */
 #include <errno.h>
@@ -155,7 +155,7 @@ TEST_F(portrait, over_exposed_is_refused_then_forced)
 	/* forced, with the officer's reason after what was overridden */
 	ASSERT_EQ(0, gallery(self, (const char *[]) { "--force", "--reason", "desk 3", "enrol",
 						      "alice", self->photo, bright, NULL }));
-	EXPECT_TRUE(logged(self, "enrolled by --force although overexposure "));
+	EXPECT_TRUE(logged(self, "not a portrait, overridden by --force: overexposure "));
 	ASSERT_EQ(0, gallery(self, (const char *[]) { "audit", NULL }));
 	EXPECT_TRUE(logged(self, "gallery enrol"));
 	EXPECT_TRUE(logged(self, "reason \"forced past the portrait criteria: photo 2 overexposure "))
@@ -179,6 +179,19 @@ TEST_F(portrait, blurred_is_refused_then_forced)
 		agent_log_dump(&self->env);
 	ASSERT_EQ(0, gallery(self, (const char *[]) { "list", NULL }));
 	EXPECT_TRUE(logged(self, "bob"));
+}
+
+/* a real photo: the rightmost of three people tilts her head 40-odd degrees */
+TEST_F(portrait, a_tilted_head_is_refused)
+{
+	char group[PATH_MAX];
+
+	agent_photo(&self->env, "sample1.jpg", group);
+	EXPECT_EQ(1, gallery(self, (const char *[]) { "--create", "--face", "2", "enrol", "carol",
+						      group, NULL }));
+	EXPECT_TRUE(logged(self, "not a portrait: roll ")) agent_log_dump(&self->env);
+	EXPECT_TRUE(logged(self, "above the limit 30 (head tilted toward a shoulder, degrees)"));
+	EXPECT_FALSE(logged(self, "yaw "));
 }
 
 TEST_HARNESS_MAIN
