@@ -53,10 +53,12 @@ static void cmyk_to_rgb(const uint8_t *cmyk, uint8_t *rgb, uint32_t width, bool 
 	}
 }
 
+/* the first APP1 that is EXIF (another, XMP say, may come before it) */
 static int orientation_of(j_decompress_ptr cinfo)
 {
 	for (jpeg_saved_marker_ptr m = cinfo->marker_list; m; m = m->next)
-		if (m->marker == EXIF_MARKER)
+		if (m->marker == EXIF_MARKER && m->data_length >= 6 &&
+		    !memcmp(m->data, "Exif\0\0", 6))
 			return exif_orientation(m->data, m->data_length);
 	return 1;
 }

@@ -71,8 +71,8 @@ static inline int write_png(const uint8_t *px, int w, int h, int channels, struc
 
 /*
  * A JPEG of W x H pixels of COMPONENTS (3: RGB, 4: CMYK) at QUALITY.
- * ORIENTATION 1..8 adds an EXIF APP1 with that orientation (big-endian
- * TIFF when BIG_ENDIAN_EXIF), 0 none.  CMYK gets libjpeg's Adobe marker
+ * ORIENTATION 1..8 adds an XMP APP1, then an EXIF APP1 with that
+ * orientation (big-endian TIFF when BIG_ENDIAN_EXIF), 0 neither.  CMYK gets libjpeg's Adobe marker
  * when ADOBE (the inks are then to be stored inverted, as Photoshop does);
  * ADOBE 2 stores it as YCCK (which has the marker).
  */
@@ -98,6 +98,12 @@ static inline int write_jpeg(const uint8_t *px, int w, int h, int components, in
 	}
 	jpeg_set_quality(&c, quality, TRUE);
 	jpeg_start_compress(&c, TRUE);
+	if (orientation) {
+		/* an XMP packet first, as some editors write it: also an APP1 */
+		static const char xmp[] = "http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>";
+
+		jpeg_write_marker(&c, JPEG_APP0 + 1, (const JOCTET *)xmp, sizeof(xmp));
+	}
 	if (orientation) {
 		/* "Exif\0\0", TIFF header, IFD0 with one entry: orientation */
 		uint8_t exif[6 + 8 + 2 + 12 + 4] = { 'E', 'x', 'i', 'f', 0, 0 };
