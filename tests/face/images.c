@@ -115,6 +115,30 @@ TEST(formats_match_a_png_of_the_same_photo)
 	free(png.data), free(jp2.data), free(j2k.data), free(lossy.data), free(jpg.data);
 }
 
+/*
+ * Decodes M, a row of 16 x 16 patches whose colours are RGB[i * RGB_STEP]:
+ * the centre of each within TOLERANCE of its colour.
+ */
+static void check_patches(struct __test_metadata *_metadata, const struct membuf *m,
+			  const uint8_t *rgb, size_t rgb_step, int n, int tolerance,
+			  const char *what)
+{
+	struct pic d;
+
+	decode(m, &d);
+	ASSERT_EQ(0, d.r) TH_LOG("%s: %s", what, d.err);
+	ASSERT_EQ((uint32_t)(16 * n), d.img.width);
+	for (int i = 0; i < n; i++) {
+		for (int c = 0; c < 3; c++) {
+			int got = d.img.rgb[8 * d.img.stride + (i * 16 + 8) * 3 + c];
+
+			EXPECT_GE(tolerance, abs(got - rgb[i * rgb_step + c]))
+				TH_LOG("%s, patch %d channel %d: %d", what, i, c, got);
+		}
+	}
+	egate_face_picture_free(d.p);
+}
+
 /* sYCC with chroma at half resolution: colour patches keep their colours */
 TEST(jp2_sycc_subsampled)
 {
@@ -125,24 +149,12 @@ TEST(jp2_sycc_subsampled)
 	const int n = sizeof(colour) / sizeof(colour[0]), w = 16 * n, h = 16;
 	uint8_t px[16 * 6 * 16 * 3];
 	struct membuf m = { 0 };
-	struct pic d;
 
 	for (int y = 0; y < h; y++)
 		for (int x = 0; x < w; x++)
 			memcpy(px + ((size_t)y * w + x) * 3, colour[x / 16], 3);
 	ASSERT_EQ(0, write_jp2(px, w, h, 3, 8, 1, 0, 1, &m));
-	decode(&m, &d);
-	ASSERT_EQ(0, d.r) TH_LOG("%s", d.err);
-	ASSERT_EQ((uint32_t)w, d.img.width);
-	for (int i = 0; i < n; i++) {
-		for (int c = 0; c < 3; c++) {
-			int got = d.img.rgb[8 * d.img.stride + (i * 16 + 8) * 3 + c];
-
-			EXPECT_GE(2, abs(got - colour[i][c])) TH_LOG("patch %d channel %d: %d", i, c,
-								      got);
-		}
-	}
-	egate_face_picture_free(d.p);
+	check_patches(_metadata, &m, colour[0], 3, n, 2, "sYCC 4:2:0");
 	free(m.data);
 }
 
@@ -303,7 +315,6 @@ TEST(cmyk_jpeg_colours)
 	const int n = sizeof(patch) / sizeof(patch[0]), w = 16 * n, h = 16;
 	uint8_t *px = malloc((size_t)w * h * 4);
 	struct membuf m = { 0 };
-	struct pic d;
 
 	ASSERT_NE(NULL, px);
 	/* plain CMYK, Adobe CMYK (inverted), Adobe YCCK (inverted) */
@@ -316,20 +327,8 @@ TEST(cmyk_jpeg_colours)
 					px[((size_t)y * w + x) * 4 + c] = adobe ? 255 - ink : ink;
 				}
 		ASSERT_EQ(0, write_jpeg(px, w, h, 4, 98, 0, 0, adobe, &m));
-		decode(&m, &d);
-		ASSERT_EQ(0, d.r) TH_LOG("%s", d.err);
-		ASSERT_EQ((uint32_t)w, d.img.width);
-		for (int i = 0; i < n; i++) {
-			for (int c = 0; c < 3; c++) {
-				int got = d.img.rgb[8 * d.img.stride + (i * 16 + 8) * 3 + c];
-
-				EXPECT_GE(3, abs(got - patch[i].rgb[c]))
-					TH_LOG("%s, patch %d channel %d: %d",
-					       (const char *[]){ "CMYK", "Adobe CMYK", "YCCK" }[adobe],
-					       i, c, got);
-			}
-		}
-		egate_face_picture_free(d.p);
+		check_patches(_metadata, &m, patch[0].rgb, sizeof(patch[0]), n, 3,
+			      (const char *[]){ "CMYK", "Adobe CMYK", "YCCK" }[adobe]);
 	}
 	free(px);
 	free(m.data);
