@@ -41,7 +41,7 @@ ALL_LDFLAGS	:= $(LDOPT) $(LDFLAGS)
 
 # The face engine, built by agent/Makefile, and what it links with.
 FACE_LIB	:= $(BUILD)/lib/libegate-face.a
-FACE_LIBS	:= $(FACE_LIB) $(shell pkg-config --libs json-c libjpeg libpng) \
+FACE_LIBS	:= $(FACE_LIB) $(shell pkg-config --libs json-c libjpeg libpng libopenjp2) \
 		   $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas) -lm
 
 # uring/ (the URING_CMD helpers, also libegate-uring.a of ctl.mk): the
@@ -129,9 +129,10 @@ $(AGENT): $(AGENT_OBJS) $(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(AGENT_OBJS) $(ALL_LIBS)
 
-$(GALLERY_TOOL): $(BUILD)/kiosk/tools/egate-gallery.o $(KIOSK_LIB) $(FACE_LIB)
+$(GALLERY_TOOL): $(BUILD)/kiosk/tools/egate-gallery.o $(BUILD)/kiosk/tools/portrait.o \
+		$(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(ALL_LIBS)
 
 $(AUDIT_TOOL): $(BUILD)/kiosk/tools/egate-audit.o $(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
@@ -161,7 +162,8 @@ $(BUILD)/vmtests/agent-%: $(BUILD)/kiosk/tests/vm_%.o $(TEST_COMMON_OBJS) $(LANE
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) $(ALL_LIBS)
 
 -include $(KIOSK_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(TEST_COMMON_OBJS:.o=.d) \
-	$(BUILD)/kiosk/tools/egate-gallery.d $(BUILD)/kiosk/tools/egate-audit.d \
+	$(BUILD)/kiosk/tools/egate-gallery.d $(BUILD)/kiosk/tools/portrait.d \
+	$(BUILD)/kiosk/tools/egate-audit.d \
 	$(LANE_TEST_OBJS:.o=.d) \
 	$(BUILD)/kiosk/tests/sim-camera.d $(BUILD)/kiosk/tests/bench.d \
 	$(BUILD)/kiosk/tests/cycle_bench.d $(BUILD)/kiosk/tests/audit_bench.d \
