@@ -35,7 +35,7 @@ OPT		:= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDOPT		:= -fsanitize=address,undefined
 endif
 ALL_CFLAGS	:= -std=gnu11 -g $(OPT) $(WARN) -D_GNU_SOURCE -MMD -MP \
-		   -Iconf -Istore -Icapture -Iface -Idaemon -Iuring -Ireference -I$(TOP)/include \
+		   -Iconf -Istore -Icapture -Iface -Idaemon -Iuring -Ireference -Ipad -I$(TOP)/include \
 		   $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS	:= $(LDOPT) $(LDFLAGS)
 
@@ -46,7 +46,7 @@ FACE_LIBS	:= $(FACE_LIB) $(shell pkg-config --libs json-c libjpeg libpng) \
 
 # uring/ (the URING_CMD helpers, also libegate-uring.a of ctl.mk): the
 # daemon sends its lane commands with them.
-KIOSK_DIRS	:= conf store capture uring reference
+KIOSK_DIRS	:= conf store capture uring reference pad
 KIOSK_SRCS	:= $(foreach d,$(KIOSK_DIRS),$(wildcard $(d)/*.c))
 KIOSK_OBJS	:= $(patsubst %.c,$(BUILD)/kiosk/%.o,$(KIOSK_SRCS))
 KIOSK_LIB	:= $(BUILD)/libegate-kiosk.a
