@@ -168,10 +168,12 @@ $(BUILD)/vmtests/agent-%: $(BUILD)/kiosk/tests/vm_%.o $(TEST_COMMON_OBJS) $(LANE
 	$(patsubst $(TEST_DIR)/%.c,$(BUILD)/kiosk/tests/%.d,$(HOST_TEST_SRCS) $(VM_TEST_SRCS))
 
 # Presentation-attack detection's evaluation on synthetic presentations
-# (pad/tools, the generator in pad/sim): make pad-eval [FACES=dir] [DET=png].
+# (pad/tools, the generator in pad/sim): make pad-eval [FACES=dir] [DET=png];
+# CHECK_RENDER photos also have their sequences rendered and re-detected.
 PAD_EVAL	:= $(BUILD)/bin/egate-pad-eval
 FACES		?= $(TOP)/../shared/faces
 DET		?= $(BUILD)/pad-det.png
+CHECK_RENDER	?= 4
 all: $(PAD_EVAL)
 $(PAD_EVAL): $(BUILD)/kiosk/pad/tools/egate-pad-eval.o $(BUILD)/kiosk/pad/tools/det-png.o \
 		$(KIOSK_LIB) $(FACE_LIB)
@@ -180,5 +182,5 @@ $(PAD_EVAL): $(BUILD)/kiosk/pad/tools/egate-pad-eval.o $(BUILD)/kiosk/pad/tools/
 .PHONY: pad-eval
 pad-eval: $(PAD_EVAL)
 	EGATE_MODELS=$${EGATE_MODELS:-$(TOP)/build/models/face-api/model} $(PAD_EVAL) \
-		--det $(DET) $(FACES)
+		--det $(DET) --check-render $(CHECK_RENDER) $(FACES)
 -include $(BUILD)/kiosk/pad/tools/egate-pad-eval.d $(BUILD)/kiosk/pad/tools/det-png.d

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "pad-internal.h"
-#include "sim.h"
+#include "sim-internal.h"
 
 #define DEG (M_PI / 180)
 #define NL EGATE_FACE_NUM_LANDMARKS
@@ -111,17 +111,7 @@ void pad_sim_to_camera(const struct pad_sim_frame *f, const double *m, double *o
 
 /* --------------------------------------------------------------- objects */
 
-struct scene {
-	const struct pad_sim_face *face;
-	const struct pad_sim_params *p;
-	double lm[NL][3];		/* the lifted landmarks */
-	double scale;			/* print or screen: mm per mm of face */
-	double radius;			/* bent print */
-	double gap;			/* cut-out */
-	/* screen: the recorded sequence's landmarks, frame pixels */
-	const struct pad_sim_seq *recorded;
-	double screen_mm_per_px;
-};
+
 
 /* eyelids closed by C (0..1): upper lid points onto the lower ones */
 static void close_eyes(double lm[NL][3], double c)
@@ -134,7 +124,7 @@ static void close_eyes(double lm[NL][3], double c)
 }
 
 /* a point of the print (face mm) on the (bent) sheet */
-static void on_print(const struct scene *s, double x, double y, double *out)
+static void on_print(const struct pad_sim_scene *s, double x, double y, double *out)
 {
 	x *= s->scale;
 	y *= s->scale;
@@ -149,7 +139,7 @@ static void on_print(const struct scene *s, double x, double y, double *out)
 }
 
 /* the object-space landmarks of frame I */
-static void object_landmarks(const struct scene *s, enum pad_sim_kind kind, uint32_t i,
+static void object_landmarks(const struct pad_sim_scene *s, enum pad_sim_kind kind, uint32_t i,
 			     double closure, double out[NL][3])
 {
 	double head[NL][3];
@@ -184,7 +174,7 @@ static void object_landmarks(const struct scene *s, enum pad_sim_kind kind, uint
 	}
 }
 
-static void project(const struct pad_sim_params *p, const double *c, double *u, double *v)
+void pad_sim_project(const struct pad_sim_params *p, const double *c, double *u, double *v)
 {
 	*u = p->focal * c[0] / c[2] + p->width / 2.0;
 	*v = p->focal * c[1] / c[2] + p->height / 2.0;
@@ -200,14 +190,16 @@ struct zbuf {
 };
 
 /* a surface point (object mm) onto the crop, nearest wins, 2x2 footprint */
-static void splat(struct zbuf *b, const double *m)
+static void splat(void *ctx, const double *tex, const double *m)
 {
+	struct zbuf *b = ctx;
 	double c[3], u, v;
 
+	(void)tex;
 	pad_sim_to_camera(b->f, m, c);
 	if (c[2] < 50)
 		return;
-	project(b->p, c, &u, &v);
+	pad_sim_project(b->p, c, &u, &v);
 	long u0 = (long)floor(u) - b->d->x0, v0 = (long)floor(v) - b->d->y0;
 
 	for (long dv = 0; dv <= 1; dv++)
@@ -229,7 +221,7 @@ static double step_for(const struct pad_sim_params *p, const struct pad_sim_fram
 	return fmin(1.0, 0.8 * f->t[2] / p->focal);
 }
 
-static int in_eye_hole(const struct scene *s, double x, double y)
+static int in_eye_hole(const struct pad_sim_scene *s, double x, double y)
 {
 	for (int e = 36; e <= 42; e += 6) {
 		double cx = 0, cy = 0, w = hypot(s->lm[e][0] - s->lm[e + 3][0],
@@ -247,29 +239,30 @@ static int in_eye_hole(const struct scene *s, double x, double y)
 	return 0;
 }
 
-static void draw_objects(const struct scene *s, enum pad_sim_kind kind, struct zbuf *b)
+void pad_sim_draw(const struct pad_sim_scene *s, enum pad_sim_kind kind,
+		  const struct pad_sim_frame *f, pad_sim_emit emit, void *ctx)
 {
-	double x0, y0, x1, y1, h = step_for(s->p, b->f), m[3];
+	double x0, y0, x1, y1, h = step_for(s->p, f), m[3], tex[2];
 
 	pad_sim_face_extent(s->face, &x0, &y0, &x1, &y1);
 	if (kind == PAD_SIM_BONA_FIDE || kind == PAD_SIM_CUTOUT)
 		for (double y = y0; y <= y1; y += h)
 			for (double x = x0; x <= x1; x += h) {
-				m[0] = x;
-				m[1] = y;
+				m[0] = tex[0] = x;
+				m[1] = tex[1] = y;
 				m[2] = pad_sim_face_depth(s->face, x, y);
 				if (!isnan(m[2]))
-					splat(b, m);
+					emit(ctx, tex, m);
 			}
 	if (kind == PAD_SIM_BONA_FIDE)
 		return;
 	if (kind == PAD_SIM_SCREEN) {	/* a tablet, 200 x 150 mm */
 		for (double y = -75; y <= 75; y += h)
 			for (double x = -100; x <= 100; x += h) {
-				m[0] = x;
-				m[1] = y;
+				m[0] = tex[0] = x;
+				m[1] = tex[1] = y;
 				m[2] = 0;
-				splat(b, m);
+				emit(ctx, tex, m);
 			}
 		return;
 	}
@@ -282,11 +275,13 @@ static void draw_objects(const struct scene *s, enum pad_sim_kind kind, struct z
 			on_print(s, x, y, m);
 			if (kind == PAD_SIM_CUTOUT)
 				m[2] = -s->gap;
-			splat(b, m);
+			tex[0] = x;
+			tex[1] = y;
+			emit(ctx, tex, m);
 		}
 }
 
-static int render_depth(const struct scene *s, enum pad_sim_kind kind, struct rng *r,
+static int render_depth(const struct pad_sim_scene *s, enum pad_sim_kind kind, struct rng *r,
 			struct pad_sim_frame *f)
 {
 	const struct pad_sim_params *p = s->p;
@@ -322,7 +317,7 @@ static int render_depth(const struct scene *s, enum pad_sim_kind kind, struct rn
 		z[i] = (uint16_t)p->background_mm;
 	struct zbuf b = { .p = p, .f = f, .d = d, .z = z };
 
-	draw_objects(s, kind, &b);
+	pad_sim_draw(s, kind, f, splat, &b);
 	/* the sensor: nothing across steps, dropouts, noise ~ z^2 */
 	for (long v = 0; v < d->height; v++)
 		for (long u = 0; u < d->width; u++) {
@@ -368,6 +363,7 @@ void pad_sim_seq_free(struct pad_sim_seq *seq)
 	for (uint32_t i = 0; seq->frames && i < seq->n; i++)
 		free((void *)seq->frames[i].depth.z);
 	free(seq->frames);
+	pad_sim_seq_free(seq->recorded);
 	free(seq);
 }
 
@@ -379,7 +375,7 @@ int pad_sim_sequence(const struct pad_sim_face *face, enum pad_sim_kind kind, ui
 {
 	_cleanup_(seq_freep) struct pad_sim_seq *seq = NULL, *recorded = NULL;
 	struct rng r = { seed * 0x2545f4914f6cdd1dull + kind };
-	struct scene s = { .face = face, .scale = 1 };
+	struct pad_sim_scene s = { .face = face, .scale = 1 };
 	double blinks[64];
 	size_t n_blinks = 0;
 	struct motion m;
@@ -431,9 +427,11 @@ int pad_sim_sequence(const struct pad_sim_face *face, enum pad_sim_kind kind, ui
 		return -ENOMEM;
 	seq->kind = kind;
 	seq->n = p->frames;
-	seq->print_scale = s.scale;
+	seq->p = *p;
+	seq->scale = s.scale;
 	seq->bend_radius = s.radius;
 	seq->gap_mm = s.gap;
+	seq->screen_mm_per_px = s.screen_mm_per_px;
 	for (uint32_t i = 0; i < p->frames; i++) {
 		struct pad_sim_frame *f = &seq->frames[i];
 		double t = i / p->fps, obj[NL][3], eyes;
@@ -445,7 +443,7 @@ int pad_sim_sequence(const struct pad_sim_face *face, enum pad_sim_kind kind, ui
 			double c[3];
 
 			pad_sim_to_camera(f, obj[k], c);
-			project(p, c, &f->truth.x[k], &f->truth.y[k]);
+			pad_sim_project(p, c, &f->truth.x[k], &f->truth.y[k]);
 		}
 		eyes = pad_eye_distance(&f->truth);
 		for (int k = 0; k < NL; k++) {
@@ -458,6 +456,18 @@ int pad_sim_sequence(const struct pad_sim_face *face, enum pad_sim_kind kind, ui
 				return ret;
 		}
 	}
+	seq->recorded = TAKE_PTR(recorded);
 	*out = TAKE_PTR(seq);
 	return 0;
+}
+
+void pad_sim_scene_of(const struct pad_sim_face *face, const struct pad_sim_seq *seq,
+		      struct pad_sim_scene *s)
+{
+	*s = (struct pad_sim_scene){
+		.face = face, .p = &seq->p, .scale = seq->scale, .radius = seq->bend_radius,
+		.gap = seq->gap_mm, .recorded = seq->recorded,
+		.screen_mm_per_px = seq->screen_mm_per_px,
+	};
+	pad_sim_face_landmarks(face, s->lm);
 }

@@ -99,10 +99,13 @@ struct pad_sim_seq {
 	enum pad_sim_kind kind;
 	uint32_t n;
 	struct pad_sim_frame *frames;
-	/* the presented object: print/screen geometry (for rendering) */
-	double print_scale;			/* mm on the print per mm of face */
+	struct pad_sim_params p;		/* made with */
+	/* the presented object's geometry (for rendering) */
+	double scale;				/* print: mm on the print per mm of face */
 	double bend_radius;			/* 0 flat */
 	double gap_mm;				/* cut-out: print before the nose */
+	struct pad_sim_seq *recorded;		/* screen: the live sequence it replays */
+	double screen_mm_per_px;		/* screen: mm per pixel of the recording */
 };
 
 /* A sequence of KIND from FACE, reproducible from SEED, with depth crops
@@ -114,5 +117,14 @@ void pad_sim_seq_free(struct pad_sim_seq *seq);
 
 /* The model point (mm) of an object at a frame in camera coordinates. */
 void pad_sim_to_camera(const struct pad_sim_frame *f, const double *m, double *out);
+
+/* Frame I of SEQ as the colour camera sees it (OUT: width x height RGB of
+ * SEQ's parameters), for checking the landmark tracks with the real
+ * detector.  PHOTO is the image FACE was lifted from (the landmarks'
+ * pixels).  The eyelids are the photo's (open); a screen shows the
+ * rendered frames of the live sequence it replays, with moire, gamma and
+ * refresh banding. */
+int pad_sim_render(const struct pad_sim_face *face, const struct egate_face_image *photo,
+		   const struct pad_sim_seq *seq, uint32_t i, uint8_t *out);
 
 #endif

@@ -6,7 +6,11 @@
  * thresholds.h, the measures' spread per kind on the tuning half of the
  * people (where the thresholds came from), and a DET plot.
  *
- *   egate-pad-eval [--seeds N] [--det FILE.png] FACES_DIR
+ *   egate-pad-eval [--seeds N] [--det FILE.png] [--check-render N] FACES_DIR
+ *
+ * --check-render N renders frames of every kind from N photos and runs the
+ * real detector and landmarker on them, to compare with the generator's
+ * landmark tracks.
  *
  * FACES_DIR/people/NAME/PHOTO.png (or FACES_DIR/NAME/PHOTO.png); people in
  * name order, the 1st, 3rd, ... tune, the 2nd, 4th, ... are held out.
@@ -32,6 +36,7 @@
 
 struct photo_face {
 	struct pad_sim_face *face;
+	uint8_t *canvas;	/* the image it was lifted from, CANVAS x CANVAS */
 	int person, held_out;
 };
 
@@ -59,9 +64,9 @@ static int visible(const struct dirent *d)
 }
 
 /* the face in PATH, lifted; 0 if no face was found, 1 if one was */
-static int lift_photo(struct egate_face_engine *e, const char *path, struct pad_sim_face **out)
+static int lift_photo(struct egate_face_engine *e, const char *path, struct photo_face *out)
 {
-	static uint8_t canvas[CANVAS * CANVAS * 3];
+	_cleanup_free_ uint8_t *canvas = malloc(CANVAS * CANVAS * 3);
 	struct egate_face_image ci = { canvas, CANVAS, CANVAS, CANVAS * 3 }, img;
 	struct egate_face_picture *p;
 	struct egate_face_detection det;
@@ -69,13 +74,15 @@ static int lift_photo(struct egate_face_engine *e, const char *path, struct pad_
 	char err[256];
 	int r;
 
+	if (!canvas)
+		return -ENOMEM;
 	r = egate_face_picture_load(path, &p, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "egate-pad-eval: %s\n", err);
 		return r;
 	}
 	img = egate_face_picture_image(p);
-	memset(canvas, 128, sizeof(canvas));
+	memset(canvas, 128, CANVAS * CANVAS * 3);
 	if (img.width <= CANVAS && img.height <= CANVAS) {
 		uint32_t ox = (CANVAS - img.width) / 2, oy = (CANVAS - img.height) / 2;
 
@@ -87,26 +94,22 @@ static int lift_photo(struct egate_face_engine *e, const char *path, struct pad_
 	if (egate_face_detect(e, &ci, NULL, &det, 1) < 1 ||
 	    egate_face_landmarks(e, &ci, &det.box, &lm) < 0)
 		return 0;
-	r = pad_sim_face_new(&lm, out);
-	return r < 0 ? r : 1;
+	r = pad_sim_face_new(&lm, &out->face);
+	if (r < 0)
+		return r;
+	out->canvas = TAKE_PTR(canvas);
+	return 1;
 }
 
 #define MAX_PEOPLE 256
 
-static int load_faces(const char *top, struct photo_face *faces, size_t *n,
-		      char *names[MAX_PEOPLE], int *people)
+static int load_faces(struct egate_face_engine *e, const char *top, struct photo_face *faces,
+		      size_t *n, char *names[MAX_PEOPLE], int *people)
 {
-	_cleanup_(engine_freep) struct egate_face_engine *e = NULL;
 	struct dirent **pd;
-	char err[256], path[4096], dir[4096];
+	char path[4096], dir[4096];
 	struct stat st;
 	int np, r;
-
-	r = egate_face_engine_new(NULL, &e, err, sizeof(err));
-	if (r < 0) {
-		fprintf(stderr, "egate-pad-eval: %s\n", err);
-		return r;
-	}
 	snprintf(dir, sizeof(dir), "%s/people", top);
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		snprintf(dir, sizeof(dir), "%s", top);
@@ -137,7 +140,7 @@ static int load_faces(const char *top, struct photo_face *faces, size_t *n,
 			free(fd[j]);
 			if (*n >= MAX_FACES || len >= (int)sizeof(file))
 				continue;
-			r = lift_photo(e, file, &faces[*n].face);
+			r = lift_photo(e, file, &faces[*n]);
 			if (r < 0)
 				return r;
 			if (r == 0)
@@ -363,9 +366,127 @@ static int det(const struct result *res, size_t n, const char *path)
 	return det_png_write(path, c, MODES);
 }
 
+/* A colour PAD over the whole sequence (the DET's), fed by check_render. */
+static struct egate_pad *whole_colour(void)
+{
+	struct egate_pad_params w = { .min_frames = pad_sim_defaults.frames,
+				      .max_frames = pad_sim_defaults.frames,
+				      .focal = pad_sim_defaults.focal };
+	struct egate_pad *pad = NULL;
+
+	return egate_pad_new(EGATE_PAD_COLOUR, &w, &pad) < 0 ? NULL : pad;
+}
+
+struct render_check {
+	unsigned tried, found;
+	double rigid, worst, all;	/* landmark error, % of the eye distance */
+	double parallax[2];		/* colour score sums: detected, generated tracks */
+	unsigned live[2], sequences;
+};
+
+static double landmark_error(const struct egate_face_landmarks *a,
+			     const struct egate_face_landmarks *b, int rigid_only)
+{
+	double e = 0;
+	size_t n = rigid_only ? pad_rigid_count : EGATE_FACE_NUM_LANDMARKS;
+
+	for (size_t q = 0; q < n; q++) {
+		int m = rigid_only ? pad_rigid_points[q] : (int)q;
+
+		e += hypot(a->x[m] - b->x[m], a->y[m] - b->y[m]);
+	}
+	return 100 * e / n / pad_eye_distance(b);
+}
+
+/* every frame of one sequence rendered, detected, compared, fed to PAD */
+static int check_sequence(struct egate_face_engine *e, const struct photo_face *pf,
+			  const struct pad_sim_seq *seq, uint8_t *rgb, struct render_check *c)
+{
+	const struct pad_sim_params *p = &seq->p;
+	struct egate_face_image photo = { pf->canvas, CANVAS, CANVAS, CANVAS * 3 };
+	struct egate_face_image img = { rgb, p->width, p->height, p->width * 3 };
+	struct egate_face_detect_opts opts = { .input_size = 416 };
+	struct egate_pad *pad[2] = { whole_colour(), whole_colour() };
+	struct egate_pad_scores s;
+	int r = pad[0] && pad[1] ? 0 : -ENOMEM;
+
+	for (uint32_t i = 0; i < seq->n && r >= 0; i++) {
+		struct egate_face_detection det;
+		struct egate_face_landmarks lm;
+		struct egate_pad_frame f = { .lm = &lm, .width = p->width, .height = p->height };
+		struct egate_pad_frame g = { .lm = &seq->frames[i].lm, .width = p->width,
+					     .height = p->height };
+		double er;
+
+		c->tried++;
+		r = pad_sim_render(pf->face, &photo, seq, i, rgb);
+		if (r >= 0)
+			r = egate_pad_feed(pad[1], &g);
+		if (r < 0 || egate_face_detect(e, &img, &opts, &det, 1) < 1 ||
+		    egate_face_landmarks(e, &img, &det.box, &lm) < 0)
+			continue;
+		c->found++;
+		er = landmark_error(&lm, &seq->frames[i].truth, 1);
+		c->rigid += er;
+		c->worst = fmax(c->worst, er);
+		c->all += landmark_error(&lm, &seq->frames[i].truth, 0);
+		r = egate_pad_feed(pad[0], &f);
+	}
+	for (int k = 0; k < 2 && r >= 0; k++) {
+		/* frames without a face leave the detected pad short: decide now */
+		c->live[k] += egate_pad_verdict(pad[k], &s) == EGATE_PAD_BONA_FIDE ||
+			      (!isnan(s.score) && s.score >= 1);
+		c->parallax[k] += isnan(s.parallax) ? 0 : s.parallax;
+	}
+	c->sequences++;
+	egate_pad_free(pad[0]);
+	egate_pad_free(pad[1]);
+	return r < 0 ? r : 0;
+}
+
+/* Renders every frame of a sequence of each kind from N photos, runs the
+ * real detector and landmarker on them and compares with the generator's
+ * exact landmarks, and the colour score of the detected tracks with that
+ * of the generated ones. */
+static int check_render(struct egate_face_engine *e, const struct photo_face *faces, size_t nf,
+			unsigned n)
+{
+	const struct pad_sim_params *p = &pad_sim_defaults;
+	_cleanup_free_ uint8_t *rgb = malloc((size_t)p->width * p->height * 3);
+
+	if (!rgb)
+		return -ENOMEM;
+	printf("# rendered frames through the real detector (%u photos): frames with a face,"
+	       " landmark error in %% of the eye distance (rigid points: mean, worst frame;"
+	       " all 68: mean); colour parallax (whole sequence) and sequences scored live,"
+	       " detected tracks / generated tracks\n", n);
+	for (int k = 0; k < PAD_SIM_KINDS; k++) {
+		struct render_check c = { 0 };
+
+		for (unsigned j = 0; j < n && nf; j++) {
+			const struct photo_face *pf = &faces[j * nf / n];
+			struct pad_sim_seq *seq;
+			int r = pad_sim_sequence(pf->face, k, 7 + j, p, 0, &seq);
+
+			if (r < 0)
+				return r;
+			r = check_sequence(e, pf, seq, rgb, &c);
+			pad_sim_seq_free(seq);
+			if (r < 0)
+				return r;
+		}
+		printf("#   %-13s %u/%u  %4.1f %4.1f  %4.1f   parallax %4.2f / %4.2f  live %u/%u / %u/%u\n",
+		       pad_sim_kind_name(k), c.found, c.tried, c.found ? c.rigid / c.found : NAN,
+		       c.worst, c.found ? c.all / c.found : NAN, c.parallax[0] / c.sequences,
+		       c.parallax[1] / c.sequences, c.live[0], c.sequences, c.live[1],
+		       c.sequences);
+	}
+	return 0;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: egate-pad-eval [--seeds N] [--det FILE.png] FACES_DIR\n"
+	fprintf(stderr, "usage: egate-pad-eval [--seeds N] [--det FILE.png] [--check-render N] FACES_DIR\n"
 		"  FACES_DIR/people/NAME/PHOTO.png or FACES_DIR/NAME/PHOTO.png; models from $EGATE_MODELS\n");
 }
 
@@ -374,6 +495,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "seeds", required_argument, NULL, 's' },
 		{ "det", required_argument, NULL, 'd' },
+		{ "check-render", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -381,7 +503,9 @@ int main(int argc, char **argv)
 	char *names[MAX_PEOPLE];
 	const char *det_path = NULL;
 	_cleanup_free_ struct result *res = NULL;
-	unsigned long seeds = 4;
+	_cleanup_(engine_freep) struct egate_face_engine *e = NULL;
+	unsigned long seeds = 4, check = 0;
+	char err[256];
 	size_t nf = 0, nr = 0;
 	double t_gen = 0, t_pad = 0, t0;
 	int c, people = 0, r;
@@ -401,6 +525,17 @@ int main(int argc, char **argv)
 		case 'd':
 			det_path = optarg;
 			break;
+		case 'c': {
+			char *end;
+
+			check = strtoul(optarg, &end, 10);
+			if (*end || check > 100) {
+				fprintf(stderr, "egate-pad-eval: --check-render: 0..100, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'h':
 			usage();
 			return 0;
@@ -413,7 +548,12 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	r = load_faces(argv[optind], faces, &nf, names, &people);
+	r = egate_face_engine_new(NULL, &e, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "egate-pad-eval: %s\n", err);
+		return 1;
+	}
+	r = load_faces(e, argv[optind], faces, &nf, names, &people);
 	if (r < 0)
 		return 1;
 	if (people < 2 || !nf) {
@@ -474,8 +614,14 @@ int main(int argc, char **argv)
 		printf("# DET plot (held-out people; blue depth, red colour; APCER of the worst"
 		       " attack type): %s\n", det_path);
 	}
-	for (size_t i = 0; i < nf; i++)
+	if (check && check_render(e, faces, nf, check) < 0) {
+		fprintf(stderr, "egate-pad-eval: rendering failed\n");
+		return 1;
+	}
+	for (size_t i = 0; i < nf; i++) {
 		pad_sim_face_free(faces[i].face);
+		free(faces[i].canvas);
+	}
 	for (int i = 0; i < people; i++)
 		free(names[i]);
 	return 0;
