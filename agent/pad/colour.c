@@ -65,13 +65,6 @@ double pad_parallax(const struct egate_face_landmarks *a, const struct egate_fac
 	return 100 * pad_homography_rms(h, pa, pb, pad_rigid_count) / eyes;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 unsigned pad_count_blinks(const double *ear, size_t n, double *min_ratio)
 {
 	double sorted[EGATE_PAD_MAX_FRAMES], open, lowest = INFINITY;
@@ -82,7 +75,7 @@ unsigned pad_count_blinks(const double *ear, size_t n, double *min_ratio)
 	if (n == 0 || n > EGATE_PAD_MAX_FRAMES)
 		return 0;
 	memcpy(sorted, ear, n * sizeof(*ear));
-	qsort(sorted, n, sizeof(*sorted), cmp_double);
+	qsort(sorted, n, sizeof(*sorted), pad_cmp_double);
 	open = sorted[n * 3 / 4];
 	if (!(open > 0))
 		return 0;

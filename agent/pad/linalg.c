@@ -2,7 +2,7 @@
 /*
  * linalg.c - the small dense least-squares problems of presentation-attack
  * detection (at most a few dozen unknowns): normal equations, Gaussian
- * elimination with partial pivoting.
+ * elimination with partial pivoting; and the order of doubles for qsort().
  */
 #include <math.h>
 
@@ -61,4 +61,11 @@ void pad_normal_add(double *ata, double *aty, const double *r, double y, double 
 			ata[i * n + j] += w * r[i] * r[j];
 		aty[i] += w * r[i] * y;
 	}
+}
+
+int pad_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
 }

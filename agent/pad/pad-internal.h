@@ -21,6 +21,9 @@ int pad_solve(double *a, double *b, size_t n);
  * into the normal equations ATA (n x n), ATy (n). */
 void pad_normal_add(double *ata, double *aty, const double *r, double y, double w, size_t n);
 
+/* qsort() order of doubles, ascending */
+int pad_cmp_double(const void *a, const void *b);
+
 /* --------------------------------------------------------------- homography */
 
 /* The homography H (3x3, row-major, H[8] = 1) taking points A onto points B

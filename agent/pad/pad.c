@@ -79,13 +79,6 @@ void egate_pad_reset(struct egate_pad *pad)
 	pad->p = p;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double median(const double *v, size_t n)
 {
 	double s[EGATE_PAD_MAX_FRAMES];
@@ -93,7 +86,7 @@ static double median(const double *v, size_t n)
 	if (!n)
 		return NAN;
 	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
+	qsort(s, n, sizeof(*s), pad_cmp_double);
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 

@@ -207,13 +207,6 @@ static int run(const struct pad_sim_seq *seq, struct result *res)
 
 /* ---------------------------------------------------------------- report */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double field(const struct result *r, int which)
 {
 	switch (which) {
@@ -235,7 +228,7 @@ static size_t values(const struct result *res, size_t n, int held_out, int kind,
 		if (res[i].held_out == held_out && (int)res[i].kind == kind &&
 		    !isnan(field(&res[i], which)))
 			v[m++] = field(&res[i], which);
-	qsort(v, m, sizeof(*v), cmp_double);
+	qsort(v, m, sizeof(*v), pad_cmp_double);
 	return m;
 }
 
@@ -341,7 +334,7 @@ static int det(const struct result *res, size_t n, const char *path)
 				th[nt++] = res[i].det_score[m];
 		th[nt++] = -INFINITY;
 		th[nt++] = INFINITY;
-		qsort(th, nt, sizeof(*th), cmp_double);
+		qsort(th, nt, sizeof(*th), pad_cmp_double);
 		for (size_t t = 0; t < nt; t++) {
 			size_t err[PAD_SIM_KINDS] = { 0 }, tot[PAD_SIM_KINDS] = { 0 };
 
