@@ -24,7 +24,7 @@
 /* Colour: the parallax (egate_pad_scores.parallax) from which the face is
  * 3D: the 5th percentile of the tuning people's live sequences (BPCER 5 %
  * there).  It does not separate a bent print or a screen replay. */
-#define PAD_PARALLAX		2.25
+#define PAD_PARALLAX		1.87
 
 /* Blinks: the eye aspect ratio falls under 0.6 of its open value and rises
  * back over 0.85 of it. */
@@ -35,10 +35,10 @@
  * faces 15-40 mm), and no quadric explains the face better than this RMS
  * residual beyond the sensor's noise (a print, flat or bent, is a quadric).
  * Each is midway between the tuning people's weakest live sequence and the
- * strongest attack it separates (relief 27.9 / 6.7 mm, quadric 3.3 /
+ * strongest attack it separates (relief 17.0 / 6.7 mm, quadric 2.2 /
  * 1.6 mm). */
-#define PAD_RELIEF_MM		17.0
-#define PAD_QUADRIC_MM		2.5
+#define PAD_RELIEF_MM		12.0
+#define PAD_QUADRIC_MM		1.9
 /* Points further than this from the nose tip's depth are background. */
 #define PAD_DEPTH_BEHIND_MM	150.0
 #define PAD_DEPTH_BEFORE_MM	60.0

@@ -88,9 +88,11 @@ TEST_F(sim, live_head_has_the_generic_size_and_relief)
 	EXPECT_NEAR(63 * pad_sim_defaults.focal / (f->t[2] + 35), pad_eye_distance(&f->truth),
 		    0.1 * pad_eye_distance(&f->truth));
 	ASSERT_EQ(0, pad_depth_measure(&f->depth, &f->lm, &m));
-	/* the generic nose stands some 30 mm out of the brows and mouth */
-	EXPECT_GT(m.relief_mm, 20);
-	EXPECT_LT(m.relief_mm, 40);
+	/* the generic nose stands some 30 mm out of the brows and mouth; this
+	 * head's depths are head_depth times the generic ones */
+	EXPECT_NEAR(30 * s->head_depth, m.relief_mm, 4);
+	EXPECT_GE(s->head_depth, pad_sim_defaults.head_depth.lo);
+	EXPECT_LE(s->head_depth, pad_sim_defaults.head_depth.hi);
 }
 
 TEST_F(sim, depth_noise_grows_with_distance)

@@ -9,7 +9,7 @@ const struct pad_sim_params pad_sim_defaults = {
 	.frames = 60, .fps = 15, .width = 640, .height = 480, .focal = 600,
 	.distance_mm = { 550, 800 }, .approach_mm = { 50, 250 },
 	.yaw_deg = { 2, 8 }, .pitch_deg = { 1, 5 }, .roll_deg = { 1, 4 },
-	.sway_hz = { 0.15, 0.5 }, .sway_mm = 10,
+	.sway_hz = { 0.15, 0.5 }, .sway_mm = 10, .head_depth = { 0.55, 1.3 },
 	.blink_per_s = 0.3, .blink_s = 0.3,
 	.landmark_noise = 0.01,
 	.hand_deg = { 2, 10 }, .hand_roll_deg = { 1, 6 }, .still_deg = 0.3,

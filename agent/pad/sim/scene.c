@@ -250,7 +250,7 @@ void pad_sim_draw(const struct pad_sim_scene *s, enum pad_sim_kind kind,
 			for (double x = x0; x <= x1; x += h) {
 				m[0] = tex[0] = x;
 				m[1] = tex[1] = y;
-				m[2] = pad_sim_face_depth(s->face, x, y);
+				m[2] = s->depth * pad_sim_face_depth(s->face, x, y);
 				if (!isnan(m[2]))
 					emit(ctx, tex, m);
 			}
@@ -375,7 +375,7 @@ int pad_sim_sequence(const struct pad_sim_face *face, enum pad_sim_kind kind, ui
 {
 	_cleanup_(seq_freep) struct pad_sim_seq *seq = NULL, *recorded = NULL;
 	struct rng r = { seed * 0x2545f4914f6cdd1dull + kind };
-	struct pad_sim_scene s = { .face = face, .scale = 1 };
+	struct pad_sim_scene s = { .face = face, .scale = 1, .depth = 1 };
 	double blinks[64];
 	size_t n_blinks = 0;
 	struct motion m;
@@ -392,6 +392,9 @@ int pad_sim_sequence(const struct pad_sim_face *face, enum pad_sim_kind kind, ui
 	if (live) {
 		m = make_motion(&r, p, pick(&r, p->yaw_deg), pick(&r, p->pitch_deg),
 				pick(&r, p->roll_deg), p->sway_mm, pick(&r, p->approach_mm));
+		s.depth = pick(&r, p->head_depth);
+		for (int k = 0; k < NL; k++)
+			s.lm[k][2] *= s.depth;
 		for (double t = 0; n_blinks < ELEMENTSOF(blinks);) {
 			t += -log(1 - uniform(&r)) / p->blink_per_s;
 			if (t >= p->frames / p->fps)
@@ -431,6 +434,7 @@ int pad_sim_sequence(const struct pad_sim_face *face, enum pad_sim_kind kind, ui
 	seq->scale = s.scale;
 	seq->bend_radius = s.radius;
 	seq->gap_mm = s.gap;
+	seq->head_depth = s.depth;
 	seq->screen_mm_per_px = s.screen_mm_per_px;
 	for (uint32_t i = 0; i < p->frames; i++) {
 		struct pad_sim_frame *f = &seq->frames[i];
@@ -466,8 +470,10 @@ void pad_sim_scene_of(const struct pad_sim_face *face, const struct pad_sim_seq 
 {
 	*s = (struct pad_sim_scene){
 		.face = face, .p = &seq->p, .scale = seq->scale, .radius = seq->bend_radius,
-		.gap = seq->gap_mm, .recorded = seq->recorded,
+		.gap = seq->gap_mm, .depth = seq->head_depth, .recorded = seq->recorded,
 		.screen_mm_per_px = seq->screen_mm_per_px,
 	};
 	pad_sim_face_landmarks(face, s->lm);
+	for (int k = 0; k < NL; k++)
+		s->lm[k][2] *= s->depth;
 }

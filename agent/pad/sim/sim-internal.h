@@ -13,6 +13,7 @@ struct pad_sim_scene {
 	double scale;			/* print: mm per mm of face */
 	double radius;			/* bent print */
 	double gap;			/* cut-out */
+	double depth;			/* live head: its depths over the generic face's */
 	const struct pad_sim_seq *recorded;	/* screen: the replayed sequence */
 	double screen_mm_per_px;
 };

@@ -45,6 +45,9 @@ struct pad_sim_params {
 	struct pad_sim_range approach_mm;	/* walked toward the camera over the sequence */
 	/* live head: amplitude (degrees) and frequency (Hz) of the sways */
 	struct pad_sim_range yaw_deg, pitch_deg, roll_deg, sway_hz;
+	/* live head: its depths (nose relief, curvature) over the generic
+	 * face's, for the spread of real faces (noses 15-40 mm) */
+	struct pad_sim_range head_depth;
 	double sway_mm;			/* sideways and up-down sway amplitude */
 	double blink_per_s;		/* blink rate (Poisson) */
 	double blink_s;			/* one blink's length */
@@ -104,6 +107,7 @@ struct pad_sim_seq {
 	double scale;				/* print: mm on the print per mm of face */
 	double bend_radius;			/* 0 flat */
 	double gap_mm;				/* cut-out: print before the nose */
+	double head_depth;			/* live head: depth over the generic face's */
 	struct pad_sim_seq *recorded;		/* screen: the live sequence it replays */
 	double screen_mm_per_px;		/* screen: mm per pixel of the recording */
 };

@@ -315,18 +315,32 @@ static void figures(const struct result *res, size_t n, int held_out)
 	}
 }
 
-/* DET of each mode on the held-out people: the threshold on the score swept
- * over every value seen; APCER is the worst attack type's. */
+/* The DET curves: each mode's, and colour's without the screen replay (which
+ * alone keeps colour's worst APCER near 100 %). */
+static const struct {
+	int mode;
+	int skip;		/* an attack kind left out, or -1 */
+	uint8_t rgb[3];
+} curves[] = {
+	{ 0, -1, { 0, 0, 200 } },		/* depth: blue */
+	{ 1, -1, { 200, 0, 0 } },		/* colour: red */
+	{ 1, PAD_SIM_SCREEN, { 0, 150, 0 } },	/* colour without the screen replay: green */
+};
+
+/* DET on the held-out people: the threshold on the score swept over every
+ * value seen; APCER is the worst attack type's. */
 static int det(const struct result *res, size_t n, const char *path)
 {
-	_cleanup_free_ double *ap = calloc(2 * MODES * (n + 2), sizeof(double));
+	const size_t nc = ELEMENTSOF(curves);
+	_cleanup_free_ double *ap = calloc(2 * nc * (n + 2), sizeof(double));
 	_cleanup_free_ double *th = calloc(n + 2, sizeof(double));
-	struct det_curve c[MODES];
+	struct det_curve c[ELEMENTSOF(curves)];
 
 	if (!ap || !th)
 		return -ENOMEM;
-	for (int m = 0; m < MODES; m++) {
-		double *a = ap + 2 * m * (n + 2), *b = a + n + 2;
+	for (size_t ci = 0; ci < nc; ci++) {
+		double *a = ap + 2 * ci * (n + 2), *b = a + n + 2;
+		int m = curves[ci].mode;
 		size_t nt = 0;
 
 		for (size_t i = 0; i < n; i++)
@@ -342,7 +356,7 @@ static int det(const struct result *res, size_t n, const char *path)
 				/* no score (no evidence) counts as an attack */
 				int live = res[i].det_score[m] >= th[t];
 
-				if (!res[i].held_out)
+				if (!res[i].held_out || (int)res[i].kind == curves[ci].skip)
 					continue;
 				tot[res[i].kind]++;
 				err[res[i].kind] += res[i].kind == PAD_SIM_BONA_FIDE ? !live : live;
@@ -353,10 +367,10 @@ static int det(const struct result *res, size_t n, const char *path)
 				if (tot[k])
 					a[t] = fmax(a[t], (double)err[k] / tot[k]);
 		}
-		c[m] = (struct det_curve){ .apcer = a, .bpcer = b, .n = nt };
-		memcpy(c[m].rgb, m == 0 ? (uint8_t[3]){ 0, 0, 200 } : (uint8_t[3]){ 200, 0, 0 }, 3);
+		c[ci] = (struct det_curve){ .apcer = a, .bpcer = b, .n = nt };
+		memcpy(c[ci].rgb, curves[ci].rgb, 3);
 	}
-	return det_png_write(path, c, MODES);
+	return det_png_write(path, c, nc);
 }
 
 /* A colour PAD over the whole sequence (the DET's), fed by check_render. */
@@ -596,6 +610,7 @@ int main(int argc, char **argv)
 	       1000 * t_gen / nr, t_pad);
 	spread(res, nr, 0);
 	suggest(res, nr);
+	spread(res, nr, 1);
 	figures(res, nr, 0);
 	figures(res, nr, 1);
 	if (det_path) {
@@ -604,8 +619,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "egate-pad-eval: %s: %s\n", det_path, strerror(-r));
 			return 1;
 		}
-		printf("# DET plot (held-out people; blue depth, red colour; APCER of the worst"
-		       " attack type): %s\n", det_path);
+		printf("# DET plot (held-out people; blue depth, red colour, green colour without"
+		       " the screen replay; APCER of the worst attack type): %s\n", det_path);
 	}
 	if (check && check_render(e, faces, nf, check) < 0) {
 		fprintf(stderr, "egate-pad-eval: rendering failed\n");
