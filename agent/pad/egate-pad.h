@@ -102,7 +102,8 @@ void egate_pad_free(struct egate_pad *pad);
 void egate_pad_reset(struct egate_pad *pad);
 
 /* Adds one frame; returns the verdict so far (enum egate_pad_verdict) or a
- * negative errno.  Once decided the verdict stays until egate_pad_reset();
+ * negative errno (-EINVAL: no landmarks, a landmark not finite, a zero
+ * frame size; the frame is then not counted).  Once decided the verdict stays until egate_pad_reset();
  * further frames are ignored. */
 int egate_pad_feed(struct egate_pad *pad, const struct egate_pad_frame *frame);
 

@@ -183,6 +183,9 @@ int egate_pad_feed(struct egate_pad *pad, const struct egate_pad_frame *f)
 
 	if (!pad || !f || !f->lm || !f->width || !f->height)
 		return -EINVAL;
+	for (int i = 0; i < EGATE_FACE_NUM_LANDMARKS; i++)
+		if (!isfinite(f->lm->x[i]) || !isfinite(f->lm->y[i]))
+			return -EINVAL;
 	if (pad->verdict != EGATE_PAD_UNDECIDED)
 		return pad->verdict;
 	colour_frame(pad, f);

@@ -236,7 +236,11 @@ TEST(refuses_bad_arguments)
 	ASSERT_EQ(0, egate_pad_new(EGATE_PAD_COLOUR, NULL, &pad));
 	EXPECT_EQ(-EINVAL, egate_pad_feed(pad, &(struct egate_pad_frame){ .lm = NULL }));
 	head(0, 600, &lm);
+	lm.x[30] = NAN;
+	EXPECT_EQ(-EINVAL, egate_pad_feed(pad, &f));
+	head(0, 600, &lm);
 	EXPECT_EQ(EGATE_PAD_UNDECIDED, egate_pad_feed(pad, &f));
+	EXPECT_EQ(EGATE_PAD_UNDECIDED, egate_pad_verdict(pad, NULL));
 	egate_pad_free(pad);
 	EXPECT_EQ(-E2BIG, pad_depth_measure(&big, &lm, &m));
 	big.width = 0;
