@@ -44,7 +44,7 @@ help:
 	@echo 'make check-debug   kernel tests, UAPI fuzzer, kmemleak on it'
 	@echo 'make bench       benchmarks (numbers printed)'
 	@echo 'make soak        model-based test, SECONDS=N per configuration and kernel'
-	@echo 'make accuracy    face engine accuracy report (FACES=DIR/<person>/*)'
+	@echo 'make accuracy    face engine accuracy report (FACES=DIR/<person>/*), then pad-eval'
 	@echo 'make pad-eval    presentation-attack detection: APCER/BPCER, build/pad-det.png'
 	@echo 'make fuzz        libFuzzer on the model and image loaders (clang)'
 	@echo 'make lint        checkpatch on the kernel code'
@@ -131,6 +131,7 @@ FUZZ_SECONDS	?= 600
 accuracy: deps
 	@$(MAKE) -C agent -f Makefile BUILD=$(BUILD)/host accuracy \
 		$(if $(FACES),FACES=$(abspath $(FACES)))
+	@$(MAKE) --no-print-directory pad-eval
 
 # Presentation-attack detection on synthetic presentations made from
 # FACES (Documentation/pad.md): ISO/IEC 30107-3 figures, DET plot.
