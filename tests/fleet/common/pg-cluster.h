@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pg-cluster.h - a private PostgreSQL cluster for the fleet tests: initdb in
+ * a fresh directory, the server on a Unix socket in it (no TCP port), run
+ * as nobody when the test runs as root (PostgreSQL refuses root).
+ */
+#ifndef EGATE_TEST_PG_CLUSTER_H
+#define EGATE_TEST_PG_CLUSTER_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+struct pg_cluster {
+	char dir[64];		/* the cluster's folder: data/, the socket, log */
+	char admin[256];	/* conninfo of the superuser "postgres" */
+};
+
+/* initdb and start: 0, -ENOENT when postgresql-15 is not installed, -errno. */
+int pg_cluster_init(struct pg_cluster *c);
+/* Starts (again) and waits until it accepts connections. */
+int pg_cluster_start(struct pg_cluster *c);
+/* Stops (fast: sessions are ended). */
+int pg_cluster_stop(struct pg_cluster *c);
+/* Stops it and removes its folder. */
+void pg_cluster_destroy(struct pg_cluster *c);
+
+/* conninfo of role user on database db, into buf. */
+const char *pg_cluster_conninfo(const struct pg_cluster *c, const char *user, const char *db,
+				char buf[256]);
+
+#endif
