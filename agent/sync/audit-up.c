@@ -45,17 +45,13 @@ static void push_free(struct push *p)
 	free(p->hash_text);
 }
 
-/* An array element: "\\x..." (the backslash escaped for the array literal). */
+/* An array element: "\\x..." (the backslash escaped inside the array literal). */
 static void put_bytes(FILE *f, bool first, const uint8_t *bytes, size_t n)
 {
-	static const char digits[] = "0123456789abcdef";
+	char hex[2 * EGATE_AUDIT_CANONICAL_MAX + 3];
 
-	fputs(first ? "{\"\\\\x" : ",\"\\\\x", f);
-	for (size_t i = 0; i < n; i++) {
-		fputc(digits[bytes[i] >> 4], f);
-		fputc(digits[bytes[i] & 15], f);
-	}
-	fputc('"', f);
+	pg_hex(bytes, n, hex);
+	fprintf(f, "%s\"\\%s\"", first ? "{" : ",", hex);
 }
 
 static int add_record(const struct egate_audit_encoded *e, void *userdata)
