@@ -57,7 +57,7 @@ TESTS		:= $(patsubst $(TEST_DIR)/%_test.c,$(BUILD)/tests/fleet-%,\
 		   $(wildcard $(TEST_DIR)/*_test.c))
 TEST_CFLAGS	:= $(ALL_CFLAGS) -Wno-missing-prototypes -isystem $(TOP)/build/kselftest \
 		   -I$(TOP)/tests/agent/common -I$(TEST_DIR)/common \
-		   -DTEST_SQL_DIR='"$(TOP)/central/sql"' -pthread
+		   -DTEST_CENTRAL_DIR='"$(TOP)/central"' -pthread
 
 .PHONY: all
 .SECONDARY:

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -57,6 +60,7 @@ int pg_cluster_init(struct pg_cluster *c)
 	if (geteuid() == 0 && (chown(c->dir, NOBODY, NOBODY) < 0 || chmod(c->dir, 0755) < 0))
 		return -errno;
 	snprintf(data, sizeof(data), "%s/data", c->dir);
+	c->port = 5432;
 	snprintf(c->admin, sizeof(c->admin), "host=%s user=postgres dbname=postgres", c->dir);
 	r = run_pg(c, (const char *[]){ "initdb", "-D", data, "-U", "postgres", "--auth=trust",
 					 "-E", "UTF8", "--no-sync", NULL });
@@ -69,9 +73,10 @@ int pg_cluster_start(struct pg_cluster *c)
 
 	snprintf(data, sizeof(data), "%s/data", c->dir);
 	snprintf(log, sizeof(log), "%s/server.log", c->dir);
-	/* A socket in the folder, no TCP; durability does not matter here. */
-	snprintf(opts, sizeof(opts), "-k %s -c listen_addresses='' -c fsync=off"
-		 " -c full_page_writes=off -c max_connections=30", c->dir);
+	/* A socket in the folder, TCP if asked; durability does not matter here. */
+	snprintf(opts, sizeof(opts), "-k %s -p %d -c listen_addresses='%s' -c fsync=off"
+		 " -c full_page_writes=off -c max_connections=30", c->dir, c->port,
+		 c->tcp ? "127.0.0.1" : "");
 	return run_pg(c, (const char *[]){ "pg_ctl", "-D", data, "-l", log, "-o", opts, "-w",
 					    "start", NULL });
 }
@@ -83,6 +88,73 @@ int pg_cluster_stop(struct pg_cluster *c)
 	snprintf(data, sizeof(data), "%s/data", c->dir);
 	return run_pg(c, (const char *[]){ "pg_ctl", "-D", data, "-m", "fast", "-w", "stop",
 					    NULL });
+}
+
+/* A TCP port nobody listens on now. */
+static int free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -EADDRNOTAVAIL;
+
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	    !getsockname(fd, (struct sockaddr *)&sa, &len))
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* Copies certs/name to the data folder, the server's and mode mode. */
+static int copy_in(const struct pg_cluster *c, const char *certs, const char *name,
+		   mode_t mode)
+{
+	char cmd[512], to[128];
+
+	snprintf(to, sizeof(to), "%s/data/%s", c->dir, name);
+	snprintf(cmd, sizeof(cmd), "cp '%s/%s' '%s'", certs, name, to);
+	if (system(cmd) || chmod(to, mode) < 0)
+		return -EIO;
+	return geteuid() == 0 && chown(to, NOBODY, NOBODY) < 0 ? -errno : 0;
+}
+
+int pg_cluster_tls(struct pg_cluster *c, const char *certs)
+{
+	static const char hba[] =
+		"local all all trust\n"
+		"hostssl all +egate_lane 127.0.0.1/32 cert\n"
+		"host all all 127.0.0.1/32 reject\n";
+	static const char conf[] =
+		"ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
+		"ssl_ca_file = 'ca.crt'\n";
+	char path[128];
+	FILE *f;
+	int r;
+
+	r = pg_cluster_stop(c);
+	if (r >= 0)
+		r = copy_in(c, certs, "server.crt", 0644);
+	if (r >= 0)
+		r = copy_in(c, certs, "server.key", 0600);
+	if (r >= 0)
+		r = copy_in(c, certs, "ca.crt", 0644);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/data/pg_hba.conf", c->dir);
+	f = fopen(path, "we");
+	if (!f || fputs(hba, f) < 0 || fclose(f))
+		return -EIO;
+	snprintf(path, sizeof(path), "%s/data/postgresql.conf", c->dir);
+	f = fopen(path, "ae");
+	if (!f || fputs(conf, f) < 0 || fclose(f))
+		return -EIO;
+	c->port = free_port();
+	if (c->port < 0)
+		return c->port;
+	c->tcp = true;
+	snprintf(c->admin, sizeof(c->admin), "host=%s port=%d user=postgres dbname=postgres",
+		 c->dir, c->port);
+	return pg_cluster_start(c);
 }
 
 void pg_cluster_destroy(struct pg_cluster *c)
@@ -100,6 +172,6 @@ void pg_cluster_destroy(struct pg_cluster *c)
 const char *pg_cluster_conninfo(const struct pg_cluster *c, const char *user, const char *db,
 				char buf[256])
 {
-	snprintf(buf, 256, "host=%s user=%s dbname=%s", c->dir, user, db);
+	snprintf(buf, 256, "host=%s port=%d user=%s dbname=%s", c->dir, c->port, user, db);
 	return buf;
 }

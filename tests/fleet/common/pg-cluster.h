@@ -13,6 +13,8 @@
 struct pg_cluster {
 	char dir[64];		/* the cluster's folder: data/, the socket, log */
 	char admin[256];	/* conninfo of the superuser "postgres" */
+	int port;		/* the socket's number; on 127.0.0.1 too after pg_cluster_tls() */
+	bool tcp;
 };
 
 /* initdb and start: 0, -ENOENT when postgresql-15 is not installed, -errno. */
@@ -21,10 +23,17 @@ int pg_cluster_init(struct pg_cluster *c);
 int pg_cluster_start(struct pg_cluster *c);
 /* Stops (fast: sessions are ended). */
 int pg_cluster_stop(struct pg_cluster *c);
+/*
+ * Restarts it listening on 127.0.0.1 too (a free port) with TLS: the
+ * server's certificate and key and the CA of the folder certs (egate-ca's
+ * server.crt, server.key, ca.crt), and lane roles (egate_lane) allowed
+ * only over TLS with a client certificate naming them (pg_hba "cert").
+ */
+int pg_cluster_tls(struct pg_cluster *c, const char *certs);
 /* Stops it and removes its folder. */
 void pg_cluster_destroy(struct pg_cluster *c);
 
-/* conninfo of role user on database db, into buf. */
+/* conninfo of role user on database db (over the socket), into buf. */
 const char *pg_cluster_conninfo(const struct pg_cluster *c, const char *user, const char *db,
 				char buf[256]);
 
