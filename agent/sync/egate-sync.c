@@ -242,7 +242,7 @@ static int cmd_run(struct sync_job *job, const char *central, unsigned int perio
 				round.acked);
 			last[0] = 0;
 		}
-		if (r < 0 && job->pg && PQstatus(job->pg) != CONNECTION_OK) {
+		if (r < 0) {	/* the next round starts on a fresh connection */
 			PQfinish(job->pg);
 			job->pg = NULL;
 		}

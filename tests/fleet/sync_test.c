@@ -19,7 +19,6 @@
  *     of state once.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +31,7 @@
 
 #include "agent-run.h"
 #include "egate-store-sync.h"
+#include "fleet-run.h"
 #include "macro.h"
 #include "pg-cluster.h"
 #include "test-files.h"
@@ -70,45 +70,13 @@ FIXTURE(fleet) {
 	PGconn *admin;
 };
 
-/* Runs bin/tool args, stdout and stderr into self->out: exit status, 128 + signal. */
+/* Runs bin/name args, stdout and stderr into self->out: exit status, 128 + signal. */
 static int tool(FIXTURE_DATA(fleet) *self, const char *name, const char *const *args)
 {
-	const char *argv[32];
-	char path[PATH_MAX];
-	int n = 0, status;
-	pid_t pid;
-
-	snprintf(path, sizeof(path), "%s/%s", self->env.bin, name);
-	argv[n++] = path;
-	while (*args && n < 31)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		int fd = open(self->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
-			_exit(126);
-		execv(path, (char *const *)argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return fleet_tool(self->env.bin, self->out, name, args);
 }
 
-/* The whole of a (small) file; "" when unreadable. */
-static const char *slurp(const char *path)
-{
-	static char buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	return buf;
-}
+#define slurp fleet_slurp
 
 static int central(FIXTURE_DATA(fleet) *self, const char *const *args)
 {
@@ -347,6 +315,15 @@ TEST_F(fleet, audit_archived_exactly_once)
 		TH_LOG("%s", slurp(self->out));
 	EXPECT_STREQ("[{\"lane\":\"audit-a\",\"records\":30,\"head_seq\":30,\"problem\":null,"
 		     "\"seq\":null}]\n", slurp(self->out));
+
+	/* The centre lost what it had acknowledged (restored from a backup): resent. */
+	EXPECT_EQ(-1, central_count(self, "DELETE FROM egate.audit_archive WHERE seq > 20;"
+				    " UPDATE egate.lanes SET archived_seq = 20, archived_hash ="
+				    " (SELECT hash FROM egate.audit_archive WHERE seq = 20)"));
+	ASSERT_EQ(0, lane_sync(self, &a)) TH_LOG("%s", slurp(self->out));
+	EXPECT_NE(NULL, strstr(slurp(self->out), "audit: 10 records sent, archived up to 30"));
+	EXPECT_EQ(30, central_count(self, "SELECT count(*) FROM egate.audit_archive"));
+	EXPECT_EQ(0, central(self, (const char *[]){ "verify", NULL }));
 }
 
 TEST_F(fleet, tampered_lane_refused)
@@ -445,26 +422,6 @@ TEST_F(fleet, lane_role_least_privilege)
 	EXPECT_EQ(1, central(self, (const char *[]){ "lane-revoke", "least-b", NULL }));
 }
 
-/* egate-sync run in the background, its output into self->out. */
-static pid_t sync_daemon(FIXTURE_DATA(fleet) *self, const struct lane *l)
-{
-	char path[PATH_MAX];
-	pid_t pid;
-
-	snprintf(path, sizeof(path), "%s/egate-sync", self->env.bin);
-	pid = fork();
-	if (pid == 0) {
-		int fd = open(self->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
-			_exit(126);
-		execl(path, path, "--config", l->conf, "--central", l->conninfo, "--period", "1",
-		      "run", NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 static bool wait_archived(FIXTURE_DATA(fleet) *self, long long n)
 {
 	for (int i = 0; i < 300; i++) {
@@ -507,7 +464,8 @@ TEST_F(fleet, centre_down_then_back)
 	EXPECT_EQ(1, raw_count(a.db, "SELECT count(*) FROM templates"));
 
 	/* The daemon through the outage: one line when it starts, one when it ends. */
-	daemon = sync_daemon(self, &a);
+	daemon = fleet_spawn(self->env.bin, self->out, "egate-sync", (const char *[]){
+		"--config", a.conf, "--central", a.conninfo, "--period", "1", "run", NULL });
 	ASSERT_LT(0, daemon);
 	sleep(3);
 	ASSERT_EQ(0, pg_cluster_start(&cluster));

@@ -9,15 +9,14 @@
  * one named are refused.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/wait.h>
 #include <libpq-fe.h>
 
 #include "agent-run.h"
+#include "fleet-run.h"
 #include "pg-cluster.h"
 #include "test-sql.h"
 #include "kselftest_harness.h"
@@ -102,46 +101,6 @@ static const char *try_connect(const char *conninfo)
 	return msg;
 }
 
-/* Runs bin/tool args, stdout and stderr into out: exit status. */
-static int tool(const struct agent_env *env, const char *out, const char *name,
-		const char *const *args)
-{
-	const char *argv[16];
-	char path[PATH_MAX];
-	int n = 0, status;
-	pid_t pid;
-
-	snprintf(path, sizeof(path), "%s/%s", env->bin, name);
-	argv[n++] = path;
-	while (*args && n < 15)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
-			_exit(126);
-		execv(path, (char *const *)argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static const char *slurp(const char *path)
-{
-	static char buf[4096];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	return buf;
-}
-
 TEST(lane_certificates)
 {
 	char central[256], conninfo[1024], out[PATH_MAX], db[PATH_MAX], other[128];
@@ -164,11 +123,11 @@ TEST(lane_certificates)
 	PQclear(PQexec(admin, "CREATE DATABASE tls"));
 	PQfinish(admin);
 	pg_cluster_conninfo(&cluster, "postgres", "tls", central);
-	ASSERT_EQ(0, tool(&env, out, "egate-central", (const char *[]){ "--config", "/dev/null",
-		"--central", central, "migrate", NULL })) TH_LOG("%s", slurp(out));
-	ASSERT_EQ(0, tool(&env, out, "egate-central", (const char *[]){ "--config", "/dev/null",
+	ASSERT_EQ(0, fleet_tool(env.bin, out, "egate-central", (const char *[]){ "--config", "/dev/null",
+		"--central", central, "migrate", NULL })) TH_LOG("%s", fleet_slurp(out));
+	ASSERT_EQ(0, fleet_tool(env.bin, out, "egate-central", (const char *[]){ "--config", "/dev/null",
 		"--central", central, "lane-add", "tls-a", NULL }));
-	ASSERT_EQ(0, tool(&env, out, "egate-central", (const char *[]){ "--config", "/dev/null",
+	ASSERT_EQ(0, fleet_tool(env.bin, out, "egate-central", (const char *[]){ "--config", "/dev/null",
 		"--central", central, "lane-add", "tls-b", NULL }));
 	admin = PQconnectdb(central);
 	res = PQexec(admin, "SELECT egate.enrol_traveller('alice', NULL,"
@@ -180,8 +139,8 @@ TEST(lane_certificates)
 	/* Its own certificate, the server verified: the lane syncs. */
 	tls_conninfo("tls-a", certs, "127.0.0.1", conninfo);
 	EXPECT_STREQ("", try_connect(conninfo));
-	ASSERT_EQ(0, tool(&env, out, "egate-sync", (const char *[]){ "--config", "/dev/null",
-		"--db", db, "--central", conninfo, "--once", NULL })) TH_LOG("%s", slurp(out));
+	ASSERT_EQ(0, fleet_tool(env.bin, out, "egate-sync", (const char *[]){ "--config", "/dev/null",
+		"--db", db, "--central", conninfo, "--once", NULL })) TH_LOG("%s", fleet_slurp(out));
 	EXPECT_EQ(1, raw_count(db, "SELECT count(*) FROM travellers WHERE label = 'alice'"));
 
 	/* Lane b presenting lane a's certificate. */

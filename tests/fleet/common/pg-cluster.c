@@ -46,6 +46,20 @@ static int run_pg(const struct pg_cluster *c, const char *const *argv)
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
 }
 
+/* A fresh folder for a cluster (the server's if we are root); data: its data/. */
+static int cluster_dir(struct pg_cluster *c, char data[128])
+{
+	strcpy(c->dir, "/tmp/egate-pg-test.XXXXXX");
+	if (!mkdtemp(c->dir))
+		return -errno;
+	if (geteuid() == 0 && (chown(c->dir, NOBODY, NOBODY) < 0 || chmod(c->dir, 0755) < 0))
+		return -errno;
+	snprintf(data, 128, "%s/data", c->dir);
+	c->port = 5432;
+	snprintf(c->admin, sizeof(c->admin), "host=%s user=postgres dbname=postgres", c->dir);
+	return 0;
+}
+
 int pg_cluster_init(struct pg_cluster *c)
 {
 	char data[128];
@@ -54,17 +68,35 @@ int pg_cluster_init(struct pg_cluster *c)
 	memset(c, 0, sizeof(*c));
 	if (access(PG_BIN "/initdb", X_OK) < 0)
 		return -ENOENT;
-	strcpy(c->dir, "/tmp/egate-pg-test.XXXXXX");
-	if (!mkdtemp(c->dir))
-		return -errno;
-	if (geteuid() == 0 && (chown(c->dir, NOBODY, NOBODY) < 0 || chmod(c->dir, 0755) < 0))
-		return -errno;
-	snprintf(data, sizeof(data), "%s/data", c->dir);
-	c->port = 5432;
-	snprintf(c->admin, sizeof(c->admin), "host=%s user=postgres dbname=postgres", c->dir);
-	r = run_pg(c, (const char *[]){ "initdb", "-D", data, "-U", "postgres", "--auth=trust",
-					 "-E", "UTF8", "--no-sync", NULL });
+	r = cluster_dir(c, data);
+	if (r >= 0)
+		r = run_pg(c, (const char *[]){ "initdb", "-D", data, "-U", "postgres",
+						 "--auth=trust", "-E", "UTF8", "--no-sync", NULL });
 	return r < 0 ? r : pg_cluster_start(c);
+}
+
+int pg_cluster_standby(const struct pg_cluster *primary, struct pg_cluster *c)
+{
+	char data[128], port[16];
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(port, sizeof(port), "%d", primary->port);
+	r = cluster_dir(c, data);
+	/* -R: standby.signal and primary_conninfo, streaming from the primary. */
+	if (r >= 0)
+		r = run_pg(c, (const char *[]){ "pg_basebackup", "-D", data, "-h", primary->dir,
+						 "-p", port, "-U", "postgres", "-R", "-X", "stream",
+						 "--no-sync", NULL });
+	return r < 0 ? r : pg_cluster_start(c);
+}
+
+int pg_cluster_promote(struct pg_cluster *c)
+{
+	char data[128];
+
+	snprintf(data, sizeof(data), "%s/data", c->dir);
+	return run_pg(c, (const char *[]){ "pg_ctl", "-D", data, "-w", "promote", NULL });
 }
 
 int pg_cluster_start(struct pg_cluster *c)
@@ -83,10 +115,15 @@ int pg_cluster_start(struct pg_cluster *c)
 
 int pg_cluster_stop(struct pg_cluster *c)
 {
+	return pg_cluster_stop_mode(c, "fast");
+}
+
+int pg_cluster_stop_mode(struct pg_cluster *c, const char *mode)
+{
 	char data[128];
 
 	snprintf(data, sizeof(data), "%s/data", c->dir);
-	return run_pg(c, (const char *[]){ "pg_ctl", "-D", data, "-m", "fast", "-w", "stop",
+	return run_pg(c, (const char *[]){ "pg_ctl", "-D", data, "-m", mode, "-w", "stop",
 					    NULL });
 }
 

@@ -23,6 +23,14 @@ int pg_cluster_init(struct pg_cluster *c);
 int pg_cluster_start(struct pg_cluster *c);
 /* Stops (fast: sessions are ended). */
 int pg_cluster_stop(struct pg_cluster *c);
+/* Stops in mode "fast" or "immediate" (a crash: nothing flushed, no goodbye). */
+int pg_cluster_stop_mode(struct pg_cluster *c, const char *mode);
+/*
+ * A streaming-replication standby of primary in a folder of its own
+ * (pg_basebackup -R), started; pg_cluster_promote() makes it the primary.
+ */
+int pg_cluster_standby(const struct pg_cluster *primary, struct pg_cluster *c);
+int pg_cluster_promote(struct pg_cluster *c);
 /*
  * Restarts it listening on 127.0.0.1 too (a free port) with TLS: the
  * server's certificate and key and the CA of the folder certs (egate-ca's
