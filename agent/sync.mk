@@ -59,9 +59,19 @@ TEST_CFLAGS	:= $(ALL_CFLAGS) -Wno-missing-prototypes -isystem $(TOP)/build/kself
 		   -I$(TOP)/tests/agent/common -I$(TEST_DIR)/common \
 		   -DTEST_CENTRAL_DIR='"$(TOP)/central"' -pthread
 
-.PHONY: all
+.PHONY: all bench
 .SECONDARY:
 all: $(SYNC) $(CENTRAL) $(TESTS)
+
+# The centre under a fleet (tests/fleet/fleet_bench.c; FLEET_BENCH_* sizes).
+FLEET_BENCH	:= $(BUILD)/bench/fleet-bench
+bench: $(FLEET_BENCH) all
+	$(FLEET_BENCH)
+
+$(FLEET_BENCH): $(BUILD)/sync/tests/fleet/fleet_bench.o $(TEST_COMMON_OBJS) $(PG_OBJ) \
+		$(KIOSK_LIB) $(FACE_LIB) | $(SYNC) $(CENTRAL)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(PG_OBJ) $(ALL_LIBS)
 
 $(BUILD)/sync/%.o: %.c
 	@mkdir -p $(@D)
@@ -90,4 +100,5 @@ $(BUILD)/tests/fleet-%: $(BUILD)/sync/tests/fleet/%_test.o $(TEST_COMMON_OBJS) $
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(PG_OBJ) $(ALL_LIBS)
 
 -include $(SYNC_OBJS:.o=.d) $(CENTRAL_OBJS:.o=.d) $(TEST_COMMON_OBJS:.o=.d) \
-	$(patsubst $(TEST_DIR)/%.c,$(BUILD)/sync/tests/fleet/%.d,$(wildcard $(TEST_DIR)/*_test.c))
+	$(patsubst $(TEST_DIR)/%.c,$(BUILD)/sync/tests/fleet/%.d,$(wildcard $(TEST_DIR)/*_test.c)) \
+	$(BUILD)/sync/tests/fleet/fleet_bench.d

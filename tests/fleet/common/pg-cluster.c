@@ -107,8 +107,8 @@ int pg_cluster_start(struct pg_cluster *c)
 	snprintf(log, sizeof(log), "%s/server.log", c->dir);
 	/* A socket in the folder, TCP if asked; durability does not matter here. */
 	snprintf(opts, sizeof(opts), "-k %s -p %d -c listen_addresses='%s' -c fsync=off"
-		 " -c full_page_writes=off -c max_connections=30", c->dir, c->port,
-		 c->tcp ? "127.0.0.1" : "");
+		 " -c full_page_writes=off -c max_connections=%u", c->dir, c->port,
+		 c->tcp ? "127.0.0.1" : "", c->max_connections ?: 30);
 	return run_pg(c, (const char *[]){ "pg_ctl", "-D", data, "-l", log, "-o", opts, "-w",
 					    "start", NULL });
 }

@@ -15,6 +15,7 @@ struct pg_cluster {
 	char admin[256];	/* conninfo of the superuser "postgres" */
 	int port;		/* the socket's number; on 127.0.0.1 too after pg_cluster_tls() */
 	bool tcp;
+	unsigned int max_connections;	/* 0: 30; set before pg_cluster_start() */
 };
 
 /* initdb and start: 0, -ENOENT when postgresql-15 is not installed, -errno. */
