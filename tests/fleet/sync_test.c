@@ -168,6 +168,7 @@ FIXTURE_SETUP(fleet)
 	ASSERT_EQ(0, central(self, (const char *[]){ "migrate", NULL })) TH_LOG("%s", slurp(self->out));
 	ASSERT_EQ(0, central(self, (const char *[]){ "migrate", NULL }));	/* a no-op */
 	EXPECT_NE(NULL, strstr(slurp(self->out), "0 migrations applied"));
+	EXPECT_EQ(4, central_count(self, "SELECT max(version) FROM egate_migrations"));
 }
 
 FIXTURE_TEARDOWN(fleet)
@@ -257,6 +258,42 @@ TEST_F(fleet, gallery_reaches_every_lane)
 		snprintf(wal, sizeof(wal), "%s-wal", l->db);
 		EXPECT_NE(1, test_file_contains(wal, alice, sizeof(alice)));
 	}
+}
+
+/* Bad input loses nothing: a change the lane cannot take leaves it at its version. */
+TEST_F(fleet, bad_input_refused_cleanly)
+{
+	struct lane a;
+
+	ASSERT_EQ(0, lane_add(self, &a, "bad-a"));
+	EXPECT_EQ(0, tool(self, "egate-sync", (const char *[]){ "--help", NULL }));
+	EXPECT_NE(NULL, strstr(slurp(self->out), "--central CONN"));
+	EXPECT_EQ(1, tool(self, "egate-sync", (const char *[]){ "--batch", "0", "--once", NULL }));
+	EXPECT_EQ(1, tool(self, "egate-sync", (const char *[]){ "--period", "-5", "run", NULL }));
+	EXPECT_EQ(1, tool(self, "egate-sync", (const char *[]){ "sideways", NULL }));
+	EXPECT_EQ(1, central(self, (const char *[]){ "lane-add", "Not A Lane", NULL }));
+	EXPECT_EQ(1, central(self, (const char *[]){ "frobnicate", NULL }));
+
+	ASSERT_EQ(1, central_count(self, "SELECT egate.enrol_traveller('alice', NULL,"
+				   " ARRAY[decode(repeat('0000803f', 128), 'hex')])"));
+	ASSERT_EQ(0, lane_sync(self, &a));
+	/* A template of NaNs (0x7fc00000) or infinities: the centre refuses it. */
+	EXPECT_EQ(-1, central_count(self, "SELECT egate.enrol_traveller('nan', NULL,"
+				    " ARRAY[decode(repeat('0000c07f', 128), 'hex')])"));
+	EXPECT_EQ(-1, central_count(self, "SELECT egate.enrol_traveller('inf', NULL,"
+				    " ARRAY[decode(repeat('0000803f', 127) || '000080ff', 'hex')])"));
+	EXPECT_EQ(1, central_count(self, "SELECT count(*) FROM egate.travellers"));
+	/* A centre without that check (004 undone): the lane refuses the batch, keeps alice. */
+	EXPECT_EQ(-1, central_count(self, "ALTER TABLE egate.templates DROP CONSTRAINT"
+				    " templates_finite"));
+	ASSERT_LT(1, central_count(self, "SELECT egate.enrol_traveller('nan', NULL,"
+				   " ARRAY[decode(repeat('0000c07f', 128), 'hex')])"));
+	EXPECT_EQ(1, lane_sync(self, &a));
+	EXPECT_NE(NULL, strstr(slurp(self->out), "the centre sent a change the lane's database"
+			       " refuses")) TH_LOG("%s", slurp(self->out));
+	EXPECT_EQ(1, raw_count(a.db, "SELECT gallery_version FROM sync_state"));
+	EXPECT_EQ(1, raw_count(a.db, "SELECT count(*) FROM travellers"));
+	EXPECT_EQ(1, raw_count(a.db, "SELECT count(*) FROM travellers WHERE label = 'alice'"));
 }
 
 static int check_link(const struct egate_audit_encoded *e, void *userdata)
