@@ -11,6 +11,7 @@
 #ifndef EGATE_SYNC_H
 #define EGATE_SYNC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <libpq-fe.h>
@@ -46,6 +47,12 @@ int sync_gallery_down(struct sync_job *job, uint64_t *ret_changes);
  * records each acknowledgement: *ret_records sent (and acknowledged).
  */
 int sync_audit_up(struct sync_job *job, int64_t archived_seq, uint64_t *ret_records);
+
+/*
+ * Prints the lane's lag (as JSON: one object), connecting job->pg to
+ * central; lane names the lane while the centre does not answer.
+ */
+int sync_status(struct sync_job *job, const char *central, const char *lane, bool json);
 
 /* Maps a failed query: -ECONNRESET for a lost connection, else -EPERM or err. */
 int sync_query_error(struct sync_job *job);
