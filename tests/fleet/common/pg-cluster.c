@@ -71,7 +71,7 @@ int pg_cluster_init(struct pg_cluster *c)
 	r = cluster_dir(c, data);
 	if (r >= 0)
 		r = run_pg(c, (const char *[]){ "initdb", "-D", data, "-U", "postgres",
-						 "--auth=trust", "-E", "UTF8", "--no-sync", NULL });
+						 "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync", NULL });
 	return r < 0 ? r : pg_cluster_start(c);
 }
 
