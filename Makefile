@@ -75,7 +75,7 @@ $(BUILD)/tests/kernel/%: tests/kernel/%.c $(KERNEL_COMMON) \
 # Userspace: a normal build and an ASan+UBSan build of the same tree.
 # agent/Makefile builds the face engine, agent/kiosk.mk the kiosk agent's
 # capture, store and configuration pieces.
-AGENT_MAKEFILES	:= $(wildcard agent/Makefile agent/kiosk.mk agent/ctl.mk)
+AGENT_MAKEFILES	:= $(wildcard agent/Makefile agent/kiosk.mk agent/ctl.mk agent/sync.mk)
 agent_make	= $(foreach f,$(AGENT_MAKEFILES),\
 		  $(MAKE) -C agent -f $(notdir $(f)) $(1) &&) true
 
