@@ -536,7 +536,7 @@ TEST_F(store, version_1_is_migrated)
 	ASSERT_EQ(0, egate_store_open(path, OPTIONS(0, 100), &s, self->err, sizeof(self->err)))
 		TH_LOG("%s", self->err);
 	EXPECT_EQ(egate_store_schema_version(), raw_count(path, "PRAGMA user_version"));
-	EXPECT_EQ(3, egate_store_schema_version());
+	EXPECT_EQ(4, egate_store_schema_version());
 	ASSERT_EQ(0, egate_store_audit_foreach(s, 0, collect_audit, &seen));
 	ASSERT_EQ(3, seen.n);
 	EXPECT_EQ(EGATE_DECISION_ADMIT, seen.r[0].decision);
