@@ -587,15 +587,21 @@ static int watch_cb(struct nl_msg *msg, void *arg)
 		const char *act = NAME(action_names,
 				       nla_get_u32(tb[EGATE_NL_ATTR_ACTION]));
 
+		/* The uid the kernel saw send it: the operator name is only typed. */
+		char uid[16] = "unknown";
+
+		if (tb[EGATE_NL_ATTR_UID] && nla_len(tb[EGATE_NL_ATTR_UID]) == sizeof(uint32_t))
+			snprintf(uid, sizeof(uid), "%u", nla_get_u32(tb[EGATE_NL_ATTR_UID]));
 		if (arg_json) {
-			printf("{\"lane\":%u,\"officer\":\"%s\",\"operator\":", lane, act);
+			printf("{\"lane\":%u,\"officer\":\"%s\",\"uid\":%s,\"operator\":",
+			       lane, act, strcmp(uid, "unknown") ? uid : "null");
 			json_str(nla_get_string(tb[EGATE_NL_ATTR_OPERATOR]));
 			printf(",\"reason\":");
 			json_str(nla_get_string(tb[EGATE_NL_ATTR_REASON]));
 			printf("}\n");
 		} else {
-			printf("egate%u officer %s by %s: %s\n", lane, act,
-			       nla_get_string(tb[EGATE_NL_ATTR_OPERATOR]),
+			printf("egate%u officer %s by %s (uid %s): %s\n", lane, act,
+			       nla_get_string(tb[EGATE_NL_ATTR_OPERATOR]), uid,
 			       nla_get_string(tb[EGATE_NL_ATTR_REASON]));
 		}
 	} else if (gh->cmd == EGATE_NL_CMD_EVENT && tb[EGATE_NL_ATTR_EV_TYPE] &&
