@@ -524,10 +524,7 @@ TEST_F(chain, version_3_chain_verifies_after_the_upgrade)
 	};
 	uint8_t seed[32], pk[32], sk[64];
 	struct seen_lane seen = { 0 };
-	static char sql[32768];
 	char msg[256];
-	size_t n;
-	FILE *f;
 
 	memset(seed, 7, sizeof(seed));
 	crypto_sign_seed_keypair(pk, sk, seed);
@@ -535,13 +532,8 @@ TEST_F(chain, version_3_chain_verifies_after_the_upgrade)
 	egate_store_close(self->store);
 	self->store = NULL;
 	ASSERT_EQ(0, unlink(self->path));
-	f = fopen(TEST_DATA_DIR "/store-v3.sql", "re");
-	ASSERT_NE(NULL, f);
-	n = fread(sql, 1, sizeof(sql) - 1, f);
-	fclose(f);
-	ASSERT_LT(n, sizeof(sql) - 1);
-	sql[n] = '\0';
-	ASSERT_EQ(SQLITE_OK, raw_sql(self->path, sql, msg, sizeof(msg))) TH_LOG("%s", msg);
+	ASSERT_EQ(SQLITE_OK, raw_sql_file(self->path, TEST_DATA_DIR "/store-v3.sql", msg,
+					  sizeof(msg))) TH_LOG("%s", msg);
 	ASSERT_EQ(3, raw_count(self->path, "PRAGMA user_version"));
 
 	ASSERT_EQ(0, egate_store_open(self->path, OPTIONS(0), &self->store, self->err,

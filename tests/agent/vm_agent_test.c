@@ -897,15 +897,19 @@ TEST_F_TIMEOUT(agent, audit_trail_verifies_and_names_every_actor, TEST_TIMEOUT_S
 	ASSERT_TRUE(agent_log_wait(&self->env, "officer officer7 (uid 1001): reset", 1, 5000));
 
 	/* enrolment staff add a traveller and take them out again */
-	ASSERT_EQ(0, run_into((const char *[]){ gallery, "--config", "/dev/null", "--db",
+	status = run_into((const char *[]){ gallery, "--config", "/dev/null", "--db",
 		self->env.db, "--models", self->env.models, "--reason", "new traveller",
-		"enrol", "bob", agent_photo(&self->env, UNKNOWN_PHOTO, photo), NULL }, out));
+		"--face", "0", "enrol", "bob", agent_photo(&self->env, UNKNOWN_PHOTO, photo),
+		NULL }, out);
 	read_text(out, bob, sizeof(bob));
+	ASSERT_EQ(0, status) TH_LOG("egate-gallery enrol: %s", bob);
 	t.bob = strtoll(bob, NULL, 10);
 	ASSERT_LT(self->enrolled_id, t.bob);
 	snprintf(bob, sizeof(bob), "%lld", (long long)t.bob);
-	ASSERT_EQ(0, run_into((const char *[]){ gallery, "--config", "/dev/null", "--db",
-		self->env.db, "--reason", "withdrew consent", "delete", bob, NULL }, out));
+	status = run_into((const char *[]){ gallery, "--config", "/dev/null", "--db",
+		self->env.db, "--reason", "withdrew consent", "delete", bob, NULL }, out);
+	read_text(out, text, sizeof(text));
+	ASSERT_EQ(0, status) TH_LOG("egate-gallery delete: %s", text);
 
 	EXPECT_EQ(0, agent_stop(self->agent, SIGTERM));	/* signs the chain at stop */
 	self->agent = -1;
