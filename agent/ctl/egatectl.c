@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -650,6 +651,8 @@ static int cmd_watch(struct ctl *c, int argc, char **argv)
 	};
 	struct watch w = { .left = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct pollfd pfd = { .events = POLLIN };
+	sigset_t stop, waiting;
 	unsigned long count;
 	int grp, o, ret;
 
@@ -685,12 +688,30 @@ static int cmd_watch(struct ctl *c, int argc, char **argv)
 	}
 	nl_socket_disable_seq_check(c->sk);
 	nl_socket_modify_cb(c->sk, NL_CB_VALID, NL_CB_CUSTOM, watch_cb, &w);
+	pfd.fd = nl_socket_get_fd(c->sk);
+	/*
+	 * libnl retries a recvmsg() that a signal interrupted: a quiet lane
+	 * would keep the watch past ^C.  The signals are blocked but while
+	 * ppoll() waits, so one is seen before, or ends the wait.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &waiting);
+	sigdelset(&waiting, SIGINT);
+	sigdelset(&waiting, SIGTERM);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (!arg_json)
 		fprintf(stderr, "watching %s%s events; ^C to stop\n",
 			w.filter ? "egate" : "all lanes'", w.filter ? argv[optind] + (strncmp(argv[optind], "egate", 5) ? 0 : 5) : "");
 	while (!interrupted && w.left) {
+		if (ppoll(&pfd, 1, NULL, &waiting) < 0) {
+			if (errno == EINTR)
+				continue;
+			errorf("waiting for events: %m");
+			return EXIT_FAIL;
+		}
 		ret = nl_recvmsgs_default(c->sk);
 		if (ret < 0 && !interrupted && ret != -NLE_INTR) {
 			/* A full socket buffer loses events, not the watch. */
