@@ -18,7 +18,8 @@ endif
 
 TOP		:= $(abspath ..)
 CC		?= cc
-PKGS		:= libudev libv4l2 libv4lconvert sqlite3 liburing libsystemd libsodium
+PKGS		:= libudev libv4l2 libv4lconvert sqlite3 liburing libsystemd libsodium \
+		   libnl-genl-3.0
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS))
 
