@@ -30,7 +30,7 @@ VM_TESTS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/vm/*.c))
 KERNEL_COMMON	:= $(wildcard tests/kernel/common/*.c)
 KERNEL_TESTS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/kernel/*.c))
 
-.PHONY: all deps modules tests agent agent-asan check bench accuracy fuzz \
+.PHONY: all deps modules tests agent agent-asan check bench accuracy pad-eval fuzz \
 	lint demo vm-shell clean help soak debug-kernel check-debug
 
 all: modules tests agent
@@ -44,7 +44,8 @@ help:
 	@echo 'make check-debug   kernel tests, UAPI fuzzer, kmemleak on it'
 	@echo 'make bench       benchmarks (numbers printed)'
 	@echo 'make soak        model-based test, SECONDS=N per configuration and kernel'
-	@echo 'make accuracy    face engine accuracy report (FACES=DIR/<person>/*)'
+	@echo 'make accuracy    face engine accuracy report (FACES=DIR/<person>/*), then pad-eval'
+	@echo 'make pad-eval    presentation-attack detection: APCER/BPCER, build/pad-det.png'
 	@echo 'make fuzz        libFuzzer on the model and image loaders (clang)'
 	@echo 'make lint        checkpatch on the kernel code'
 	@echo 'make demo        the simulated lane in a VM'
@@ -74,7 +75,7 @@ $(BUILD)/tests/kernel/%: tests/kernel/%.c $(KERNEL_COMMON) \
 # Userspace: a normal build and an ASan+UBSan build of the same tree.
 # agent/Makefile builds the face engine, agent/kiosk.mk the kiosk agent's
 # capture, store and configuration pieces.
-AGENT_MAKEFILES	:= $(wildcard agent/Makefile agent/kiosk.mk agent/ctl.mk)
+AGENT_MAKEFILES	:= $(wildcard agent/Makefile agent/kiosk.mk agent/ctl.mk agent/sync.mk)
 agent_make	= $(foreach f,$(AGENT_MAKEFILES),\
 		  $(MAKE) -C agent -f $(notdir $(f)) $(1) &&) true
 
@@ -130,6 +131,15 @@ FUZZ_SECONDS	?= 600
 accuracy: deps
 	@$(MAKE) -C agent -f Makefile BUILD=$(BUILD)/host accuracy \
 		$(if $(FACES),FACES=$(abspath $(FACES)))
+	@$(MAKE) --no-print-directory pad-eval
+
+# Presentation-attack detection on synthetic presentations made from
+# FACES (Documentation/pad.md): ISO/IEC 30107-3 figures, DET plot.
+pad-eval: deps
+	@$(MAKE) --no-print-directory agent
+	@$(MAKE) -C agent -f kiosk.mk BUILD=$(BUILD)/host pad-eval DET=$(BUILD)/pad-det.png \
+		$(if $(FACES),FACES=$(abspath $(FACES)))
+
 fuzz: deps
 	@$(MAKE) -C agent -f Makefile BUILD=$(BUILD)/fuzz fuzz \
 		FUZZ_SECONDS=$(FUZZ_SECONDS)

@@ -18,7 +18,8 @@ endif
 
 TOP		:= $(abspath ..)
 CC		?= cc
-PKGS		:= libudev libv4l2 libv4lconvert sqlite3 liburing libsystemd libsodium
+PKGS		:= libudev libv4l2 libv4lconvert sqlite3 liburing libsystemd libsodium \
+		   libnl-genl-3.0
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS))
 
@@ -35,18 +36,18 @@ OPT		:= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDOPT		:= -fsanitize=address,undefined
 endif
 ALL_CFLAGS	:= -std=gnu11 -g $(OPT) $(WARN) -D_GNU_SOURCE -MMD -MP \
-		   -Iconf -Istore -Icapture -Iface -Idaemon -Iuring -Ireference -I$(TOP)/include \
+		   -Iconf -Istore -Icapture -Iface -Idaemon -Iuring -Ireference -Ipad -Ipad/sim -I$(TOP)/include \
 		   $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS	:= $(LDOPT) $(LDFLAGS)
 
 # The face engine, built by agent/Makefile, and what it links with.
 FACE_LIB	:= $(BUILD)/lib/libegate-face.a
-FACE_LIBS	:= $(FACE_LIB) $(shell pkg-config --libs json-c libjpeg libpng) \
+FACE_LIBS	:= $(FACE_LIB) $(shell pkg-config --libs json-c libjpeg libpng libopenjp2) \
 		   $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas) -lm
 
 # uring/ (the URING_CMD helpers, also libegate-uring.a of ctl.mk): the
 # daemon sends its lane commands with them.
-KIOSK_DIRS	:= conf store capture uring reference
+KIOSK_DIRS	:= conf store capture uring reference pad pad/sim
 KIOSK_SRCS	:= $(foreach d,$(KIOSK_DIRS),$(wildcard $(d)/*.c))
 KIOSK_OBJS	:= $(patsubst %.c,$(BUILD)/kiosk/%.o,$(KIOSK_SRCS))
 KIOSK_LIB	:= $(BUILD)/libegate-kiosk.a
@@ -129,9 +130,10 @@ $(AGENT): $(AGENT_OBJS) $(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(AGENT_OBJS) $(ALL_LIBS)
 
-$(GALLERY_TOOL): $(BUILD)/kiosk/tools/egate-gallery.o $(KIOSK_LIB) $(FACE_LIB)
+$(GALLERY_TOOL): $(BUILD)/kiosk/tools/egate-gallery.o $(BUILD)/kiosk/tools/portrait.o \
+		$(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(ALL_LIBS)
 
 $(AUDIT_TOOL): $(BUILD)/kiosk/tools/egate-audit.o $(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
@@ -161,8 +163,27 @@ $(BUILD)/vmtests/agent-%: $(BUILD)/kiosk/tests/vm_%.o $(TEST_COMMON_OBJS) $(LANE
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(LANE_TEST_OBJS) $(ALL_LIBS)
 
 -include $(KIOSK_OBJS:.o=.d) $(AGENT_OBJS:.o=.d) $(TEST_COMMON_OBJS:.o=.d) \
-	$(BUILD)/kiosk/tools/egate-gallery.d $(BUILD)/kiosk/tools/egate-audit.d \
+	$(BUILD)/kiosk/tools/egate-gallery.d $(BUILD)/kiosk/tools/portrait.d \
+	$(BUILD)/kiosk/tools/egate-audit.d \
 	$(LANE_TEST_OBJS:.o=.d) \
 	$(BUILD)/kiosk/tests/sim-camera.d $(BUILD)/kiosk/tests/bench.d \
 	$(BUILD)/kiosk/tests/cycle_bench.d $(BUILD)/kiosk/tests/audit_bench.d \
 	$(patsubst $(TEST_DIR)/%.c,$(BUILD)/kiosk/tests/%.d,$(HOST_TEST_SRCS) $(VM_TEST_SRCS))
+
+# Presentation-attack detection's evaluation on synthetic presentations
+# (pad/tools, the generator in pad/sim): make pad-eval [FACES=dir] [DET=png];
+# CHECK_RENDER photos also have their sequences rendered and re-detected.
+PAD_EVAL	:= $(BUILD)/bin/egate-pad-eval
+FACES		?= $(TOP)/../shared/faces
+DET		?= $(BUILD)/pad-det.png
+CHECK_RENDER	?= 4
+all: $(PAD_EVAL)
+$(PAD_EVAL): $(BUILD)/kiosk/pad/tools/egate-pad-eval.o $(BUILD)/kiosk/pad/tools/det-png.o \
+		$(KIOSK_LIB) $(FACE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(ALL_LIBS)
+.PHONY: pad-eval
+pad-eval: $(PAD_EVAL)
+	EGATE_MODELS=$${EGATE_MODELS:-$(TOP)/build/models/face-api/model} $(PAD_EVAL) \
+		--det $(DET) --check-render $(CHECK_RENDER) $(FACES)
+-include $(BUILD)/kiosk/pad/tools/egate-pad-eval.d $(BUILD)/kiosk/pad/tools/det-png.d

@@ -6,6 +6,7 @@
  * keyed on chip labels and an "egate-lane.N" platform device.
  */
 #include <linux/ctype.h>
+#include <linux/gpio/driver.h>
 #include <linux/gpio/machine.h>
 #include <linux/idr.h>
 #include <linux/module.h>
@@ -40,6 +41,12 @@ struct egate_board {
 static DEFINE_IDA(egate_ids);
 static LIST_HEAD(egate_boards);
 static DEFINE_MUTEX(egate_boards_lock);
+/*
+ * Held from a lane's wiring to its place on egate_boards, probe included,
+ * and across egate_gpiochip_remove(): no lane takes the lines of a chip on
+ * its way out.  Taken before egate_boards_lock.
+ */
+static DEFINE_MUTEX(egate_register_lock);
 
 int egate_board_probe_result(struct egate_board *board, int err)
 {
@@ -327,14 +334,18 @@ static struct egate_board *egate_board_register(const struct egate_wiring *w,
 	board = egate_board_create(w, admin);
 	if (IS_ERR(board))
 		return board;
+	mutex_lock(&egate_register_lock);
 	ret = egate_board_add(board);
+	if (!ret) {
+		mutex_lock(&egate_boards_lock);
+		list_add_tail(&board->node, &egate_boards);
+		mutex_unlock(&egate_boards_lock);
+	}
+	mutex_unlock(&egate_register_lock);
 	if (ret) {
 		egate_board_free(board);
 		return ERR_PTR(ret);
 	}
-	mutex_lock(&egate_boards_lock);
-	list_add_tail(&board->node, &egate_boards);
-	mutex_unlock(&egate_boards_lock);
 	return board;
 }
 
@@ -366,6 +377,60 @@ void egate_lane_unregister(struct egate_board *board)
 	egate_board_del(board);
 }
 EXPORT_SYMBOL_GPL(egate_lane_unregister);
+
+struct egate_chip_match {
+	const struct egate_wiring *w;
+	const char *label;
+};
+
+static int egate_wire_on_chip(void *ctx, const struct egate_wire *wire,
+			      const char *con, unsigned int idx)
+{
+	const struct egate_chip_match *m = ctx;
+
+	return !strcmp(egate_wire_chip(m->w, wire), m->label);
+}
+
+static bool egate_board_on_chip(const struct egate_board *board,
+				const char *label)
+{
+	struct egate_chip_match m = { &board->wiring, label };
+	struct egate_wire_visitor v = { egate_wire_on_chip, &m };
+
+	return egate_visit_wires(&board->wiring, &v);
+}
+
+/**
+ * egate_gpiochip_remove() - gpiochip_remove() for a chip lanes may use
+ * @gc: the chip
+ *
+ * A GPIO chip must not go while a lane holds its lines: 6.1's gpiolib
+ * oopses on the lane's next read, and the interrupts the lane requested
+ * are disposed of under it (an interrupt thread that first runs after that
+ * finds no descriptor and oopses, on 6.12 too).  A chip with an owner
+ * module is pinned by the lines egate requests.  A provider without one
+ * (egate_sim: unloading it is how its lane goes) removes its chip through
+ * here: every lane wired to a line of @gc's label goes first, as through
+ * delete_device, whoever registered it, and no lane is added meanwhile.
+ * The provider unregisters the lanes it registered itself before.
+ */
+void egate_gpiochip_remove(struct gpio_chip *gc)
+{
+	struct egate_board *board, *tmp;
+	LIST_HEAD(gone);
+
+	mutex_lock(&egate_register_lock);
+	mutex_lock(&egate_boards_lock);
+	list_for_each_entry_safe(board, tmp, &egate_boards, node)
+		if (egate_board_on_chip(board, gc->label))
+			list_move_tail(&board->node, &gone);
+	mutex_unlock(&egate_boards_lock);
+	list_for_each_entry_safe(board, tmp, &gone, node)
+		egate_board_del(board);
+	gpiochip_remove(gc);
+	mutex_unlock(&egate_register_lock);
+}
+EXPORT_SYMBOL_GPL(egate_gpiochip_remove);
 
 void egate_boards_remove_all(void)
 {

@@ -77,9 +77,11 @@ struct egate_wiring {
 };
 
 struct egate_board;
+struct gpio_chip;
 
 struct egate_board *egate_lane_register(const struct egate_wiring *w);
 void egate_lane_unregister(struct egate_board *board);
 int egate_board_lane_id(const struct egate_board *board);
+void egate_gpiochip_remove(struct gpio_chip *gc);
 
 #endif /* EGATE_BOARD_H */

@@ -168,8 +168,9 @@ int sim_chip_add(struct egate_sim *sim, bool use_irq, bool can_sleep)
 
 	/*
 	 * No gc->owner: egate's lines would pin this module, yet unloading
-	 * it is how the lane is removed; sim_exit() unregisters the lane
-	 * before the chip goes.
+	 * it is how the lane is removed.  sim_exit() unregisters its lane,
+	 * and sim_chip_remove() takes the lanes an administrator wired onto
+	 * the chip with it.
 	 */
 	gc->label = "egate_sim";
 	gc->parent = &sim->pdev->dev;
@@ -193,5 +194,5 @@ int sim_chip_add(struct egate_sim *sim, bool use_irq, bool can_sleep)
 
 void sim_chip_remove(struct egate_sim *sim)
 {
-	gpiochip_remove(&sim->gc);
+	egate_gpiochip_remove(&sim->gc);
 }

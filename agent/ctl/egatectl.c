@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -587,15 +588,21 @@ static int watch_cb(struct nl_msg *msg, void *arg)
 		const char *act = NAME(action_names,
 				       nla_get_u32(tb[EGATE_NL_ATTR_ACTION]));
 
+		/* The uid the kernel saw send it: the operator name is only typed. */
+		char uid[16] = "unknown";
+
+		if (tb[EGATE_NL_ATTR_UID] && nla_len(tb[EGATE_NL_ATTR_UID]) == sizeof(uint32_t))
+			snprintf(uid, sizeof(uid), "%u", nla_get_u32(tb[EGATE_NL_ATTR_UID]));
 		if (arg_json) {
-			printf("{\"lane\":%u,\"officer\":\"%s\",\"operator\":", lane, act);
+			printf("{\"lane\":%u,\"officer\":\"%s\",\"uid\":%s,\"operator\":",
+			       lane, act, strcmp(uid, "unknown") ? uid : "null");
 			json_str(nla_get_string(tb[EGATE_NL_ATTR_OPERATOR]));
 			printf(",\"reason\":");
 			json_str(nla_get_string(tb[EGATE_NL_ATTR_REASON]));
 			printf("}\n");
 		} else {
-			printf("egate%u officer %s by %s: %s\n", lane, act,
-			       nla_get_string(tb[EGATE_NL_ATTR_OPERATOR]),
+			printf("egate%u officer %s by %s (uid %s): %s\n", lane, act,
+			       nla_get_string(tb[EGATE_NL_ATTR_OPERATOR]), uid,
 			       nla_get_string(tb[EGATE_NL_ATTR_REASON]));
 		}
 	} else if (gh->cmd == EGATE_NL_CMD_EVENT && tb[EGATE_NL_ATTR_EV_TYPE] &&
@@ -644,6 +651,8 @@ static int cmd_watch(struct ctl *c, int argc, char **argv)
 	};
 	struct watch w = { .left = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct pollfd pfd = { .events = POLLIN };
+	sigset_t stop, waiting;
 	unsigned long count;
 	int grp, o, ret;
 
@@ -679,12 +688,30 @@ static int cmd_watch(struct ctl *c, int argc, char **argv)
 	}
 	nl_socket_disable_seq_check(c->sk);
 	nl_socket_modify_cb(c->sk, NL_CB_VALID, NL_CB_CUSTOM, watch_cb, &w);
+	pfd.fd = nl_socket_get_fd(c->sk);
+	/*
+	 * libnl retries a recvmsg() that a signal interrupted: a quiet lane
+	 * would keep the watch past ^C.  The signals are blocked but while
+	 * ppoll() waits, so one is seen before, or ends the wait.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &waiting);
+	sigdelset(&waiting, SIGINT);
+	sigdelset(&waiting, SIGTERM);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (!arg_json)
 		fprintf(stderr, "watching %s%s events; ^C to stop\n",
 			w.filter ? "egate" : "all lanes'", w.filter ? argv[optind] + (strncmp(argv[optind], "egate", 5) ? 0 : 5) : "");
 	while (!interrupted && w.left) {
+		if (ppoll(&pfd, 1, NULL, &waiting) < 0) {
+			if (errno == EINTR)
+				continue;
+			errorf("waiting for events: %m");
+			return EXIT_FAIL;
+		}
 		ret = nl_recvmsgs_default(c->sk);
 		if (ret < 0 && !interrupted && ret != -NLE_INTR) {
 			/* A full socket buffer loses events, not the watch. */

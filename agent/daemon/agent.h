@@ -8,6 +8,8 @@
  *   decide.c    face results -> policy verdicts -> audit record -> lane
  *               command; the lane's events and the passages' outcomes
  *   record.c    audit records (through storeworker.c) and the journal
+ *   audit-events.c officer commands (officer.c: netlink), alarms,
+ *               emergencies, out of service: audit records too
  *   lane.c      the lane device: commands queued for the loop, events
  * and around it:
  *   loop.c         the io_uring event loop: it calls into the files above,
@@ -36,6 +38,7 @@
 #include "egate-store.h"
 #include "lane.h"
 #include "metrics.h"
+#include "officer.h"
 #include "policy.h"
 #include "storeworker.h"
 #include "worker.h"
@@ -87,6 +90,12 @@ enum agent_fault {
 	AGENT_FAULT_WORKER = 1 << 2,	/* a frame not done in face.worker_stall_ms */
 };
 
+/* What the lane's events said that an out-of-service record needs. */
+struct agent_lane_audit {
+	uint64_t out_of_service_ns;	/* since (event time), 0: in service or unknown */
+	bool heartbeat_lost;		/* since it last came into service */
+};
+
 /* A verdict waiting for its audit record: carried out once it is written. */
 struct agent_verdict {
 	bool waiting;
@@ -109,6 +118,8 @@ struct agent {
 
 	struct egate_store *store;
 	struct store_worker *store_worker;
+	struct officer_watch *officers;		/* officer commands, from the kernel */
+	struct agent_lane_audit lane_audit;
 	uint64_t next_cookie;
 	struct egate_face_engine *engine;
 	struct egate_face_gallery *gallery;	/* what the worker searches: the
@@ -188,6 +199,8 @@ void agent_service_update(struct agent *a);
 void agent_service_inherit(struct agent *a);
 /* At stop: lifts our out-of-service mode. */
 void agent_service_release(struct agent *a);
+/* enum agent_fault: what it means, for the log and the audit log. */
+const char *agent_fault_name(uint32_t fault);
 
 /* record.c */
 void agent_logp(struct agent *a, int priority, const char *fmt, ...)
@@ -201,11 +214,23 @@ int agent_record_decision(struct agent *a, enum egate_decision decision,
 /* outcome: the driver's (enum egate_outcome), or -errno: the lane never authorised. */
 void agent_record_passage(struct agent *a, int64_t decision_id, int64_t traveller_id,
 			  int outcome);
+/* Hands a record to the store worker (its strings are copied): -errno, logged. */
+int agent_record_submit(struct agent *a, const struct egate_audit_record *rec, uint64_t cookie);
 /* The retention purge (store worker); schedules the next one. */
 void agent_audit_purge(struct agent *a);
 /* A STORE_APPEND came back (or failed once): the audit state, its metrics. */
 void agent_audit_done(struct agent *a, const struct store_job *job);
 void agent_purge_done(struct agent *a, const struct store_job *job);
+
+/* audit-events.c */
+/* A lane event read: alarms, emergencies, out of service and back are recorded. */
+void agent_audit_lane_event(struct agent *a, const struct egate_event *ev);
+/* At stop, before the store worker goes: the lane goes out of service with us. */
+void agent_audit_stopping(struct agent *a);
+/* Joins the events group (before the lane is claimed): logged when it fails. */
+int agent_officers_init(struct agent *a);
+/* Its socket is readable: the officer commands for our lane are recorded. */
+void agent_officers_ready(struct agent *a);
 
 /* gallery-sync.c */
 /* At start, in this thread: the gallery as stored now. */

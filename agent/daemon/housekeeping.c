@@ -25,7 +25,7 @@
 
 #include "agent.h"
 
-static const char *fault_name(uint32_t fault)
+const char *agent_fault_name(uint32_t fault)
 {
 	switch (fault) {
 	case AGENT_FAULT_AUDIT:
@@ -53,7 +53,7 @@ static void notify_status(struct agent *a, uint32_t faults)
 	for (uint32_t f = 1; f <= AGENT_FAULT_WORKER && n < sizeof(status); f <<= 1)
 		if (faults & f)
 			n += (size_t)snprintf(status + n, sizeof(status) - n, " %s;",
-					      fault_name(f));
+					      agent_fault_name(f));
 	sd_notify(0, status);
 }
 
@@ -82,9 +82,9 @@ static void log_faults(struct agent *a, uint32_t faults)
 		if (!(changed & f))
 			continue;
 		if (faults & f)
-			agent_logp(a, LOG_ERR, "out of service: %s", fault_name(f));
+			agent_logp(a, LOG_ERR, "out of service: %s", agent_fault_name(f));
 		else
-			agent_logp(a, LOG_NOTICE, "recovered: %s no longer", fault_name(f));
+			agent_logp(a, LOG_NOTICE, "recovered: %s no longer", agent_fault_name(f));
 	}
 	if (!faults)
 		agent_logp(a, LOG_NOTICE, "back in service");

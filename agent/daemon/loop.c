@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * loop.c - the agent's one io_uring ring: lane events (READ), gate
- * commands (URING_CMD, see lane.h), camera and udev monitor readiness and the
- * face and store workers' eventfds (POLL_ADD), a periodic timer (TIMEOUT)
+ * commands (URING_CMD, see lane.h), camera and udev monitor readiness, the
+ * face and store workers' eventfds and the officer commands' netlink socket
+ * (POLL_ADD), a periodic timer (TIMEOUT)
  * and signals (READ of a signalfd).  Every request's user_data says what
  * it was for.  The loop calls into the other files; after each batch of
  * completions it submits the lane commands they queued and polls the
@@ -33,6 +34,7 @@ enum request {
 	REQ_SIGNAL,
 	REQ_COMMAND,	/* + slot << 8 */
 	REQ_STORE,
+	REQ_OFFICERS,
 	/* REQ_CAMERA + the camera's generation << 8 */
 };
 
@@ -155,6 +157,7 @@ int agent_loop_init(struct agent *a)
 	if ((r = arm_lane_read(a)) < 0 || (r = arm_tick(a)) < 0 || (r = arm_signal(a)) < 0 ||
 	    (r = arm_poll(a, worker_fd(a->worker), REQ_WORKER)) < 0 ||
 	    (r = arm_poll(a, store_worker_fd(a->store_worker), REQ_STORE)) < 0 ||
+	    (r = arm_poll(a, officer_watch_fd(a->officers), REQ_OFFICERS)) < 0 ||
 	    (r = arm_poll(a, egate_camera_monitor_fd(a->camera.monitor), REQ_MONITOR)) < 0 ||
 	    (r = arm_camera(a)) < 0)
 		return r;
@@ -188,8 +191,10 @@ static void on_lane_read(struct agent *a, int res)
 		a->exit_status = 1;
 		return;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		agent_on_lane_event(a, &a->lane.events[i]);
+		agent_audit_lane_event(a, &a->lane.events[i]);
+	}
 	a->metrics.lane_events_lost = a->lane.lost_events;
 	arm_lane_read(a);
 }
@@ -273,6 +278,10 @@ static void on_completion(struct agent *a, const struct io_uring_cqe *cqe)
 		break;
 	case REQ_STORE:
 		on_store(a);
+		break;
+	case REQ_OFFICERS:
+		agent_officers_ready(a);
+		arm_poll(a, officer_watch_fd(a->officers), REQ_OFFICERS);
 		break;
 	case REQ_COMMAND:
 		cmd = a->lane.commands[data >> 8];

@@ -237,6 +237,10 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 		agent_log(a, "camera: %s", err);
 		return r;
 	}
+	/* Listening before the lane is claimed: no officer command unrecorded. */
+	r = agent_officers_init(a);
+	if (r < 0)
+		return r;
 	/* Last: claiming the lane puts it in service. */
 	r = lane_open(&a->lane, lane, err, sizeof(err));
 	if (r < 0) {
@@ -266,11 +270,13 @@ static void agent_stop(struct agent *a)
 	unsigned int lost;
 
 	agent_loop_done(a);
+	agent_audit_stopping(a);
 	agent_service_release(a);
 	lane_close(&a->lane);	/* the driver takes the lane out of service */
 	a->metrics.frames_dropped = agent_camera_dropped(a);
 	agent_camera_done(a);
 	worker_free(a->worker);
+	officer_watch_free(a->officers);
 	lost = store_worker_free(a->store_worker);	/* what is queued is tried once more */
 	if (lost)
 		agent_logp(a, LOG_ERR, "audit: %u records could not be written before stopping",

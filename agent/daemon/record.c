@@ -81,8 +81,8 @@ void agent_log(struct agent *a, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Hands the record to the store worker: -EAGAIN when its queue is full. */
-static int submit(struct agent *a, const struct egate_audit_record *rec, uint64_t cookie)
+/* -EAGAIN when the store worker's queue is full. */
+int agent_record_submit(struct agent *a, const struct egate_audit_record *rec, uint64_t cookie)
 {
 	struct store_job job;
 	int r;
@@ -142,7 +142,7 @@ int agent_record_decision(struct agent *a, enum egate_decision decision,
 				"EGATE_DISTANCE=%.4f", d->distance,
 				"EGATE_CANDIDATE_ID=%lld", (long long)d->candidate_id,
 				"EGATE_CANDIDATE_DISTANCE=%.4f", d->candidate_distance, NULL);
-	return submit(a, &rec, cookie);
+	return agent_record_submit(a, &rec, cookie);
 }
 
 void agent_record_passage(struct agent *a, int64_t decision_id, int64_t traveller_id,
@@ -177,7 +177,7 @@ void agent_record_passage(struct agent *a, int64_t decision_id, int64_t travelle
 				"EGATE_OUTCOME=%s", outcome > 0 ? name : "refused",
 				"EGATE_TRAVELLER_ID=%lld", (long long)traveller_id,
 				"EGATE_DECISION_ID=%lld", (long long)decision_id, NULL);
-	submit(a, &rec, 0);
+	agent_record_submit(a, &rec, 0);
 }
 
 /*
@@ -210,8 +210,7 @@ void agent_audit_done(struct agent *a, const struct store_job *job)
 		if (!a->audit_failing_ns || a->audit_error != job->result)
 			agent_logp(a, LOG_ERR, "audit: writing a %s record failed (%s): %s; "
 				   "no decision is carried out until it is written",
-				   job->record.kind == EGATE_AUDIT_DECISION ?
-				   "decision" : "passage",
+				   egate_audit_kind_name(job->record.kind),
 				   strerror(-job->result), job->error);
 		a->audit_failing_ns = a->audit_failing_ns ?: a->now_ns ?: agent_now_ns();
 		a->audit_error = job->result;

@@ -37,14 +37,40 @@ struct store_worker {
 DEFINE_POINTER_CLEANUP(struct egate_gallery, egate_gallery_freep, egate_gallery_free)
 DEFINE_POINTER_CLEANUP(struct egate_face_gallery, face_gallery_freep, egate_face_gallery_free)
 
+/* A copy of text in buf (NULL stays NULL): false when it is empty or does not fit. */
+static bool copy_text(const char *text, char *buf, size_t size)
+{
+	return !text || (text[0] && snprintf(buf, size, "%s", text) < (int)size);
+}
+
+/*
+ * The record's strings are the job's own buffers, wherever the job was
+ * copied to (jobs travel by value): an empty buffer is NULL.
+ */
+static void point_strings(struct store_job *job)
+{
+	struct egate_audit_record *r = &job->record;
+
+	r->lane = job->lane;
+	r->document_id = job->document[0] ? job->document : NULL;
+	r->actor = job->actor[0] ? job->actor : NULL;
+	r->action = job->action[0] ? job->action : NULL;
+	r->reason = job->reason[0] ? job->reason : NULL;
+	r->detail = job->detail[0] ? job->detail : NULL;
+}
+
 int store_job_append(struct store_job *job, const struct egate_audit_record *record,
 		     uint64_t cookie)
 {
 	*job = (struct store_job) { .kind = STORE_APPEND, .cookie = cookie, .record = *record };
-	if (snprintf(job->lane, sizeof(job->lane), "%s", record->lane) >= (int)sizeof(job->lane) ||
-	    (record->document_id && snprintf(job->document, sizeof(job->document), "%s",
-					      record->document_id) >= (int)sizeof(job->document)))
+	if (!record->lane || !copy_text(record->lane, job->lane, sizeof(job->lane)) ||
+	    !copy_text(record->document_id, job->document, sizeof(job->document)) ||
+	    !copy_text(record->actor, job->actor, sizeof(job->actor)) ||
+	    !copy_text(record->action, job->action, sizeof(job->action)) ||
+	    !copy_text(record->reason, job->reason, sizeof(job->reason)) ||
+	    !copy_text(record->detail, job->detail, sizeof(job->detail)))
 		return -EINVAL;
+	point_strings(job);
 	return 0;
 }
 
@@ -131,8 +157,7 @@ void store_job_run(struct egate_store *store, struct store_job *job)
 	job->error[0] = '\0';
 	switch (job->kind) {
 	case STORE_APPEND:
-		job->record.lane = job->lane;
-		job->record.document_id = job->document[0] ? job->document : NULL;
+		point_strings(job);
 		r = egate_store_audit_append(store, &job->record, &job->id);
 		break;
 	case STORE_PURGE:
@@ -327,6 +352,8 @@ int store_worker_take(struct store_worker *w, struct store_job *ret)
 	pthread_mutex_lock(&w->lock);
 	if (w->done_len) {
 		*ret = w->done[w->done_head];
+		if (ret->kind == STORE_APPEND)
+			point_strings(ret);
 		w->done_head = (w->done_head + 1) % DONE_MAX;
 		w->done_len--;
 		pthread_cond_broadcast(&w->wake);

@@ -38,10 +38,14 @@ enum store_job_kind {
 struct store_job {
 	enum store_job_kind kind;
 	uint64_t cookie;			/* the submitter's */
-	/* STORE_APPEND: record.lane and record.document_id are copied below */
+	/* STORE_APPEND: the record's strings are copied below */
 	struct egate_audit_record record;
 	char lane[EGATE_STORE_LANE_MAX + 1];
 	char document[EGATE_STORE_DOCUMENT_MAX + 1];
+	char actor[EGATE_AUDIT_TEXT_MAX + 1];
+	char action[EGATE_AUDIT_TEXT_MAX + 1];
+	char reason[EGATE_AUDIT_TEXT_MAX + 1];
+	char detail[EGATE_AUDIT_TEXT_MAX + 1];
 	/* STORE_PURGE */
 	unsigned int days;
 	/* STORE_GALLERY: now_s decides expiry */
@@ -75,7 +79,11 @@ struct store_signing {
 	unsigned int every_records, every_s;
 };
 
-/* Copies the record's strings into the job: lane and document_id may go. */
+/*
+ * Copies the record's strings (lane, document_id, actor, action, reason,
+ * detail) into the job: the caller's may go at once.  -EINVAL: one is
+ * longer than the store takes.
+ */
 int store_job_append(struct store_job *job, const struct egate_audit_record *record,
 		     uint64_t cookie);
 /* Runs job once on store, in the caller's thread (at start, before the worker). */

@@ -67,8 +67,10 @@ struct egate_face_image {
 /* A decoded image that owns its pixels. */
 struct egate_face_picture;
 
-/* Decodes a JPEG or PNG file (libjpeg-turbo / libpng); grayscale and
- * palette images are expanded to RGB, alpha is dropped. */
+/* Decodes a JPEG, PNG or JPEG 2000 file (JP2 or a raw codestream;
+ * libjpeg-turbo, libpng, libopenjp2) into upright RGB: grayscale,
+ * palette, CMYK and sYCC images are converted, a JPEG's EXIF orientation
+ * is applied, and transparent pixels are composited onto white. */
 int egate_face_picture_load(const char *path, struct egate_face_picture **out,
 			    char *errbuf, size_t errlen);
 /* Same from memory (fuzzed). */

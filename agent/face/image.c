@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Images: JPEG (libjpeg-turbo) and PNG (libpng) decoding into RGB, and the
+ * Images: the picture object, the choice of decoder by the file's
+ * signature (image-jpeg.c, image-png.c, image-jp2.c), and the
  * preprocessing of face-api's NetInput.toBatchTensor(): crop, zero padding
  * to a square, tf.image.resizeBilinear(alignCorners=false,
  * halfPixelCenters=false) as the tfjs WASM backend computes it (XNNPACK,
@@ -8,21 +9,13 @@
  */
 #include <limits.h>
 #include <math.h>
-#include <setjmp.h>
 #include <sys/stat.h>
 
-#include <stdio.h>
-#include <jpeglib.h>
 #include <png.h>
 
-#include "internal.h"
+#include "image-internal.h"
 
 #define MAX_FILE (64u << 20)
-
-struct egate_face_picture {
-	uint32_t width, height;
-	uint8_t *rgb;
-};
 
 void egate_face_picture_free(struct egate_face_picture *pic)
 {
@@ -47,8 +40,8 @@ struct egate_face_image egate_face_picture_image(const struct egate_face_picture
 	return img;
 }
 
-static int picture_alloc(uint64_t w, uint64_t h, struct egate_face_picture **out,
-			 char *errbuf, size_t errlen)
+int picture_alloc(uint64_t w, uint64_t h, struct egate_face_picture **out, char *errbuf,
+		  size_t errlen)
 {
 	struct egate_face_picture *p;
 
@@ -91,186 +84,6 @@ int egate_face_picture_new_rgb(const struct egate_face_image *img,
 	return 0;
 }
 
-/* ------------------------------------------------------------ JPEG */
-
-struct jerr {
-	struct jpeg_error_mgr mgr;
-	jmp_buf jmp;
-	char msg[JMSG_LENGTH_MAX];
-};
-
-static void jerr_exit(j_common_ptr cinfo)
-{
-	struct jerr *e = (struct jerr *)cinfo->err;
-
-	(*cinfo->err->format_message)(cinfo, e->msg);
-	longjmp(e->jmp, 1);
-}
-
-static void jerr_silent(j_common_ptr cinfo, int level)
-{
-	/* warnings (corrupt data) are tolerated like browsers do, but bounded */
-	if (level < 0 && cinfo->err->num_warnings++ > 1000)
-		jerr_exit(cinfo);
-}
-
-static int decode_jpeg(const uint8_t *data, size_t len, struct egate_face_picture **out,
-		       char *errbuf, size_t errlen)
-{
-	struct jpeg_decompress_struct cinfo;
-	struct egate_face_picture *volatile pic = NULL;
-	struct jerr err;
-	int r;
-
-	memset(&cinfo, 0, sizeof(cinfo));
-	cinfo.err = jpeg_std_error(&err.mgr);
-	err.mgr.error_exit = jerr_exit;
-	err.mgr.emit_message = jerr_silent;
-	if (setjmp(err.jmp)) {
-		jpeg_destroy_decompress(&cinfo);
-		egate_face_picture_free(pic);
-		seterr(errbuf, errlen, "JPEG does not decode: %s", err.msg);
-		return -EBADMSG;
-	}
-	jpeg_create_decompress(&cinfo);
-	jpeg_mem_src(&cinfo, data, (unsigned long)len);
-	jpeg_read_header(&cinfo, TRUE);
-	cinfo.out_color_space = JCS_RGB;
-	/* the reference decoders use the accurate integer IDCT, fancy upsampling */
-	cinfo.dct_method = JDCT_ISLOW;
-	cinfo.do_fancy_upsampling = TRUE;
-	if (cinfo.image_width > EGATE_FACE_MAX_IMAGE_DIM ||
-	    cinfo.image_height > EGATE_FACE_MAX_IMAGE_DIM) {
-		jpeg_destroy_decompress(&cinfo);
-		seterr(errbuf, errlen, "JPEG %ux%u is larger than %d pixels per side",
-		       cinfo.image_width, cinfo.image_height, EGATE_FACE_MAX_IMAGE_DIM);
-		return -E2BIG;
-	}
-	jpeg_start_decompress(&cinfo);
-	if (cinfo.output_components != 3) {
-		jpeg_destroy_decompress(&cinfo);
-		seterr(errbuf, errlen, "JPEG has %d components after conversion",
-		       cinfo.output_components);
-		return -EBADMSG;
-	}
-	{
-		struct egate_face_picture *p = NULL;
-
-		r = picture_alloc(cinfo.output_width, cinfo.output_height, &p, errbuf, errlen);
-		if (r < 0) {
-			jpeg_destroy_decompress(&cinfo);
-			return r;
-		}
-		pic = p;
-	}
-	while (cinfo.output_scanline < cinfo.output_height) {
-		JSAMPROW row = pic->rgb + (size_t)cinfo.output_scanline * pic->width * 3;
-
-		jpeg_read_scanlines(&cinfo, &row, 1);
-	}
-	jpeg_finish_decompress(&cinfo);
-	jpeg_destroy_decompress(&cinfo);
-	*out = pic;
-	return 0;
-}
-
-/* ------------------------------------------------------------ PNG */
-
-struct pngsrc {
-	const uint8_t *data;
-	size_t len, off;
-	char *errbuf;
-	size_t errlen;
-};
-
-static void png_read_mem(png_structp png, png_bytep dst, png_size_t n)
-{
-	struct pngsrc *s = png_get_io_ptr(png);
-
-	if (n > s->len - s->off)
-		png_error(png, "truncated PNG");
-	memcpy(dst, s->data + s->off, n);
-	s->off += n;
-}
-
-static void png_err(png_structp png, png_const_charp msg)
-{
-	struct pngsrc *s = png_get_io_ptr(png);
-
-	seterr(s->errbuf, s->errlen, "PNG does not decode: %s", msg);
-	png_longjmp(png, 1);
-}
-
-static void png_warn(png_structp png _unused_, png_const_charp msg _unused_) { }
-
-static int decode_png(const uint8_t *data, size_t len, struct egate_face_picture **out,
-		      char *errbuf, size_t errlen)
-{
-	struct pngsrc src = { data, len, 0, errbuf, errlen };
-	struct egate_face_picture *volatile pic = NULL;
-	png_bytep *volatile rows = NULL;
-	png_structp png;
-	png_infop info;
-	png_uint_32 w, h;
-	int depth, ctype, r;
-
-	png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_err, png_warn);
-	if (!png)
-		return -ENOMEM;
-	info = png_create_info_struct(png);
-	if (!info) {
-		png_destroy_read_struct(&png, NULL, NULL);
-		return -ENOMEM;
-	}
-	if (setjmp(png_jmpbuf(png))) {
-		png_destroy_read_struct(&png, &info, NULL);
-		egate_face_picture_free(pic);
-		free(rows);
-		return -EBADMSG;
-	}
-	png_set_read_fn(png, &src, png_read_mem);
-	png_set_user_limits(png, EGATE_FACE_MAX_IMAGE_DIM, EGATE_FACE_MAX_IMAGE_DIM);
-	png_set_chunk_malloc_max(png, 8u << 20);
-	png_read_info(png, info);
-	png_get_IHDR(png, info, &w, &h, &depth, &ctype, NULL, NULL, NULL);
-	if (depth == 16)
-		png_set_strip_16(png);
-	if (ctype == PNG_COLOR_TYPE_PALETTE)
-		png_set_palette_to_rgb(png);
-	if ((ctype == PNG_COLOR_TYPE_GRAY || ctype == PNG_COLOR_TYPE_GRAY_ALPHA) && depth < 8)
-		png_set_expand_gray_1_2_4_to_8(png);
-	if (png_get_valid(png, info, PNG_INFO_tRNS))
-		png_set_tRNS_to_alpha(png);
-	if (ctype == PNG_COLOR_TYPE_GRAY || ctype == PNG_COLOR_TYPE_GRAY_ALPHA)
-		png_set_gray_to_rgb(png);
-	png_set_strip_alpha(png);
-	png_set_interlace_handling(png);
-	png_read_update_info(png, info);
-	if (png_get_rowbytes(png, info) != (size_t)w * 3)
-		png_error(png, "unexpected row layout");
-	{
-		struct egate_face_picture *p = NULL;
-
-		r = picture_alloc(w, h, &p, errbuf, errlen);
-		if (r < 0) {
-			png_destroy_read_struct(&png, &info, NULL);
-			return r;
-		}
-		pic = p;
-	}
-	rows = malloc(sizeof(png_bytep) * h);
-	if (!rows)
-		png_error(png, "out of memory");
-	for (png_uint_32 y = 0; y < h; y++)
-		rows[y] = pic->rgb + (size_t)y * w * 3;
-	png_read_image(png, rows);
-	png_read_end(png, NULL);
-	png_destroy_read_struct(&png, &info, NULL);
-	free(rows);
-	*out = pic;
-	return 0;
-}
-
 int egate_face_picture_decode(const void *data, size_t len, struct egate_face_picture **out,
 			      char *errbuf, size_t errlen)
 {
@@ -286,7 +99,9 @@ int egate_face_picture_decode(const void *data, size_t len, struct egate_face_pi
 		return decode_jpeg(d, len, out, errbuf, errlen);
 	if (len >= 8 && !png_sig_cmp((png_const_bytep)d, 0, 8))
 		return decode_png(d, len, out, errbuf, errlen);
-	seterr(errbuf, errlen, "not a JPEG or PNG image");
+	if (is_jp2(d, len))
+		return decode_jp2(d, len, out, errbuf, errlen);
+	seterr(errbuf, errlen, "not a JPEG, PNG or JPEG 2000 image");
 	return -EBADMSG;
 }
 

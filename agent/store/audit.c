@@ -22,6 +22,7 @@ static const char *const kind_names[] = {
 	[EGATE_AUDIT_CHECKPOINT] = "checkpoint",
 	[EGATE_AUDIT_GALLERY] = "gallery",
 	[EGATE_AUDIT_OFFICER] = "officer",
+	[EGATE_AUDIT_LANE_EVENT] = "lane_event",
 };
 
 static const char *const decision_names[] = {
@@ -135,6 +136,10 @@ static int append(struct egate_store *store, const struct egate_audit_record *re
 		chain_text(&v[CHAIN_ACTION], rec->action);
 		chain_text(&v[CHAIN_REASON], rec->reason);
 		break;
+	case EGATE_AUDIT_LANE_EVENT:
+		chain_text(&v[CHAIN_ACTION], rec->action);
+		value_id(&v[CHAIN_DECISION_ID], rec->decision_id);
+		break;
 	case EGATE_AUDIT_PURGE:
 	case EGATE_AUDIT_CHECKPOINT:
 		value_id(&v[CHAIN_FIRST_ID], rec->first_id);
@@ -175,7 +180,8 @@ int egate_store_audit_append(struct egate_store *store,
 {
 	assert(store);
 	assert(rec);
-	if (!text_valid(rec->lane, EGATE_STORE_LANE_MAX) || rec->time_us < 0 || rec->traveller_id < 0 || rec->detail)
+	if (!text_valid(rec->lane, EGATE_STORE_LANE_MAX) || rec->time_us < 0 ||
+	    rec->traveller_id < 0 || (rec->detail && rec->kind != EGATE_AUDIT_LANE_EVENT))
 		return -EINVAL;
 	switch (rec->kind) {
 	case EGATE_AUDIT_DECISION:
@@ -196,6 +202,13 @@ int egate_store_audit_append(struct egate_store *store,
 		    !optional_text_valid(rec->actor, EGATE_AUDIT_TEXT_MAX) ||
 		    !optional_text_valid(rec->reason, EGATE_AUDIT_TEXT_MAX) ||
 		    rec->candidate_id || rec->document_id)
+			return -EINVAL;
+		break;
+	case EGATE_AUDIT_LANE_EVENT:
+		if (!text_valid(rec->action, EGATE_AUDIT_TEXT_MAX) ||
+		    !optional_text_valid(rec->detail, EGATE_AUDIT_TEXT_MAX) ||
+		    rec->decision_id < 0 || rec->candidate_id || rec->document_id ||
+		    rec->actor || rec->reason)
 			return -EINVAL;
 		break;
 	default:

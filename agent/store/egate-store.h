@@ -146,12 +146,21 @@ enum egate_audit_kind {
 	EGATE_AUDIT_CHECKPOINT,	/* a signed chain head (egate_store_audit_checkpoint) */
 	EGATE_AUDIT_GALLERY,	/* an enrolment, update, deletion or expiry erasure */
 	EGATE_AUDIT_OFFICER,	/* an officer's command to the lane */
+	EGATE_AUDIT_LANE_EVENT,	/* an alarm, an emergency, out of service and back */
 	EGATE_AUDIT_KIND_COUNT
 };
 
 #define EGATE_AUDIT_HASH_SIZE 32	/* SHA-256 */
 #define EGATE_AUDIT_SIGNATURE_SIZE 64	/* Ed25519 */
 #define EGATE_AUDIT_TEXT_MAX 255	/* detail, actor, action, reason: bytes */
+
+/* The actions of lane event records (EGATE_AUDIT_LANE_EVENT). */
+#define EGATE_AUDIT_LANE_ALARM "alarm"			/* detail: which, beams */
+#define EGATE_AUDIT_LANE_EMERGENCY "emergency"		/* the emergency input active */
+#define EGATE_AUDIT_LANE_EMERGENCY_CLEAR "emergency_clear"
+#define EGATE_AUDIT_LANE_OUT_OF_SERVICE "out_of_service"	/* detail: why */
+#define EGATE_AUDIT_LANE_IN_SERVICE "in_service"	/* detail: for how long it was not */
+#define EGATE_AUDIT_LANE_EVENTS_LOST "events_lost"	/* detail: which, how */
 
 enum egate_decision {
 	EGATE_DECISION_ADMIT,		/* identity confirmed: passage authorised */
@@ -199,7 +208,8 @@ struct egate_audit_record {
 	int64_t candidate_id;		/* decisions: nearest, not admitted */
 	double candidate_distance;	/* finite when candidate_id > 0 */
 	const char *document_id;	/* decisions: 1..EGATE_STORE_DOCUMENT_MAX bytes, NULL */
-	const char *detail;		/* purge records: what was deleted */
+	/* purge records: what was deleted; lane events: what the lane said */
+	const char *detail;
 	/*
 	 * Gallery and officer records: who (uid, from the kernel, never
 	 * typed), the name an officer typed (NULL: none), what
@@ -210,6 +220,11 @@ struct egate_audit_record {
 	const char *actor;
 	const char *action;
 	const char *reason;
+	/*
+	 * Lane events fill action (EGATE_AUDIT_LANE_* below), detail
+	 * (1..EGATE_AUDIT_TEXT_MAX bytes, NULL: none) and decision_id (the
+	 * authorisation the lane was carrying out, 0: none).
+	 */
 	/*
 	 * Set by the store.  Purge: removed ids first_id..last_id, last_hash
 	 * the hash of record last_id.  Checkpoint: last_id and last_hash are

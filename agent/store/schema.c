@@ -22,6 +22,56 @@ struct migration {
 	int (*then)(struct egate_store *store);
 };
 
+/*
+ * The audit table of version 3 on (each version's CHECKs; a step's SQL is
+ * still what it shipped as): kinds, more kinds after 'officer'; cases, more
+ * WHEN branches of the record's CHECK.
+ */
+#define AUDIT_TABLE(kinds, cases) \
+	"CREATE TABLE audit (" \
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT," \
+	"  kind TEXT NOT NULL CHECK (kind IN ('decision', 'passage', 'purge', 'checkpoint'," \
+	"    'gallery', 'officer'" kinds "))," \
+	"  time_us INTEGER NOT NULL," \
+	"  lane TEXT CHECK (length(CAST(lane AS BLOB)) BETWEEN 1 AND 63)," \
+	"  traveller_id INTEGER," \
+	"  score REAL, margin REAL, quality REAL," \
+	"  decision TEXT CHECK (decision IN ('admit', 'deny', 'one_at_a_time'))," \
+	"  outcome TEXT CHECK (outcome IN ('passed', 'expired', 'cancelled'," \
+	"    'aborted', 'tailgating', 'wrong_way', 'intrusion', 'loitering'," \
+	"    'forced_door', 'obstruction', 'emergency', 'fault'))," \
+	"  decision_id INTEGER," \
+	"  detail TEXT CHECK (length(CAST(detail AS BLOB)) <= 255)," \
+	"  candidate_id INTEGER CHECK (candidate_id IS NULL OR kind = 'decision')," \
+	"  candidate_distance REAL CHECK (candidate_distance IS NULL OR candidate_id IS NOT NULL)," \
+	"  document_id TEXT CHECK (document_id IS NULL OR (kind = 'decision' AND" \
+	"    length(CAST(document_id AS BLOB)) BETWEEN 1 AND 63))," \
+	"  actor_uid INTEGER CHECK (actor_uid BETWEEN 0 AND 4294967295)," \
+	"  actor TEXT CHECK (length(CAST(actor AS BLOB)) BETWEEN 1 AND 255)," \
+	"  action TEXT CHECK (length(CAST(action AS BLOB)) BETWEEN 1 AND 255)," \
+	"  reason TEXT CHECK (length(CAST(reason AS BLOB)) BETWEEN 1 AND 255)," \
+	"  first_id INTEGER, last_id INTEGER," \
+	"  last_hash BLOB CHECK (length(last_hash) = 32)," \
+	"  signature BLOB CHECK (length(signature) = 64)," \
+	"  hash BLOB NOT NULL CHECK (length(hash) = 32)," \
+	"  CHECK (CASE kind" \
+	"    WHEN 'decision' THEN decision IS NOT NULL AND outcome IS NULL AND lane IS NOT NULL" \
+	"    WHEN 'passage' THEN outcome IS NOT NULL AND decision IS NULL AND lane IS NOT NULL" \
+	"    WHEN 'purge' THEN detail IS NOT NULL" \
+	"    WHEN 'checkpoint' THEN last_id IS NOT NULL AND last_hash IS NOT NULL" \
+	"      AND signature IS NOT NULL" \
+	cases \
+	"    ELSE actor_uid IS NOT NULL AND action IS NOT NULL END));"
+
+/* Append-only: the retention purge alone deletes, up to the window's id. */
+#define AUDIT_TRIGGERS \
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN" \
+	"  SELECT RAISE(ABORT, 'the audit log is append-only'); END;" \
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit" \
+	"  WHEN old.id > coalesce((SELECT max(last_id) FROM audit_purge_window), 0)" \
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only" \
+	" (records leave it only through the retention purge)'); END;"
+
 static const struct migration migrations[] = {
 	/* 0 -> 1: gallery and audit log. */
 	{ 
@@ -102,48 +152,11 @@ static const struct migration migrations[] = {
 	{ "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
 	"DROP INDEX audit_by_time; DROP TABLE audit_purge_window;"
 	"ALTER TABLE audit RENAME TO audit_v2;"
-	"CREATE TABLE audit ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  kind TEXT NOT NULL CHECK (kind IN ('decision', 'passage', 'purge', 'checkpoint',"
-	"    'gallery', 'officer')),"
-	"  time_us INTEGER NOT NULL,"
-	"  lane TEXT CHECK (length(CAST(lane AS BLOB)) BETWEEN 1 AND 63),"
-	"  traveller_id INTEGER,"
-	"  score REAL, margin REAL, quality REAL,"
-	"  decision TEXT CHECK (decision IN ('admit', 'deny', 'one_at_a_time')),"
-	"  outcome TEXT CHECK (outcome IN ('passed', 'expired', 'cancelled',"
-	"    'aborted', 'tailgating', 'wrong_way', 'intrusion', 'loitering',"
-	"    'forced_door', 'obstruction', 'emergency', 'fault')),"
-	"  decision_id INTEGER,"
-	"  detail TEXT CHECK (length(CAST(detail AS BLOB)) <= 255),"
-	"  candidate_id INTEGER CHECK (candidate_id IS NULL OR kind = 'decision'),"
-	"  candidate_distance REAL CHECK (candidate_distance IS NULL OR candidate_id IS NOT NULL),"
-	"  document_id TEXT CHECK (document_id IS NULL OR (kind = 'decision' AND"
-	"    length(CAST(document_id AS BLOB)) BETWEEN 1 AND 63)),"
-	"  actor_uid INTEGER CHECK (actor_uid BETWEEN 0 AND 4294967295),"
-	"  actor TEXT CHECK (length(CAST(actor AS BLOB)) BETWEEN 1 AND 255),"
-	"  action TEXT CHECK (length(CAST(action AS BLOB)) BETWEEN 1 AND 255),"
-	"  reason TEXT CHECK (length(CAST(reason AS BLOB)) BETWEEN 1 AND 255),"
-	"  first_id INTEGER, last_id INTEGER,"
-	"  last_hash BLOB CHECK (length(last_hash) = 32),"
-	"  signature BLOB CHECK (length(signature) = 64),"
-	"  hash BLOB NOT NULL CHECK (length(hash) = 32),"
-	"  CHECK (CASE kind"
-	"    WHEN 'decision' THEN decision IS NOT NULL AND outcome IS NULL AND lane IS NOT NULL"
-	"    WHEN 'passage' THEN outcome IS NOT NULL AND decision IS NULL AND lane IS NOT NULL"
-	"    WHEN 'purge' THEN detail IS NOT NULL"
-	"    WHEN 'checkpoint' THEN last_id IS NOT NULL AND last_hash IS NOT NULL"
-	"      AND signature IS NOT NULL"
-	"    ELSE actor_uid IS NOT NULL AND action IS NOT NULL END));"
+	AUDIT_TABLE("", "")
 	"CREATE INDEX audit_by_time ON audit (time_us);"
 	"CREATE INDEX audit_by_kind ON audit (kind, id);"
 	"CREATE TABLE audit_purge_window (last_id INTEGER NOT NULL);"
-	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
-	"  SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
-	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
-	"  WHEN old.id > coalesce((SELECT max(last_id) FROM audit_purge_window), 0)"
-	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only"
-	" (records leave it only through the retention purge)'); END;"
+	AUDIT_TRIGGERS
 	/* One row: the genesis's parts and the chain head. */
 	"CREATE TABLE audit_chain ("
 	"  chain_id BLOB NOT NULL CHECK (length(chain_id) = 16),"
@@ -161,6 +174,26 @@ static const struct migration migrations[] = {
 	"  genesis ON audit_chain"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit chain has one genesis'); END;",
 	  chain_adopt },
+
+	/*
+	 * 3 -> 4: lane event records (alarms, emergencies, out of service and
+	 * back).  The kind CHECK is made anew with the table, and every row
+	 * copied as it is, hash and all: the chain is not touched and still
+	 * verifies.  AUTOINCREMENT's counter goes with the rows.
+	 */
+	{ "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
+	"DROP INDEX audit_by_time; DROP INDEX audit_by_kind;"
+	"ALTER TABLE audit RENAME TO audit_v3;"
+	AUDIT_TABLE(", 'lane_event'",
+	"    WHEN 'lane_event' THEN action IS NOT NULL AND lane IS NOT NULL"
+	"      AND actor_uid IS NULL")
+	"INSERT INTO audit SELECT * FROM audit_v3;"
+	"UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence"
+	"  WHERE name = 'audit_v3'), 0)) WHERE name = 'audit';"
+	"DROP TABLE audit_v3; DELETE FROM sqlite_sequence WHERE name = 'audit_v3';"
+	"CREATE INDEX audit_by_time ON audit (time_us);"
+	"CREATE INDEX audit_by_kind ON audit (kind, id);"
+	AUDIT_TRIGGERS, NULL },
 };
 
 int egate_store_schema_version(void)

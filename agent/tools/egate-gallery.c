@@ -6,7 +6,9 @@
  * show the audit log.  A running agent picks changes up by itself.  For
  * integrators of 1:1 verification, it also makes a document reader's key
  * pair, and a signed reference file from a photo, as a document reader
- * would from a passport chip.
+ * would from a passport chip.  Enrolment photos must meet the portrait
+ * criteria of portrait.c; --force enrols one that does not, and says so in
+ * the audit record.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +24,7 @@
 #include "egate-reference.h"
 #include "egate-store.h"
 #include "macro.h"
+#include "portrait.h"
 
 #define ENROL_INPUT_SIZE 416	/* detector input for photos (egate-face's default) */
 #define FACES_MAX 32
@@ -46,6 +49,7 @@ struct options {
 	unsigned int valid_s;	/* reference: for how long */
 	bool create;		/* create the database if it is missing */
 	const char *reason;	/* enrol, delete: why, for the audit log */
+	bool force;		/* enrol: past the portrait criteria */
 };
 
 static void usage(FILE *f)
@@ -53,8 +57,13 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: egate-gallery [OPTIONS] COMMAND [ARGS]\n\n"
 		"Commands:\n"
-		"  enrol LABEL IMAGE...   enrol a traveller from photos (JPEG/PNG), one\n"
-		"                         template per photo; prints the traveller id\n"
+		"  enrol LABEL IMAGE...   enrol a traveller from photos (JPEG, PNG or\n"
+		"                         JPEG 2000), one template per photo; prints the\n"
+		"                         traveller id.  Each photo must meet the portrait\n"
+		"                         criteria (eyes open, mouth closed, even light,\n"
+		"                         no clipped exposure, sharp, head turned or\n"
+		"                         tilted at most 30 degrees): the tool names the\n"
+		"                         one failed, its measured value and its limit\n"
 		"  list                   travellers: id, label, templates, expiry\n"
 		"  delete ID              delete a traveller and every template of theirs\n"
 		"                         (--reason required)\n"
@@ -78,6 +87,8 @@ static void usage(FILE *f)
 		"  -f, --face N           enrol: in photos of several people, the Nth\n"
 		"                         face from the left (0 = leftmost)\n"
 		"  -a, --after ID         audit: only records after ID\n"
+		"      --force            enrol: photos that fail the portrait criteria\n"
+		"                         too; the audit record's reason says which\n"
 		"      --reason TEXT      enrol, delete: why, in the audit log with the\n"
 		"                         Unix user running the tool (delete needs it)\n"
 		"  -o, --out FILE         reference: the file, replaced atomically;\n"
@@ -90,7 +101,10 @@ static void usage(FILE *f)
 		"  -h, --help             this help\n", VALID_DEFAULT_S);
 }
 
-static int face_of(struct egate_face_engine *e, const char *path, int choice, float *descriptor)
+/* The face (the only one, or the choice-th from the left) of the photo at
+ * PATH: its descriptor, and its quality measures if QUALITY. */
+static int face_of(struct egate_face_engine *e, const char *path, int choice, float *descriptor,
+		   struct egate_face_quality *quality)
 {
 	_cleanup_(picture_freep) struct egate_face_picture *pic = NULL;
 	struct egate_face_detect_opts opts = { .input_size = ENROL_INPUT_SIZE };
@@ -125,6 +139,8 @@ static int face_of(struct egate_face_engine *e, const char *path, int choice, fl
 	r = egate_face_landmarks(e, &img, &faces[pick].box, &lm);
 	if (r >= 0)
 		r = egate_face_descriptor(e, &img, &lm, descriptor);
+	if (r >= 0 && quality)
+		r = egate_face_quality(&img, &lm, quality);
 	if (r < 0)
 		fprintf(stderr, "egate-gallery: %s: %s\n", path, strerror(-r));
 	return r;
@@ -140,18 +156,70 @@ static int engine_open(const char *models, struct egate_face_engine **ret)
 	return r;
 }
 
+#define FORCED "forced past the portrait criteria"
+
+/* Appends TEXT to the string in BUF (SIZE bytes) if it fits whole. */
+static bool append(char *buf, size_t size, const char *text)
+{
+	size_t used = strlen(buf), n = strlen(text);
+
+	if (used + n >= size)
+		return false;
+	memcpy(buf + used, text, n + 1);
+	return true;
+}
+
+/*
+ * The portrait criteria of photo INDEX (at PATH): each failure on stderr
+ * with its measured value and limit and, when FORCE, appended short to
+ * FORCED (SIZE bytes) as far as it fits.  Returns the number failed.
+ */
+static int check_portrait(const char *path, int index, const struct egate_face_quality *q,
+			  bool force, char *forced, size_t size)
+{
+	struct portrait_failure f[PORTRAIT_CRITERIA_MAX];
+	int n = portrait_check(q, f);
+	char line[256];
+	size_t n_line;
+
+	for (int i = 0; i < n; i++) {
+		portrait_failure_format(&f[i], false, line, sizeof(line));
+		fprintf(stderr, "egate-gallery: %s: %s%s\n", path,
+			force ? "not a portrait, overridden by --force: " : "not a portrait: ", line);
+		if (!force)
+			continue;
+		snprintf(line, sizeof(line), "%s photo %d ", strchr(forced, ':') ? "," : ":",
+			 index + 1);
+		n_line = strlen(line);
+		portrait_failure_format(&f[i], true, line + n_line, sizeof(line) - n_line);
+		/* what does not fit is cut at a whole item, marked " ..." */
+		if (!strstr(forced, " ...") && !append(forced, size, line))
+			append(forced, size, " ...");
+	}
+	return n;
+}
+
 static int cmd_enrol(struct egate_store *store, const struct egate_store_actor *actor,
 		     const struct options *o, const char *models, const char *label,
 		     char **images, int n_images)
 {
 	_cleanup_(engine_freep) struct egate_face_engine *e = NULL;
 	_cleanup_free_ float *templates = NULL;
+	struct egate_store_actor forced_actor = *actor;
+	/* the audit reason: FORCED and the failures, then "; " and --reason */
+	char forced[EGATE_AUDIT_TEXT_MAX + 1] = FORCED;
+	size_t own = o->reason ? strlen(o->reason) + 2 : 0;
 	int64_t id;
-	int r;
+	int r, failed = 0;
 
 	if (n_images < 1 || n_images > EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX) {
 		fprintf(stderr, "egate-gallery: enrol takes 1 to %d photos\n",
 			EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX);
+		return -EINVAL;
+	}
+	if (o->force && own + strlen(FORCED) + 4 >= sizeof(forced)) {
+		fprintf(stderr, "egate-gallery: --reason: at most %zu bytes with --force\n",
+			sizeof(forced) - strlen(FORCED) - 7);
 		return -EINVAL;
 	}
 	r = engine_open(models, &e);
@@ -161,11 +229,27 @@ static int cmd_enrol(struct egate_store *store, const struct egate_store_actor *
 	if (!templates)
 		return -ENOMEM;
 	for (int i = 0; i < n_images; i++) {
-		r = face_of(e, images[i], o->face, templates + (size_t)i * EGATE_TEMPLATE_DIM);
+		struct egate_face_quality q;
+
+		r = face_of(e, images[i], o->face, templates + (size_t)i * EGATE_TEMPLATE_DIM, &q);
 		if (r < 0)
 			return r;
+		/* the room left for --reason is kept */
+		failed += check_portrait(images[i], i, &q, o->force, forced, sizeof(forced) - own);
 	}
-	r = egate_store_enrol(store, actor, label, o->expires, templates, n_images, &id);
+	if (failed && !o->force) {
+		fprintf(stderr, "egate-gallery: nothing enrolled; --force enrols photos that fail"
+			" the portrait criteria, and says so in the audit log\n");
+		return -EPERM;
+	}
+	if (failed) {
+		if (o->reason) {
+			append(forced, sizeof(forced), "; ");
+			append(forced, sizeof(forced), o->reason);
+		}
+		forced_actor.reason = forced;
+	}
+	r = egate_store_enrol(store, &forced_actor, label, o->expires, templates, n_images, &id);
 	if (r < 0) {
 		fprintf(stderr, "egate-gallery: enrol: %s\n", egate_store_last_error(store));
 		return r;
@@ -205,7 +289,7 @@ static int cmd_reference(const struct options *o, const char *models, const char
 	}
 	r = engine_open(models, &e);
 	if (r >= 0)
-		r = face_of(e, photo, o->face, ref.descriptor);
+		r = face_of(e, photo, o->face, ref.descriptor, NULL);
 	if (r >= 0) {
 		r = egate_reference_write(o->out, &ref, secret);
 		if (r < 0)
@@ -322,7 +406,7 @@ static bool read_only(const char *cmd)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_CREATE = 0x100, OPT_REASON };
+	enum { OPT_CREATE = 0x100, OPT_REASON, OPT_FORCE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
@@ -337,6 +421,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "valid", required_argument, NULL, 't' },
 		{ "create", no_argument, NULL, OPT_CREATE },
 		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -394,6 +479,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_CREATE:
 			o->create = true;
+			break;
+		case OPT_FORCE:
+			o->force = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -3,7 +3,10 @@
  * audit_chain_test - the audit log's hash chain and checkpoints against
  * tampering (Documentation/audit.md): on a scratch database, each way of
  * rewriting history is done as someone with write access to the file would
- * do it, and the verifier must name the record where it shows.
+ * do it, and the verifier must name the record where it shows.  Lane
+ * event records are links like the others, and a database of schema
+ * version 3 keeps its chain, and its checkpoint's signature, across the
+ * upgrade that makes room for them.
  */
 #include <errno.h>
 #include <math.h>
@@ -448,6 +451,119 @@ TEST_F(chain, genesis_altered)
 				    " UPDATE audit_chain SET lane = 'lane-2'"));
 	ASSERT_EQ(0, verify_file(self));
 	EXPECT_EQ(EGATE_AUDIT_BAD_GENESIS, self->res.problem);
+}
+
+struct seen_lane {
+	int n;
+	char text[8][128];
+};
+
+static int collect_lane_events(const struct egate_audit_record *r, void *userdata)
+{
+	struct seen_lane *s = userdata;
+
+	if (r->kind == EGATE_AUDIT_LANE_EVENT && s->n < 8)
+		snprintf(s->text[s->n++], sizeof(s->text[0]), "%s|%s|%lld",
+			 r->action, r->detail ?: "-", (long long)r->decision_id);
+	return 0;
+}
+
+TEST_F(chain, lane_events_are_links)
+{
+	struct egate_audit_record alarm = {
+		.kind = EGATE_AUDIT_LANE_EVENT, .lane = "lane-1", .time_us = T0_US + 9000000,
+		.action = EGATE_AUDIT_LANE_ALARM, .detail = "tailgating (beams 0x3)",
+		.decision_id = 1,
+	};
+	struct egate_audit_record back = {
+		.kind = EGATE_AUDIT_LANE_EVENT, .lane = "lane-1", .time_us = T0_US + 10000000,
+		.action = EGATE_AUDIT_LANE_IN_SERVICE,
+	};
+	struct egate_audit_checkpoint cp;
+	struct seen_lane seen = { 0 };
+	int64_t id;
+
+	ASSERT_EQ(0, append_records(self->store, 2, T0_US));
+	ASSERT_EQ(0, egate_store_audit_append(self->store, &alarm, &id));
+	EXPECT_EQ(3, id);
+	ASSERT_EQ(0, egate_store_audit_append(self->store, &back, NULL));
+	/* an actor belongs to officer and gallery records, not to the lane's */
+	back.actor = "officer7";
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &back, NULL));
+	back.actor = NULL;
+	back.action = NULL;
+	EXPECT_EQ(-EINVAL, egate_store_audit_append(self->store, &back, NULL));
+	ASSERT_EQ(0, egate_store_audit_foreach(self->store, 0, collect_lane_events, &seen));
+	ASSERT_EQ(2, seen.n);
+	EXPECT_STREQ("alarm|tailgating (beams 0x3)|1", seen.text[0]);
+	EXPECT_STREQ("in_service|-|0", seen.text[1]);
+	ASSERT_EQ(1, egate_store_audit_checkpoint(self->store, self->sk, 0, 0, T0_US + 11000000,
+						  &cp));
+	ASSERT_EQ(0, verify_file(self));
+	EXPECT_EQ(EGATE_AUDIT_OK, self->res.problem) TH_LOG("%s", self->res.message);
+	EXPECT_EQ(5, self->res.records);
+
+	/* its detail edited: the chain breaks there */
+	ASSERT_EQ(SQLITE_OK, tamper(self, "DROP TRIGGER audit_no_update;"
+				    " UPDATE audit SET detail = 'wrong_way' WHERE id = 3"));
+	ASSERT_EQ(0, verify_file(self));
+	EXPECT_EQ(EGATE_AUDIT_BROKEN_LINK, self->res.problem);
+	EXPECT_EQ(3, self->res.record_id);
+}
+
+/*
+ * tests/agent/data/store-v3.sql: a chain written by schema version 3, with
+ * a checkpoint signed by the key of seed 32 x 0x07.  Opened for writing it
+ * becomes version 4; every record, hash and signature as it was.
+ */
+TEST_F(chain, version_3_chain_verifies_after_the_upgrade)
+{
+	struct egate_audit_record emergency = {
+		.kind = EGATE_AUDIT_LANE_EVENT, .lane = "lane-1",
+		.action = EGATE_AUDIT_LANE_EMERGENCY,
+	};
+	uint8_t seed[32], pk[32], sk[64];
+	struct seen_lane seen = { 0 };
+	char msg[256];
+
+	memset(seed, 7, sizeof(seed));
+	crypto_sign_seed_keypair(pk, sk, seed);
+	self->o.public_key = pk;
+	egate_store_close(self->store);
+	self->store = NULL;
+	ASSERT_EQ(0, unlink(self->path));
+	ASSERT_EQ(SQLITE_OK, raw_sql_file(self->path, TEST_DATA_DIR "/store-v3.sql", msg,
+					  sizeof(msg))) TH_LOG("%s", msg);
+	ASSERT_EQ(3, raw_count(self->path, "PRAGMA user_version"));
+
+	ASSERT_EQ(0, egate_store_open(self->path, OPTIONS(0), &self->store, self->err,
+				      sizeof(self->err))) TH_LOG("%s", self->err);
+	EXPECT_EQ(4, egate_store_schema_version());
+	EXPECT_EQ(4, raw_count(self->path, "PRAGMA user_version"));
+	ASSERT_EQ(0, verify_file(self));
+	EXPECT_EQ(EGATE_AUDIT_OK, self->res.problem) TH_LOG("%s", self->res.message);
+	EXPECT_EQ(6, self->res.records);
+	EXPECT_EQ(1, self->res.checkpoints);
+
+	/* the new kind is taken, and links after the old records */
+	ASSERT_EQ(0, egate_store_audit_append(self->store, &emergency, NULL));
+	ASSERT_EQ(0, egate_store_audit_foreach(self->store, 0, collect_lane_events, &seen));
+	ASSERT_EQ(1, seen.n);
+	EXPECT_EQ(7, raw_count(self->path, "SELECT max(id) FROM audit"));
+	ASSERT_EQ(0, verify_file(self));
+	EXPECT_EQ(EGATE_AUDIT_OK, self->res.problem) TH_LOG("%s", self->res.message);
+	EXPECT_EQ(7, self->res.records);
+
+	/* and the table still holds everyone else to appending */
+	egate_store_close(self->store);
+	self->store = NULL;
+	EXPECT_NE(SQLITE_OK, raw_sql(self->path, "UPDATE audit SET lane = 'x'", msg, sizeof(msg)));
+	EXPECT_STREQ("the audit log is append-only", msg);
+	EXPECT_NE(SQLITE_OK, raw_sql(self->path, "DELETE FROM audit WHERE id = 2", msg,
+				     sizeof(msg)));
+	EXPECT_EQ(7, raw_count(self->path, "SELECT count(*) FROM audit"));
+	EXPECT_EQ(0, raw_count(self->path, "SELECT count(*) FROM sqlite_master"
+					   " WHERE name = 'audit_v3'"));
 }
 
 TEST_HARNESS_MAIN

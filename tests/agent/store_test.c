@@ -519,24 +519,16 @@ TEST_F(store, version_1_is_migrated)
 	char path[PATH_MAX + 16], msg[256];
 	struct audit_seen seen = {};
 	struct egate_store *s = NULL;
-	static char sql[16384];
-	size_t n;
-	FILE *f;
 
-	f = fopen(TEST_DATA_DIR "/store-v1.sql", "re");
-	ASSERT_NE(NULL, f);
-	n = fread(sql, 1, sizeof(sql) - 1, f);
-	fclose(f);
-	ASSERT_LT(n, sizeof(sql) - 1);
-	sql[n] = '\0';
 	snprintf(path, sizeof(path), "%s/v1.db", self->dir);
-	ASSERT_EQ(SQLITE_OK, raw_sql(path, sql, msg, sizeof(msg))) TH_LOG("%s", msg);
+	ASSERT_EQ(SQLITE_OK, raw_sql_file(path, TEST_DATA_DIR "/store-v1.sql", msg, sizeof(msg)))
+		TH_LOG("%s", msg);
 	ASSERT_EQ(1, raw_count(path, "PRAGMA user_version"));
 
 	ASSERT_EQ(0, egate_store_open(path, OPTIONS(0, 100), &s, self->err, sizeof(self->err)))
 		TH_LOG("%s", self->err);
 	EXPECT_EQ(egate_store_schema_version(), raw_count(path, "PRAGMA user_version"));
-	EXPECT_EQ(3, egate_store_schema_version());
+	EXPECT_EQ(4, egate_store_schema_version());
 	ASSERT_EQ(0, egate_store_audit_foreach(s, 0, collect_audit, &seen));
 	ASSERT_EQ(3, seen.n);
 	EXPECT_EQ(EGATE_DECISION_ADMIT, seen.r[0].decision);

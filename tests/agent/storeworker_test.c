@@ -7,7 +7,8 @@
  * process delays the record without losing it; the gallery's next expiry
  * is the instant the first enrolment runs out, and the agent reloads the
  * gallery at that instant, not an hour later; with a key, the worker signs
- * the chain every N records and at stop, and the chain verifies with it.
+ * the chain every N records and at stop, and the chain verifies with it;
+ * an officer record's strings are the job's own, not the submitter's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -307,6 +308,53 @@ TEST_F(worker, signs_the_chain_every_n_records_and_at_stop)
 	EXPECT_EQ(EGATE_AUDIT_OK, res.problem) TH_LOG("%s", res.message);
 	EXPECT_EQ(3, res.checkpoints);
 	EXPECT_EQ(res.head_id, res.last_checkpoint_id);	/* nothing left unsigned */
+}
+
+static int last_record(const struct egate_audit_record *r, void *userdata)
+{
+	char *out = userdata;
+
+	snprintf(out, 1024, "%s|%u|%s|%s|%s", egate_audit_kind_name(r->kind), r->actor_uid,
+		 r->actor ?: "-", r->action ?: "-", r->reason ?: "-");
+	return 0;
+}
+
+/*
+ * The agent builds an officer record from a netlink message it frees at
+ * once: the job keeps copies of every string, whatever the submitter's
+ * buffers hold by the time the worker writes it.
+ */
+TEST_F(worker, record_strings_are_the_jobs_own)
+{
+	char actor[32] = "officer7", action[32] = "lock", reason[64] = "bag left in lane";
+	struct egate_audit_record officer = {
+		.kind = EGATE_AUDIT_OFFICER, .lane = "lane-a", .actor_uid = 1001,
+		.actor = actor, .action = action, .reason = reason,
+	};
+	char long_reason[EGATE_AUDIT_TEXT_MAX + 2], seen[1024] = "";
+	struct store_job job;
+
+	ASSERT_EQ(0, store_job_append(&job, &officer, 7));
+	/* the submitter's buffers are reused before the worker runs */
+	strcpy(actor, "mallory");
+	strcpy(action, "open");
+	strcpy(reason, "nothing to see");
+	ASSERT_EQ(0, store_worker_new(self->store, NULL, &self->w));
+	ASSERT_EQ(0, store_worker_submit(self->w, &job));
+	memset(&job, 0x55, sizeof(job));	/* and so is the job it was given */
+	ASSERT_EQ(0, take(self->w, &job));
+	ASSERT_EQ(0, job.result) TH_LOG("%s", job.error);
+	EXPECT_STREQ("officer7", job.record.actor);	/* the job taken back points at its own */
+	ASSERT_EQ(0, egate_store_audit_foreach(self->store, 0, last_record, seen));
+	EXPECT_STREQ("officer|1001|officer7|lock|bag left in lane", seen);
+
+	/* too long for the store: refused at once, not cut */
+	memset(long_reason, 'x', sizeof(long_reason) - 1);
+	long_reason[sizeof(long_reason) - 1] = '\0';
+	officer.reason = long_reason;
+	EXPECT_EQ(-EINVAL, store_job_append(&job, &officer, 8));
+	officer.reason = "";
+	EXPECT_EQ(-EINVAL, store_job_append(&job, &officer, 8));
 }
 
 TEST_HARNESS_MAIN

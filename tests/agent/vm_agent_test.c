@@ -15,6 +15,8 @@
  * locked past the heartbeat period holds decisions, not the heartbeat; a
  * stalled camera stream or a stuck face worker takes the lane out of
  * service until it recovers.  Two lanes on one kiosk keep their names apart.
+ * The audit chain the agent signs names every actor (officers by uid,
+ * enrolment staff) and every alarm, verifies, and shows an edit.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -769,6 +771,200 @@ TEST_F_TIMEOUT(agent, stuck_worker_takes_lane_out_of_service, TEST_TIMEOUT_S)
 	EXPECT_EQ(0, eg_sysfs_wait("mode", "normal", 1000));
 	EXPECT_TRUE(agent_log_wait(&self->env, "back in service", 1, 0));
 	EXPECT_TRUE(metrics_wait(self, "egate_worker_stalled{lane=\"test-lane\"} 0", 10000));
+}
+
+/* ---- the audit trail, end to end ------------------------------------------ */
+
+#define OFFICER_UID 1001	/* an officer's own account: no name needed */
+
+/* Starts argv (argv[0] a path), stdout and stderr into the file out. */
+static pid_t spawn_into(const char *const *argv, const char *out)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Runs argv to its end: the exit status, or 128 + signal, or -1. */
+static int run_into(const char *const *argv, const char *out)
+{
+	pid_t pid = spawn_into(argv, out);
+	int status;
+
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+struct audit_trail {
+	int officer, officer_uid_ok, enrol, delete, alarm, in_service, out_of_service;
+	int64_t officer_id;		/* the reset's record: the one tampered with */
+	int64_t bob;
+	char officer_text[256];
+};
+
+static int trail(const struct egate_audit_record *r, void *userdata)
+{
+	struct audit_trail *t = userdata;
+
+	if (r->kind == EGATE_AUDIT_OFFICER && !strcmp(r->action, "reset")) {
+		t->officer++;
+		t->officer_id = r->id;
+		t->officer_uid_ok = r->actor_uid == OFFICER_UID;
+		snprintf(t->officer_text, sizeof(t->officer_text), "%s|%s",
+			 r->actor ?: "-", r->reason ?: "-");
+	} else if (r->kind == EGATE_AUDIT_GALLERY && r->actor_uid == getuid()) {
+		t->enrol += !strcmp(r->action, "enrol") && r->traveller_id == t->bob;
+		t->delete += !strcmp(r->action, "delete") && r->traveller_id == t->bob &&
+			     r->reason && !strcmp(r->reason, "withdrew consent");
+	} else if (r->kind == EGATE_AUDIT_LANE_EVENT) {
+		t->alarm += !strcmp(r->action, EGATE_AUDIT_LANE_ALARM) && r->detail &&
+			    !strncmp(r->detail, "forced_door", 11);
+		t->in_service += !strcmp(r->action, EGATE_AUDIT_LANE_IN_SERVICE);
+		t->out_of_service += !strcmp(r->action, EGATE_AUDIT_LANE_OUT_OF_SERVICE) &&
+				     r->detail && !strcmp(r->detail, "the agent stopped");
+	}
+	return 0;
+}
+
+/*
+ * What a border agency answers for after the fact, from the database the
+ * agent wrote with its key: a traveller admitted and through, an officer
+ * resetting an alarm with egatectl from their own account (uid OFFICER_UID,
+ * as the kernel saw it, and as egatectl watch shows it), an enrolment and
+ * a deletion with egate-gallery, the alarm itself, and the lane's service
+ * periods.  egate-audit verify passes with the lane's public key; one
+ * record edited afterwards, and it fails naming that record.
+ */
+/* Two gallery tools and a decision under emulation: twice the others' time. */
+TEST_F_TIMEOUT(agent, audit_trail_verifies_and_names_every_actor, 2 * TEST_TIMEOUT_S)
+{
+	char key[PATH_MAX], keyout[PATH_MAX], pub[80] = "", keyset[PATH_MAX + 32];
+	char watch_out[PATH_MAX], out[PATH_MAX], ctl[PATH_MAX], text[8192], sql[256];
+	char audit[PATH_MAX], gallery[PATH_MAX], photo[PATH_MAX], bob[32] = "";
+	struct audit_summary s;
+	struct audit_trail t = { 0 };
+	struct egate_store *store;
+	pid_t watch;
+	sqlite3 *db;
+	int status;
+
+	snprintf(key, sizeof(key), "%s/audit.key", self->env.dir);
+	snprintf(keyout, sizeof(keyout), "%s/audit.pub", self->env.dir);
+	snprintf(watch_out, sizeof(watch_out), "%s/watch.json", self->env.dir);
+	snprintf(out, sizeof(out), "%s/out.txt", self->env.dir);
+	snprintf(ctl, sizeof(ctl), "%s/egatectl", self->env.bin);
+	snprintf(audit, sizeof(audit), "%s/egate-audit", self->env.bin);
+	snprintf(gallery, sizeof(gallery), "%s/egate-gallery", self->env.bin);
+	ASSERT_EQ(0, run_into((const char *[]){ audit, "keygen", "--key", key, NULL }, keyout));
+	read_text(keyout, pub, sizeof(pub));
+	pub[strcspn(pub, "\n")] = '\0';
+	ASSERT_EQ(64, strlen(pub));
+	snprintf(keyset, sizeof(keyset), "store.audit_key=%s", key);
+	start_agent_with(self, _metadata, keyset);
+	/* someone watching the lane, as a supervisor's screen would */
+	watch = spawn_into((const char *[]){ ctl, "watch", "0", "--json", NULL }, watch_out);
+	ASSERT_LT(0, watch);
+
+	/* a decision and a passage */
+	show(self, ENROLLED_PHOTO, 0);
+	ASSERT_EQ(0, eg_sysfs_wait("state", "authorised", DECISION_MS));
+	show(self, NULL, 0);
+	ASSERT_EQ(0, eg_sim("walk speed=1500"));
+	ASSERT_EQ(0, wait_counter("counters/passages", 1, LANE_MS));
+	ASSERT_EQ(0, eg_sysfs_wait("state", "idle", LANE_MS));
+
+	/* an alarm, and the officer on duty resets the lane from their own account */
+	ASSERT_EQ(0, eg_sim("force entry 1"));
+	ASSERT_EQ(0, eg_sysfs_wait("state", "alarm", LANE_MS));
+	ASSERT_EQ(0, eg_sim("force entry 0"));
+	ASSERT_EQ(0, eg_sysfs_wait("entry_door", "closed", LANE_MS));
+	EXPECT_EQ(0, run_into((const char *[]){ "/usr/bin/setpriv", "--reuid=1001",
+		"--regid=1001", "--clear-groups", "--inh-caps=+net_admin",
+		"--ambient-caps=+net_admin", ctl, "reset", "0", "--operator", "officer7",
+		"--reason", "door checked, nobody in the lane", NULL }, out)) {
+		read_text(out, text, sizeof(text));
+		TH_LOG("egatectl: %s", text);
+	}
+	ASSERT_EQ(0, eg_sysfs_wait("state", "idle", LANE_MS));
+	ASSERT_TRUE(agent_log_wait(&self->env, "officer officer7 (uid 1001): reset", 1, 5000));
+
+	/* enrolment staff add a traveller and take them out again */
+	status = run_into((const char *[]){ gallery, "--config", "/dev/null", "--db",
+		self->env.db, "--models", self->env.models, "--reason", "new traveller",
+		"--face", "0", "enrol", "bob", agent_photo(&self->env, UNKNOWN_PHOTO, photo),
+		NULL }, out);
+	read_text(out, bob, sizeof(bob));
+	ASSERT_EQ(0, status) TH_LOG("egate-gallery enrol: %s", bob);
+	t.bob = strtoll(bob, NULL, 10);
+	ASSERT_LT(self->enrolled_id, t.bob);
+	snprintf(bob, sizeof(bob), "%lld", (long long)t.bob);
+	status = run_into((const char *[]){ gallery, "--config", "/dev/null", "--db",
+		self->env.db, "--reason", "withdrew consent", "delete", bob, NULL }, out);
+	read_text(out, text, sizeof(text));
+	ASSERT_EQ(0, status) TH_LOG("egate-gallery delete: %s", text);
+
+	EXPECT_EQ(0, agent_stop(self->agent, SIGTERM));	/* signs the chain at stop */
+	self->agent = -1;
+	/* ^C ends the watch, even on a quiet lane */
+	kill(watch, SIGTERM);
+	for (int waited = 0; waitpid(watch, &status, WNOHANG) == 0; waited += 50) {
+		if (waited == 5000) {
+			kill(watch, SIGKILL);
+			waitpid(watch, &status, 0);
+		}
+		eg_sleep_ms(50);
+	}
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("status %#x", status);
+
+	/* egatectl showed who acted */
+	read_text(watch_out, text, sizeof(text));
+	EXPECT_NE(NULL, strstr(text, "\"officer\":\"reset\",\"uid\":1001,\"operator\":\"officer7\""))
+		TH_LOG("%s", text);
+
+	/* the records, from the database the agent wrote */
+	ASSERT_EQ(0, audit_read(&self->env, &s));
+	EXPECT_EQ(1, s.admit);
+	EXPECT_EQ(1, s.passed);
+	ASSERT_EQ(0, egate_store_open(self->env.db, &(struct egate_store_options){
+			.flags = EGATE_STORE_READ_ONLY }, &store, text, sizeof(text)));
+	ASSERT_EQ(0, egate_store_audit_foreach(store, 0, trail, &t));
+	egate_store_close(store);
+	EXPECT_EQ(1, t.officer);
+	EXPECT_TRUE(t.officer_uid_ok);
+	EXPECT_STREQ("officer7|door checked, nobody in the lane", t.officer_text);
+	EXPECT_EQ(1, t.enrol);
+	EXPECT_EQ(1, t.delete);
+	EXPECT_EQ(1, t.alarm);
+	EXPECT_LE(1, t.in_service);	/* the claim at start */
+	EXPECT_EQ(1, t.out_of_service);
+
+	/* the chain verifies with the lane's key, checkpoints and all */
+	EXPECT_EQ(0, run_into((const char *[]){ audit, "--config", "/dev/null", "--db",
+		self->env.db, "--key", pub, "verify", NULL }, out));
+	read_text(out, text, sizeof(text));
+	EXPECT_EQ(0, strncmp(text, "ok: ", 4)) TH_LOG("%s", text);
+	EXPECT_NE(NULL, strstr(text, "records after it are not signed yet"));
+
+	/* someone with write access rewrites the officer's reason */
+	ASSERT_EQ(SQLITE_OK, sqlite3_open(self->env.db, &db));
+	snprintf(sql, sizeof(sql), "DROP TRIGGER audit_no_update; UPDATE audit SET reason ="
+		 " 'routine reset' WHERE id = %lld", (long long)t.officer_id);
+	EXPECT_EQ(SQLITE_OK, sqlite3_exec(db, sql, NULL, NULL, NULL));
+	sqlite3_close(db);
+	EXPECT_EQ(1, run_into((const char *[]){ audit, "--config", "/dev/null", "--db",
+		self->env.db, "--key", pub, "verify", NULL }, out));
+	read_text(out, text, sizeof(text));
+	snprintf(sql, sizeof(sql), "broken-link at record %lld:", (long long)t.officer_id);
+	EXPECT_NE(NULL, strstr(text, sql)) TH_LOG("%s", text);
 }
 
 /* ---- two lanes on one kiosk -------------------------------------------- */

@@ -101,7 +101,6 @@ static struct fz_shared *fz;
 
 /* What the racer asks the workers to leave alone for a moment. */
 #define FZ_QUIET_DEVICE	1	/* close /dev/egate0: egate may unload */
-#define FZ_QUIET_NEWDEV	2	/* no new_device: the chip may go */
 
 /* Privilege of a worker process. */
 enum fz_priv { FZ_ROOT, FZ_NOCAP, FZ_NOBODY };
@@ -931,9 +930,6 @@ static void fz_do_driver(struct fz_ctx *c)
 	int err;
 
 	if (fz_chance(c, 60)) {
-		if (__atomic_load_n(&fz->quiet, __ATOMIC_RELAXED) &
-		    FZ_QUIET_NEWDEV)
-			return;
 		if (fz_chance(c, 70)) {
 			fz_mutate_line(c, buf, sizeof(buf));
 			len = strlen(buf);
@@ -1082,36 +1078,10 @@ static void fz_process(uint64_t seed, int proc, int nthreads, enum fz_priv priv)
 }
 
 /*
- * Before egate_sim goes: the lanes an administrator wired onto its chip
- * (new_device) go first, unless EGATE_FUZZ_CHIP_REMOVAL=1.  Removing a
- * GPIO chip whose lines a lane still holds oopses 6.1 (its gpiolib has no
- * guard against a consumer reading a removed chip: egate_poll_work ->
- * gpiod_get_array_value_complex, NULL chip), which would end the whole
- * VM run; that scenario is for when it is fixed, or on 6.12.
+ * Unbind, rebind, unload, reload, all the while.  egate_sim goes with
+ * whatever lanes the workers wired onto its chip meanwhile (new_device goes
+ * on): egate_gpiochip_remove() takes them first.
  */
-static int fz_chip_removal = -1;
-
-static void fz_chip_away(void)
-{
-	const char *env;
-
-	if (fz_chip_removal < 0) {
-		env = getenv("EGATE_FUZZ_CHIP_REMOVAL");
-		fz_chip_removal = env && atoi(env);
-	}
-	if (fz_chip_removal)
-		return;
-	__atomic_or_fetch(&fz->quiet, FZ_QUIET_NEWDEV, __ATOMIC_RELAXED);
-	eg_sleep_ms(20);	/* a new_device under way ends */
-	for (int i = 1; i < 8; i++) {
-		char id[16];
-
-		snprintf(id, sizeof(id), "egate%d", i);
-		fz_write_str(DRV "delete_device", id);
-	}
-}
-
-/* Unbind, rebind, unload, reload, all the while. */
 static void fz_racer(uint64_t seed)
 {
 	static const char *const sim_params[] = {
@@ -1140,7 +1110,6 @@ static void fz_racer(uint64_t seed)
 				       EPROBE_DEFER, EAGAIN, ENXIO), dev);
 			break;
 		case 4: case 5: case 6:
-			fz_chip_away();
 			err = fz_rmmod("egate_sim");
 			fz_result(&c, FZ_RMMOD, err, ERRS(0, EAGAIN, EBUSY, ENOENT),
 				  "egate_sim");
@@ -1149,7 +1118,6 @@ static void fz_racer(uint64_t seed)
 			fz_result(&c, FZ_INSMOD, err,
 				  ERRS(0, EEXIST, ENOENT, EBUSY, ENODEV, ENOSPC),
 				  "egate_sim");
-			__atomic_store_n(&fz->quiet, 0, __ATOMIC_RELAXED);
 			break;
 		case 7:
 			/*
@@ -1158,7 +1126,6 @@ static void fz_racer(uint64_t seed)
 			 */
 			__atomic_store_n(&fz->quiet, FZ_QUIET_DEVICE, __ATOMIC_RELAXED);
 			eg_sleep_ms(100);
-			fz_chip_away();
 			err = fz_rmmod("egate_sim");
 			fz_result(&c, FZ_RMMOD, err, ERRS(0, EAGAIN, EBUSY, ENOENT),
 				  "egate_sim");
@@ -1391,7 +1358,6 @@ TEST_F_TIMEOUT(fuzz, concurrent, 7200)
 	 * the workers saw the deadline, the lanes they wired go first.
 	 */
 	eg_sleep_ms(300);
-	fz_chip_away();
 	eg_unload_module("egate_sim");
 	end = eg_now_ms() + 60000;
 	for (int p = 0; p < nproc; p++) {
@@ -1413,12 +1379,6 @@ TEST_F_TIMEOUT(fuzz, concurrent, 7200)
 	fz_report(_metadata);
 
 	/* The egate module that lived through the run, a fresh simulated lane. */
-	for (int i = 1; i < 8; i++) {
-		char id[16];
-
-		snprintf(id, sizeof(id), "egate%d", i);
-		fz_write_str(DRV "delete_device", id);
-	}
 	eg_unload_module("egate_sim");
 	printf("# the passage runs on %s egate module\n", fz_loaded("egate") ?
 	       "the fuzzed" : "a fresh");

@@ -2,11 +2,14 @@
 /*
  * Runtime wiring by an administrator through the egate-lane driver's
  * new_device / delete_device attributes, over the simulated chip loaded
- * without a lane of its own; and the wiring errors.
+ * without a lane of its own; the wiring errors; and the chip going while a
+ * lane is wired to it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -105,6 +108,76 @@ TEST_F(wiring, errors)
 	EXPECT_NE(0, access("/sys/class/egate/egate1", F_OK));
 	EXPECT_EQ(-EINVAL, eg_drv_write(DRV "delete_device", "lane"));
 	EXPECT_EQ(-ENOENT, eg_drv_write(DRV "delete_device", "egate7"));
+}
+
+/*
+ * The chip goes (rmmod egate_sim) with an administrator's lane on it: the
+ * lane goes first, in each input mode, with its device open.  Before
+ * egate_gpiochip_remove() the lane outlived its chip: 6.1 oopsed in the
+ * next poll (gpiolib read a removed chip), and the interrupts it held were
+ * disposed of under it.
+ */
+FIXTURE(chip_gone) {
+	int ctl;
+};
+
+FIXTURE_VARIANT(chip_gone) {
+	const char *sim;
+};
+
+FIXTURE_VARIANT_ADD(chip_gone, interrupts) {
+	.sim = "lane=0",
+};
+
+FIXTURE_VARIANT_ADD(chip_gone, polled) {
+	.sim = "lane=0 irq=0",
+};
+
+FIXTURE_VARIANT_ADD(chip_gone, sleeping) {
+	.sim = "lane=0 irq=0 can_sleep=1",
+};
+
+FIXTURE_SETUP(chip_gone)
+{
+	int mark;
+
+	self->ctl = -1;
+	ASSERT_EQ(0, eg_load("", variant->sim));
+	mark = eg_mark();
+	ASSERT_EQ(0, eg_drv_write(DRV "new_device", GOOD));
+	self->ctl = eg_open_ctl();
+	ASSERT_LE(0, self->ctl);
+	ASSERT_EQ(0, eg_expect_state(self->ctl, mark, EGATE_ST_IDLE, 3000));
+}
+
+FIXTURE_TEARDOWN(chip_gone)
+{
+	if (self->ctl >= 0)
+		close(self->ctl);
+	eg_drv_write(DRV "delete_device", "egate0");
+	eg_unload();
+}
+
+TEST_F(chip_gone, lane_goes_first)
+{
+	struct egate_status st;
+	char line[256];
+	FILE *f;
+
+	ASSERT_EQ(0, eg_cmd(self->ctl, EGATE_CMD_AUTHORISE, 0, 0, 0));
+	ASSERT_EQ(0, eg_unload_module("egate_sim"));
+	EXPECT_NE(0, access(EG_LANE, F_OK));
+	EXPECT_EQ(-1, ioctl(self->ctl, EGATE_IOC_GET_STATE, &st));
+	EXPECT_EQ(ENODEV, errno);
+	/* Its interrupts went with it, not with the chip. */
+	f = fopen("/proc/interrupts", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		EXPECT_EQ(NULL, strstr(line, "egate0")) TH_LOG("%s", line);
+	fclose(f);
+	/* Time for a poll of a lane that outlived its chip to oops. */
+	eg_sleep_ms(300);
+	EXPECT_EQ(-ENOENT, eg_drv_write(DRV "delete_device", "egate0"));
 }
 
 TEST(board_lane_not_deletable)

@@ -2,6 +2,7 @@
 /* test-sql.c - SQL on a test database from a connection of its own. */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "test-sql.h"
 
@@ -37,4 +38,21 @@ long long raw_count(const char *path, const char *sql)
 	}
 	sqlite3_close(db);
 	return n;
+}
+
+int raw_sql_file(const char *path, const char *sql_file, char *msg, size_t msg_size)
+{
+	char *sql = NULL;
+	size_t size = 0;
+	FILE *f = fopen(sql_file, "re"), *m = open_memstream(&sql, &size);
+	int c, rc = -1;
+
+	while (f && m && (c = fgetc(f)) != EOF)
+		fputc(c, m);
+	if (f)
+		fclose(f);
+	if (m && fclose(m) == 0 && f)
+		rc = raw_sql(path, sql, msg, msg_size);
+	free(sql);
+	return rc;
 }
