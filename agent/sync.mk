@@ -40,7 +40,7 @@ ALL_LDFLAGS	:= $(LDOPT) $(LDFLAGS)
 
 KIOSK_LIB	:= $(BUILD)/libegate-kiosk.a
 FACE_LIB	:= $(BUILD)/lib/libegate-face.a
-FACE_LIBS	:= $(FACE_LIB) $(shell pkg-config --libs json-c libjpeg libpng) \
+FACE_LIBS	:= $(FACE_LIB) $(shell pkg-config --libs json-c libjpeg libpng libopenjp2) \
 		   $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas) -lm
 ALL_LIBS	:= $(KIOSK_LIB) $(FACE_LIBS) $(PKG_LIBS) -pthread
 

@@ -104,7 +104,11 @@ static int gallery_build(const struct egate_gallery *stored, struct egate_face_g
 	size_t n = egate_gallery_count(stored);
 	int r;
 
-	r = egate_face_gallery_new(EGATE_FACE_GALLERY_F32, n ? n : 1, &g);
+	/* quantised (codes in memory, floats in a mapped file) above a size;
+	 * a search on both cores, the frame's work waiting for it */
+	r = egate_face_gallery_new(egate_face_gallery_kind_for(n), n ? n : 1, &g);
+	if (r >= 0 && egate_face_gallery_kind(g) == EGATE_FACE_GALLERY_INT8)
+		r = egate_face_gallery_set_threads(g, 2);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		int64_t idx = egate_face_gallery_add(g,
 			(uint64_t)egate_gallery_traveller_ids(stored)[i],

@@ -43,6 +43,9 @@ extern "C" {
 #define EGATE_FACE_MAX_INPUT_SIZE	1024	/* detector input, multiple of 32 */
 #define EGATE_FACE_MAX_GALLERY		(64u * 1024 * 1024) /* templates */
 #define EGATE_FACE_MAX_TOPK		1024
+#define EGATE_FACE_MAX_SEARCH_THREADS	8
+/* egate_face_gallery_kind_for(): quantised from this many templates */
+#define EGATE_FACE_GALLERY_INT8_FROM	65536
 
 #define EGATE_FACE_DESCRIPTOR_DIM	128
 #define EGATE_FACE_NUM_LANDMARKS	68
@@ -234,8 +237,17 @@ struct egate_face_gallery;
 
 enum egate_face_gallery_kind {
 	EGATE_FACE_GALLERY_F32 = 0,	/* exact float32 only */
-	EGATE_FACE_GALLERY_INT8 = 1,	/* + int8 codes, per-template scale */
+	/* quantised: in memory a 4-bit code of each template after the
+	 * gallery's mean is taken off (76 bytes a template with its id); the
+	 * float templates in an unlinked file in $TMPDIR (else /var/tmp),
+	 * memory-mapped, read for re-ranking.  Put that directory on a disk:
+	 * on tmpfs the floats are in memory again. */
+	EGATE_FACE_GALLERY_INT8 = 1,
 };
+
+/* The kind to use for a gallery of N templates: INT8 from
+ * EGATE_FACE_GALLERY_INT8_FROM on, F32 below. */
+enum egate_face_gallery_kind egate_face_gallery_kind_for(size_t n);
 
 int egate_face_gallery_new(enum egate_face_gallery_kind kind, size_t capacity,
 			   struct egate_face_gallery **out);
@@ -247,9 +259,16 @@ int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const 
  * number removed. */
 int egate_face_gallery_remove_id(struct egate_face_gallery *g, uint64_t id);
 size_t egate_face_gallery_size(const struct egate_face_gallery *g);
+enum egate_face_gallery_kind egate_face_gallery_kind(const struct egate_face_gallery *g);
 /* The stored template at INDEX (the float copy). */
 const float *egate_face_gallery_template(const struct egate_face_gallery *g, size_t index);
 uint64_t egate_face_gallery_id(const struct egate_face_gallery *g, size_t index);
+/* Bytes of memory the gallery holds at its capacity (not counting the
+ * float file of an INT8 gallery, which the kernel pages in and out). */
+size_t egate_face_gallery_memory(const struct egate_face_gallery *g);
+/* Threads one search may use to scan an INT8 gallery of 64k templates or
+ * more (1 to EGATE_FACE_MAX_SEARCH_THREADS; default 1). */
+int egate_face_gallery_set_threads(struct egate_face_gallery *g, unsigned threads);
 
 struct egate_face_match {
 	uint64_t id;
@@ -260,11 +279,12 @@ struct egate_face_match {
 struct egate_face_search_opts {
 	size_t k;		/* results wanted; 0 = 1 */
 	int exact;		/* 1: brute force in float even on an INT8 gallery */
-	size_t shortlist;	/* quantised candidates re-ranked exactly; 0 = auto */
+	size_t shortlist;	/* quantised candidates re-ranked exactly, per scan
+				 * thread; 0 = auto (128, or K + 64) */
 };
 
 /* 1:N identification: the K nearest templates, nearest first.  Returns the
- * number filled.  Quantised galleries scan the int8 codes, then re-rank a
+ * number filled.  Quantised galleries scan the 4-bit codes, then re-rank a
  * short list with exact float distances, so results are exact distances
  * and the top-1 equals the exact search's unless the true nearest falls out
  * of the short list. */
@@ -272,7 +292,12 @@ int egate_face_gallery_search(const struct egate_face_gallery *g, const float *q
 			      const struct egate_face_search_opts *opts,
 			      struct egate_face_match *out, size_t max);
 
-/* Saves / loads a gallery (little-endian binary, magic "EGFG1"). */
+/* Saves / loads a gallery (little-endian binary, magic "EGFG1": kind u32,
+ * count u64, the ids, the float templates).  Saving writes a temporary
+ * file beside PATH, fsyncs it, renames it over PATH and fsyncs the
+ * directory: PATH holds the old gallery or the new one, never a part.
+ * Loading checks the file's size against its header before it allocates
+ * (-EBADMSG, a message saying truncated or trailing bytes). */
 int egate_face_gallery_save(const struct egate_face_gallery *g, const char *path,
 			    char *errbuf, size_t errlen);
 int egate_face_gallery_load(const char *path, struct egate_face_gallery **out,

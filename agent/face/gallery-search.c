@@ -1,18 +1,38 @@
 // SPDX-License-Identifier: MIT
 /*
- * Matching: Euclidean distance, 1:1 verification, 1:N search over a gallery
- * held in one contiguous 64-byte aligned array (n x 128 float32), and an
- * int8 form (one scale per template, 128 bytes a template, 4x smaller)
- * scanned first, whose short list is re-ranked with exact float distances.
+ * Matching: Euclidean distance, 1:1 verification, 1:N search over a gallery.
  *
- * Approximate squared distance of the int8 scan:
- *   |q - g|^2 = |q|^2 + |g|^2 - 2 q.g,  q.g ~ sq * sg * sum(qi8 * gi8)
- * with |g|^2 exact (kept per template).
+ * F32 galleries hold the templates in one contiguous 64-byte aligned array
+ * (n x 128 float32) and search by brute force.
  *
- * The templates (float and int8) live in pages of their own marked
- * MADV_DONTDUMP: a core dump (a watchdog abort, a crash) leaves every
- * enrolled face out of the dump.
+ * INT8 (quantised) galleries keep in memory only a 4-bit code of each
+ * template (64 bytes), its id and one float: 76 bytes a template.  The
+ * float templates live in an unlinked file ($TMPDIR, else /var/tmp) mapped
+ * read-write; a search scans the codes and re-ranks a short list with
+ * exact float distances read from that mapping, so only the pages of the
+ * short list's templates are touched.
+ *
+ * Codes: the gallery's mean MU is subtracted (descriptors share a large
+ * common part: |mu| ~ 1.37 of |x| ~ 1.45), then every dimension is cut in
+ * 16 steps of 0.335 sigma_d (the uniform 4-bit quantiser of a Gaussian),
+ * h_d = floor((x_d - mu_d) / step_d) + 8 clamped to 0..15, read back as
+ * g'_d = step_d (h_d - 7.5).  With q' = q - mu and w_d = q'_d step_d,
+ *   |q - g|^2 ~ |q'|^2 + |g'|^2 - 2 (sum w_d h_d - 7.5 sum w_d)
+ * where sum w_d h_d is an integer dot product of the codes with w rounded
+ * to 8 bits, and |g'|^2 is kept per template.  MU and sigma are measured
+ * on the gallery's own templates each time its size has doubled (all
+ * codes are then made again from the float file): amortised, one more
+ * encoding per template.
+ *
+ * The scan can be split over a few threads (egate_face_gallery_set_threads):
+ * each claims runs of 16k templates until none is left, into its own short
+ * list (a thread kept waiting by the scheduler leaves its runs to the
+ * others); the union is re-ranked.
+ *
+ * Templates and codes live in pages of their own marked MADV_DONTDUMP: a
+ * core dump (a watchdog abort, a crash) leaves every enrolled face out.
  */
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -21,16 +41,22 @@
 #include "internal.h"
 
 #define D EGATE_FACE_DESCRIPTOR_DIM
-#define MAGIC "EGFG1\0\0\0"
+#define CODE_BYTES (D / 2)
+#define STEP_SIGMAS 0.335f
+#define MIN_STEP 1e-4f
+#define PARALLEL_FROM 65536	/* templates; a smaller scan is not worth a thread */
 
 struct egate_face_gallery {
 	enum egate_face_gallery_kind kind;
 	size_t n, cap;
-	float *f;		/* n x D */
+	unsigned threads;
+	int fd;			/* INT8: the float file, else -1 */
+	float *f;		/* n x D: anonymous (F32) or the file's mapping (INT8) */
 	uint64_t *ids;
-	int8_t *q;		/* n x D (INT8) */
-	float *qscale;		/* n */
-	float *norm2;		/* n, exact |g|^2 */
+	uint8_t *codes;		/* INT8: n x CODE_BYTES, dim j low nibble, j + 64 high */
+	float *cn2;		/* INT8: |g'|^2 of the code */
+	size_t trained;		/* INT8: size when MU and STEP were measured */
+	float mu[D], step[D];
 };
 
 /* ------------------------------------------------------------ kernels */
@@ -47,13 +73,16 @@ static float dist2_generic(const float *a, const float *b)
 	return s;
 }
 
-static int32_t dot_i8_generic(const int8_t *a, const int8_t *b)
+static void scan4_generic(const uint8_t *codes, size_t n, const int8_t *w8, int32_t *out)
 {
-	int32_t s = 0;
+	for (size_t t = 0; t < n; t++) {
+		const uint8_t *c = codes + t * CODE_BYTES;
+		int32_t s = 0;
 
-	for (int i = 0; i < D; i++)
-		s += (int32_t)a[i] * b[i];
-	return s;
+		for (int j = 0; j < CODE_BYTES; j++)
+			s += (c[j] & 15) * w8[j] + (c[j] >> 4) * w8[j + CODE_BYTES];
+		out[t] = s;
+	}
 }
 
 #if defined(__x86_64__)
@@ -78,36 +107,32 @@ AVX2 static float dist2_avx2(const float *a, const float *b)
 	return _mm_cvtss_f32(h);
 }
 
-/* Scans N int8 templates against the 7-bit query Q (|q| <= 63): exact
- * integer dot products.  vpmaddubsw multiplies unsigned by signed bytes, so
- * the codes are biased by +128 (xor 0x80) and 128 * sum(q) taken off; with
- * |q| <= 63 a pair sum stays below 2 * 255 * 63 = 32130, no saturation.
- * Four templates per step share one horizontal reduction. */
-AVX2 static void scan_i8_avx2(const int8_t *codes, size_t n, const int8_t *q8, int32_t *out)
+/* Exact integer dot products of N 4-bit codes with the 8-bit weights W8.
+ * vpmaddubsw multiplies the unsigned nibbles (0..15) by the signed weights;
+ * four products of pairs stay within 4 * 2 * 15 * 127 = 15240, no int16
+ * saturation.  Four templates per step share one horizontal reduction. */
+AVX2 static void scan4_avx2(const uint8_t *codes, size_t n, const int8_t *w8, int32_t *out)
 {
-	const __m256i bias = _mm256_set1_epi8((char)0x80), ones = _mm256_set1_epi16(1);
-	__m256i q[4];
-	int32_t qsum = 0;
+	const __m256i low = _mm256_set1_epi8(15), ones = _mm256_set1_epi16(1);
+	__m256i w[4];
 	size_t t = 0;
 
 	for (int i = 0; i < 4; i++)
-		q[i] = _mm256_loadu_si256((const __m256i *)(q8 + 32 * i));
-	for (int i = 0; i < D; i++)
-		qsum += q8[i];
-	qsum *= 128;
+		w[i] = _mm256_loadu_si256((const __m256i *)(w8 + 32 * i));
 	for (; t + 4 <= n; t += 4) {
 		__m256i acc[4];
 
 		for (int k = 0; k < 4; k++) {
-			const __m256i *c = (const __m256i *)(codes + (t + k) * D);
-			__m256i s = _mm256_setzero_si256();
+			const __m256i *c = (const __m256i *)(codes + (t + k) * CODE_BYTES);
+			__m256i v0 = _mm256_load_si256(c), v1 = _mm256_load_si256(c + 1);
+			__m256i s = _mm256_add_epi16(
+				_mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(v0, low), w[0]),
+						 _mm256_maddubs_epi16(_mm256_and_si256(v1, low), w[1])),
+				_mm256_add_epi16(
+					_mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v0, 4), low), w[2]),
+					_mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v1, 4), low), w[3])));
 
-			for (int i = 0; i < 4; i++) {
-				__m256i g = _mm256_xor_si256(_mm256_load_si256(c + i), bias);
-
-				s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(g, q[i]), ones));
-			}
-			acc[k] = s;
+			acc[k] = _mm256_madd_epi16(s, ones);
 		}
 		{
 			__m256i h01 = _mm256_hadd_epi32(acc[0], acc[1]);
@@ -115,39 +140,27 @@ AVX2 static void scan_i8_avx2(const int8_t *codes, size_t n, const int8_t *q8, i
 			__m256i h = _mm256_hadd_epi32(h01, h23);
 			__m128i r = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
 
-			r = _mm_sub_epi32(r, _mm_set1_epi32(qsum));
 			_mm_storeu_si128((__m128i *)(out + t), r);
 		}
 	}
-	for (; t < n; t++) {
-		int32_t s = 0;
-
-		for (int i = 0; i < D; i++)
-			s += (int32_t)codes[t * D + i] * q8[i];
-		out[t] = s;
-	}
+	if (t < n)
+		scan4_generic(codes + t * CODE_BYTES, n - t, w8, out + t);
 }
 #endif
 
-static void scan_i8_generic(const int8_t *codes, size_t n, const int8_t *q8, int32_t *out)
-{
-	for (size_t t = 0; t < n; t++)
-		out[t] = dot_i8_generic(codes + t * D, q8);
-}
-
 static struct {
 	float (*dist2)(const float *, const float *);
-	void (*scan)(const int8_t *, size_t, const int8_t *, int32_t *);
+	void (*scan)(const uint8_t *, size_t, const int8_t *, int32_t *);
 } K;
 
 static void pick_once(void)
 {
 	K.dist2 = dist2_generic;
-	K.scan = scan_i8_generic;
+	K.scan = scan4_generic;
 #if defined(__x86_64__)
 	if (kernels_pick() == &kernels_avx2) {
 		K.dist2 = dist2_avx2;
-		K.scan = scan_i8_avx2;
+		K.scan = scan4_avx2;
 	}
 #endif
 }
@@ -180,45 +193,103 @@ int egate_face_verify(const float *a, const float *b, float threshold, float *di
 	return d < threshold;
 }
 
-/* ------------------------------------------------------------ gallery */
+/* ------------------------------------------------------------ memory */
 
 /* Whole pages, out of core dumps; 64-byte aligned as a page is. */
-static size_t template_bytes(size_t bytes)
+static size_t page_round(size_t bytes)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
 	return ((bytes ? bytes : 1) + page - 1) / page * page;
 }
 
-static void *templates_alloc(size_t bytes)
+static void *pages_map(size_t bytes, int fd)
 {
-	size_t size = template_bytes(bytes);
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t size = page_round(bytes);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED, fd, 0);
 
 	if (p == MAP_FAILED)
 		return NULL;
-	if (madvise(p, size, MADV_DONTDUMP) < 0) {
+	/* the file's pages are read a template at a time: no read-ahead */
+	if (madvise(p, size, MADV_DONTDUMP) < 0 ||
+	    (fd >= 0 && madvise(p, size, MADV_RANDOM) < 0)) {
 		munmap(p, size);
 		return NULL;
 	}
 	return p;
 }
 
-static void templates_free(void *p, size_t bytes)
+static void pages_unmap(void *p, size_t bytes)
 {
 	if (p)
-		munmap(p, template_bytes(bytes));
+		munmap(p, page_round(bytes));
+}
+
+/* The arrays of a gallery of capacity CAP, in bytes; what lives in memory
+ * (not the INT8 float file) is what egate_face_gallery_memory() counts. */
+struct layout {
+	size_t floats, ids, codes, cn2;
+};
+
+static struct layout layout(enum egate_face_gallery_kind kind, size_t cap)
+{
+	bool q = kind == EGATE_FACE_GALLERY_INT8;
+
+	return (struct layout){
+		.floats = cap * D * sizeof(float),
+		.ids = cap * sizeof(uint64_t),
+		.codes = q ? cap * CODE_BYTES : 0,
+		.cn2 = q ? cap * sizeof(float) : 0,
+	};
+}
+
+size_t egate_face_gallery_memory(const struct egate_face_gallery *g)
+{
+	struct layout l;
+
+	if (!g)
+		return 0;
+	l = layout(g->kind, g->cap);
+	return sizeof(*g) + (g->kind == EGATE_FACE_GALLERY_INT8 ? 0 : page_round(l.floats)) +
+	       l.ids + page_round(l.codes) + l.cn2;
+}
+
+/* An unlinked file for the float templates of an INT8 gallery. */
+static int float_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/var/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
+		return fd >= 0 ? fd : -errno;
+	/* a file system without O_TMPFILE */
+	if ((size_t)snprintf(path, sizeof(path), "%s/egate-gallery-XXXXXX", dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
 }
 
 void egate_face_gallery_free(struct egate_face_gallery *g)
 {
+	struct layout l;
+
 	if (!g)
 		return;
-	templates_free(g->f, g->cap * D * sizeof(float));
+	l = layout(g->kind, g->cap);
+	pages_unmap(g->f, l.floats);
 	free(g->ids);
-	templates_free(g->q, g->cap * D);
-	free(g->qscale);
-	free(g->norm2);
+	pages_unmap(g->codes, l.codes);
+	free(g->cn2);
+	if (g->fd >= 0)
+		close(g->fd);
 	free(g);
 }
 
@@ -226,48 +297,50 @@ static void gallery_freep(struct egate_face_gallery **g) { egate_face_gallery_fr
 
 static int grow(struct egate_face_gallery *g, size_t cap)
 {
-	float *f, *qs = NULL, *n2;
+	struct layout o = layout(g->kind, g->cap), l = layout(g->kind, cap);
+	bool q = g->kind == EGATE_FACE_GALLERY_INT8;
+	float *f, *cn2 = NULL;
 	uint64_t *ids;
-	int8_t *q = NULL;
+	uint8_t *codes = NULL;
+	int r;
 
 	if (cap <= g->cap)
 		return 0;
 	if (cap > EGATE_FACE_MAX_GALLERY)
 		return -E2BIG;
-	f = templates_alloc(cap * D * sizeof(float));
-	ids = malloc(cap * sizeof(*ids));
-	n2 = malloc(cap * sizeof(float));
-	if (g->kind == EGATE_FACE_GALLERY_INT8) {
-		q = templates_alloc(cap * D);
-		qs = malloc(cap * sizeof(float));
+	/* blocks reserved now: a full disk fails here, not as SIGBUS later */
+	if (q && (r = posix_fallocate(g->fd, 0, (off_t)page_round(l.floats))) != 0)
+		return -r;
+	f = pages_map(l.floats, g->fd);
+	ids = malloc(l.ids);
+	if (q) {
+		codes = pages_map(l.codes, -1);
+		cn2 = malloc(l.cn2);
 	}
-	if (!f || !ids || !n2 || (g->kind == EGATE_FACE_GALLERY_INT8 && (!q || !qs))) {
-		templates_free(f, cap * D * sizeof(float));
+	if (!f || !ids || (q && (!codes || !cn2))) {
+		pages_unmap(f, l.floats);
 		free(ids);
-		free(n2);
-		templates_free(q, cap * D);
-		free(qs);
+		pages_unmap(codes, l.codes);
+		free(cn2);
 		return -ENOMEM;
 	}
 	if (g->n) {
-		memcpy(f, g->f, g->n * D * sizeof(float));
+		if (!q)	/* the file mapping has them already */
+			memcpy(f, g->f, g->n * D * sizeof(float));
 		memcpy(ids, g->ids, g->n * sizeof(*ids));
-		memcpy(n2, g->norm2, g->n * sizeof(float));
 		if (q) {
-			memcpy(q, g->q, g->n * D);
-			memcpy(qs, g->qscale, g->n * sizeof(float));
+			memcpy(codes, g->codes, g->n * CODE_BYTES);
+			memcpy(cn2, g->cn2, g->n * sizeof(float));
 		}
 	}
-	templates_free(g->f, g->cap * D * sizeof(float));
+	pages_unmap(g->f, o.floats);
 	free(g->ids);
-	free(g->norm2);
-	templates_free(g->q, g->cap * D);
-	free(g->qscale);
+	pages_unmap(g->codes, o.codes);
+	free(g->cn2);
 	g->f = f;
 	g->ids = ids;
-	g->norm2 = n2;
-	g->q = q;
-	g->qscale = qs;
+	g->codes = codes;
+	g->cn2 = cn2;
 	g->cap = cap;
 	return 0;
 }
@@ -285,6 +358,13 @@ int egate_face_gallery_new(enum egate_face_gallery_kind kind, size_t capacity,
 	if (!g)
 		return -ENOMEM;
 	g->kind = kind;
+	g->threads = 1;
+	g->fd = -1;
+	if (kind == EGATE_FACE_GALLERY_INT8) {
+		g->fd = float_file();
+		if (g->fd < 0)
+			return g->fd;
+	}
 	r = grow(g, capacity ? capacity : 16);
 	if (r < 0)
 		return r;
@@ -294,35 +374,72 @@ int egate_face_gallery_new(enum egate_face_gallery_kind kind, size_t capacity,
 	return 0;
 }
 
-/* Symmetric code with a per-vector scale (max |x| / LIM). */
-static float quantise(const float *x, int8_t *q, int lim)
+int egate_face_gallery_set_threads(struct egate_face_gallery *g, unsigned threads)
 {
-	float m = 0, s;
+	if (!g || threads < 1 || threads > EGATE_FACE_MAX_SEARCH_THREADS)
+		return -EINVAL;
+	g->threads = threads;
+	return 0;
+}
 
-	for (int i = 0; i < D; i++)
-		m = fmaxf(m, fabsf(x[i]));
-	s = m > 0 ? m / (float)lim : 1.0f;
-	for (int i = 0; i < D; i++) {
-		long v = lrintf(x[i] / s);
+enum egate_face_gallery_kind egate_face_gallery_kind_for(size_t n)
+{
+	return n >= EGATE_FACE_GALLERY_INT8_FROM ? EGATE_FACE_GALLERY_INT8 : EGATE_FACE_GALLERY_F32;
+}
 
-		q[i] = (int8_t)(v > lim ? lim : v < -lim ? -lim : v);
+/* ------------------------------------------------------------ codes */
+
+static void encode(struct egate_face_gallery *g, size_t i)
+{
+	const float *x = g->f + i * D;
+	uint8_t *c = g->codes + i * CODE_BYTES;
+	float n2 = 0;
+
+	memset(c, 0, CODE_BYTES);
+	for (int d = 0; d < D; d++) {
+		float v = floorf((x[d] - g->mu[d]) / g->step[d]) + 8, r;
+		int h = v < 0 ? 0 : v > 15 ? 15 : (int)v;
+
+		c[d % CODE_BYTES] |= (uint8_t)(h << (d / CODE_BYTES * 4));
+		r = g->step[d] * ((float)h - 7.5f);
+		n2 += r * r;
 	}
-	return s;
+	g->cn2[i] = n2;
+}
+
+/* MU and STEP from the templates held, and every code again. */
+static void train(struct egate_face_gallery *g)
+{
+	double sum[D] = { 0 }, sq[D] = { 0 };
+
+	for (size_t i = 0; i < g->n; i++)
+		for (int d = 0; d < D; d++) {
+			double v = g->f[i * D + d];
+
+			sum[d] += v;
+			sq[d] += v * v;
+		}
+	for (int d = 0; d < D; d++) {
+		double m = sum[d] / (double)g->n, var = sq[d] / (double)g->n - m * m;
+
+		g->mu[d] = (float)m;
+		g->step[d] = fmaxf(STEP_SIGMAS * (float)sqrt(var > 0 ? var : 0), MIN_STEP);
+	}
+	g->trained = g->n;
+	for (size_t i = 0; i < g->n; i++)
+		encode(g, i);
 }
 
 int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const float *desc)
 {
-	float n2 = 0;
 	size_t i;
 	int r;
 
 	if (!g || !desc)
 		return -EINVAL;
-	for (int k = 0; k < D; k++) {
+	for (int k = 0; k < D; k++)
 		if (!isfinite(desc[k]) || fabsf(desc[k]) > 1e3f)
 			return -EINVAL;
-		n2 += desc[k] * desc[k];
-	}
 	if (g->n == g->cap) {
 		r = grow(g, g->cap * 2 > EGATE_FACE_MAX_GALLERY ? EGATE_FACE_MAX_GALLERY : g->cap * 2);
 		if (r < 0)
@@ -333,18 +450,23 @@ int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const 
 	i = g->n++;
 	memcpy(g->f + i * D, desc, D * sizeof(float));
 	g->ids[i] = id;
-	g->norm2[i] = n2;
-	if (g->kind == EGATE_FACE_GALLERY_INT8)
-		g->qscale[i] = quantise(desc, g->q + i * D, 127);
+	if (g->kind == EGATE_FACE_GALLERY_INT8) {
+		if (g->n >= 2 * g->trained)
+			train(g);
+		else
+			encode(g, i);
+	}
 	return (int64_t)i;
 }
 
 int egate_face_gallery_remove_id(struct egate_face_gallery *g, uint64_t id)
 {
+	bool q;
 	int removed = 0;
 
 	if (!g)
 		return -EINVAL;
+	q = g->kind == EGATE_FACE_GALLERY_INT8;
 	for (size_t i = 0; i < g->n;) {
 		size_t last = g->n - 1;
 
@@ -355,16 +477,16 @@ int egate_face_gallery_remove_id(struct egate_face_gallery *g, uint64_t id)
 		if (i != last) {
 			memcpy(g->f + i * D, g->f + last * D, D * sizeof(float));
 			g->ids[i] = g->ids[last];
-			g->norm2[i] = g->norm2[last];
-			if (g->kind == EGATE_FACE_GALLERY_INT8) {
-				memcpy(g->q + i * D, g->q + last * D, D);
-				g->qscale[i] = g->qscale[last];
+			if (q) {
+				memcpy(g->codes + i * CODE_BYTES, g->codes + last * CODE_BYTES,
+				       CODE_BYTES);
+				g->cn2[i] = g->cn2[last];
 			}
 		}
 		/* no copy of a removed template stays behind */
 		memset(g->f + last * D, 0, D * sizeof(float));
-		if (g->kind == EGATE_FACE_GALLERY_INT8)
-			memset(g->q + last * D, 0, D);
+		if (q)
+			memset(g->codes + last * CODE_BYTES, 0, CODE_BYTES);
 		g->n--;
 		removed++;
 	}
@@ -372,6 +494,11 @@ int egate_face_gallery_remove_id(struct egate_face_gallery *g, uint64_t id)
 }
 
 size_t egate_face_gallery_size(const struct egate_face_gallery *g) { return g ? g->n : 0; }
+
+enum egate_face_gallery_kind egate_face_gallery_kind(const struct egate_face_gallery *g)
+{
+	return g ? g->kind : EGATE_FACE_GALLERY_F32;
+}
 
 const float *egate_face_gallery_template(const struct egate_face_gallery *g, size_t i)
 {
@@ -382,6 +509,8 @@ uint64_t egate_face_gallery_id(const struct egate_face_gallery *g, size_t i)
 {
 	return g && i < g->n ? g->ids[i] : 0;
 }
+
+/* ------------------------------------------------------------ search */
 
 /* max-heap of (key, index) keeping the K smallest keys */
 struct heap {
@@ -440,14 +569,112 @@ static int cmp_match(const void *a, const void *b)
 
 #define CHUNK 4096
 
+/* The query as the scan sees it (see the top of the file). */
+struct qcode {
+	int8_t w8[D] __attribute__((aligned(32)));
+	float scale;	/* w_d ~ scale * w8[d] */
+	float base;	/* |q'|^2 + 2 * 7.5 * sum w_d */
+};
+
+/* Runs of templates a scan thread claims at a time: long enough for the
+ * hardware prefetcher, short enough that a thread the scheduler keeps
+ * waiting leaves its share to the others. */
+#define RUN (4 * CHUNK)	/* 16k templates, 1 MB of codes */
+
+/* One thread's part of a scan: the runs it claims from NEXT, into its heap. */
+struct part {
+	const struct egate_face_gallery *g;
+	const struct qcode *qc;
+	size_t *next;	/* shared: the first template no thread has claimed */
+	struct heap h;
+};
+
+static void *scan_part(void *arg)
+{
+	struct part *p = arg;
+	const struct egate_face_gallery *g = p->g;
+	float two = 2.0f * p->qc->scale;
+	int32_t dots[CHUNK];
+	float d2s[CHUNK];
+	size_t from;
+
+	while ((from = __atomic_fetch_add(p->next, RUN, __ATOMIC_RELAXED)) < g->n) {
+		size_t to = g->n - from < RUN ? g->n : from + RUN;
+
+		for (size_t t0 = from; t0 < to; t0 += CHUNK) {
+			size_t m = to - t0 < CHUNK ? to - t0 : CHUNK;
+
+			K.scan(g->codes + t0 * CODE_BYTES, m, p->qc->w8, dots);
+			/* vectorisable pass, then a mostly-untaken threshold test */
+			for (size_t t = 0; t < m; t++)
+				d2s[t] = p->qc->base + g->cn2[t0 + t] - two * (float)dots[t];
+			for (size_t t = 0; t < m; t++)
+				if (p->h.n < p->h.cap || d2s[t] < p->h.key[0])
+					heap_push(&p->h, d2s[t], t0 + t);
+		}
+	}
+	return NULL;
+}
+
+static void query_code(const struct egate_face_gallery *g, const float *q, struct qcode *qc)
+{
+	float w[D], m = 0, sw = 0, n2 = 0;
+
+	for (int d = 0; d < D; d++) {
+		float v = q[d] - g->mu[d];
+
+		n2 += v * v;
+		w[d] = v * g->step[d];
+		sw += w[d];
+		m = fmaxf(m, fabsf(w[d]));
+	}
+	qc->scale = m > 0 ? m / 127.0f : 1.0f;
+	for (int d = 0; d < D; d++) {
+		/* the code's byte j holds dims j and j + 64 */
+		long v = lrintf(w[d] / qc->scale);
+
+		qc->w8[d] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+	}
+	qc->base = n2 + 15.0f * sw;
+}
+
+/* Scans the codes on up to g->threads threads into PARTS[0..return), each
+ * a heap of up to SL entries in KEY / IDX (SL per part). */
+static unsigned scan(const struct egate_face_gallery *g, const float *query, size_t sl,
+		     float *key, size_t *idx, struct part *parts)
+{
+	pthread_t th[EGATE_FACE_MAX_SEARCH_THREADS];
+	unsigned t = g->n >= PARALLEL_FROM ? g->threads : 1, started = 0;
+	size_t next = 0;
+	struct qcode qc;
+
+	query_code(g, query, &qc);
+	for (unsigned i = 0; i < t; i++)
+		parts[i] = (struct part){
+			.g = g, .qc = &qc, .next = &next,
+			.h = { 0, sl, key + i * sl, idx + i * sl },
+		};
+	/* a thread that cannot start leaves its runs to this one */
+	while (started + 1 < t && pthread_create(&th[started + 1], NULL, scan_part,
+						 &parts[started + 1]) == 0)
+		started++;
+	scan_part(&parts[0]);
+	for (unsigned i = 1; i <= started; i++)
+		pthread_join(th[i], NULL);
+	return started + 1;
+}
+
 int egate_face_gallery_search(const struct egate_face_gallery *g, const float *query,
 			      const struct egate_face_search_opts *opts,
 			      struct egate_face_match *out, size_t max)
 {
-	size_t k = opts && opts->k ? opts->k : 1, sl;
+	size_t k = opts && opts->k ? opts->k : 1, sl, nc = 0;
+	bool quantised;
 	_cleanup_(freep) float *key = NULL;
 	_cleanup_(freep) size_t *idx = NULL;
-	struct heap h;
+	_cleanup_(freep) struct egate_face_match *m = NULL;
+	struct part parts[EGATE_FACE_MAX_SEARCH_THREADS];
+	unsigned np = 1;
 	int n;
 
 	if (!g || !query || !out || k > EGATE_FACE_MAX_TOPK)
@@ -459,144 +686,37 @@ int egate_face_gallery_search(const struct egate_face_gallery *g, const float *q
 		k = max;
 	if (!g->n || !k)
 		return 0;
+	quantised = g->kind == EGATE_FACE_GALLERY_INT8 && !(opts && opts->exact);
 	sl = k;
-	if (g->kind == EGATE_FACE_GALLERY_INT8 && !(opts && opts->exact))
-		sl = opts && opts->shortlist ? opts->shortlist : (k + 32 > 64 ? k + 32 : 64);
+	if (quantised)
+		sl = opts && opts->shortlist ? opts->shortlist : (k + 64 > 128 ? k + 64 : 128);
 	if (sl < k)
 		sl = k;
 	if (sl > g->n)
 		sl = g->n;
-	key = malloc(sl * sizeof(float));
-	idx = malloc(sl * sizeof(size_t));
-	if (!key || !idx)
+	key = malloc(sl * g->threads * sizeof(float));
+	idx = malloc(sl * g->threads * sizeof(size_t));
+	m = malloc(sl * g->threads * sizeof(*m));
+	if (!key || !idx || !m)
 		return -ENOMEM;
-	h = (struct heap){ 0, sl, key, idx };
-	if (g->kind == EGATE_FACE_GALLERY_INT8 && !(opts && opts->exact)) {
-		int8_t q8[D] __attribute__((aligned(32)));
-		int32_t dots[CHUNK];
-		float d2s[CHUNK];
-		/* 7-bit query: see scan_i8_avx2() */
-		float sq = quantise(query, q8, 63), qn2 = 0, sq2 = 2.0f * sq;
-
-		for (int i = 0; i < D; i++)
-			qn2 += query[i] * query[i];
-		for (size_t t0 = 0; t0 < g->n; t0 += CHUNK) {
-			size_t m = g->n - t0 < CHUNK ? g->n - t0 : CHUNK;
-
-			K.scan(g->q + t0 * D, m, q8, dots);
-			/* vectorisable pass, then a mostly-untaken threshold test */
-			for (size_t t = 0; t < m; t++)
-				d2s[t] = qn2 + g->norm2[t0 + t] -
-					 sq2 * g->qscale[t0 + t] * (float)dots[t];
-			for (size_t t = 0; t < m; t++)
-				if (h.n < h.cap || d2s[t] < h.key[0])
-					heap_push(&h, d2s[t], t0 + t);
-		}
-		/* exact re-ranking of the short list */
-		for (size_t i = 0; i < h.n; i++)
-			h.key[i] = K.dist2(query, g->f + h.idx[i] * D);
+	if (quantised) {
+		np = scan(g, query, sl, key, idx, parts);
 	} else {
+		parts[0].h = (struct heap){ 0, sl, key, idx };
 		for (size_t t = 0; t < g->n; t++)
-			heap_push(&h, K.dist2(query, g->f + t * D), t);
+			heap_push(&parts[0].h, K.dist2(query, g->f + t * D), t);
 	}
-	{
-		struct egate_face_match tmp[EGATE_FACE_MAX_TOPK + 64];
-		_cleanup_(freep) struct egate_face_match *big = NULL;
-		struct egate_face_match *m = tmp;
+	/* exact distances of every candidate (the float file's pages for INT8) */
+	for (unsigned p = 0; p < np; p++)
+		for (size_t i = 0; i < parts[p].h.n; i++) {
+			size_t t = parts[p].h.idx[i];
 
-		if (h.n > ARRAY_SIZE(tmp)) {
-			big = malloc(h.n * sizeof(*big));
-			if (!big)
-				return -ENOMEM;
-			m = big;
+			m[nc].index = t;
+			m[nc].id = g->ids[t];
+			m[nc++].distance = sqrtf(quantised ? K.dist2(query, g->f + t * D) : parts[p].h.key[i]);
 		}
-		for (size_t i = 0; i < h.n; i++) {
-			m[i].index = h.idx[i];
-			m[i].id = g->ids[h.idx[i]];
-			m[i].distance = sqrtf(h.key[i]);
-		}
-		qsort(m, h.n, sizeof(*m), cmp_match);
-		n = (int)(h.n < k ? h.n : k);
-		memcpy(out, m, (size_t)n * sizeof(*m));
-	}
+	qsort(m, nc, sizeof(*m), cmp_match);
+	n = (int)(nc < k ? nc : k);
+	memcpy(out, m, (size_t)n * sizeof(*m));
 	return n;
-}
-
-/* ------------------------------------------------------------ files */
-
-int egate_face_gallery_save(const struct egate_face_gallery *g, const char *path, char *errbuf,
-			    size_t errlen)
-{
-	_cleanup_(fclosep) FILE *f = NULL;
-	uint64_t n;
-	uint32_t kind;
-
-	int r = 0;
-
-	if (!g || !path)
-		return -EINVAL;
-	f = fopen_err(path, "wbe", &r, errbuf, errlen);
-	if (!f)
-		return r;
-	n = g->n;
-	kind = g->kind;
-	if (fwrite(MAGIC, 8, 1, f) != 1 || fwrite(&kind, 4, 1, f) != 1 || fwrite(&n, 8, 1, f) != 1 ||
-	    fwrite(g->ids, sizeof(uint64_t), g->n, f) != g->n ||
-	    fwrite(g->f, D * sizeof(float), g->n, f) != g->n || fflush(f)) {
-		seterr(errbuf, errlen, "%s: write failed", path);
-		return -EIO;
-	}
-	return 0;
-}
-
-int egate_face_gallery_load(const char *path, struct egate_face_gallery **out, char *errbuf,
-			    size_t errlen)
-{
-	_cleanup_(fclosep) FILE *f = NULL;
-	_cleanup_(gallery_freep) struct egate_face_gallery *g = NULL;
-	char magic[8];
-	uint32_t kind;
-	uint64_t n;
-	int r;
-
-	if (!path || !out)
-		return -EINVAL;
-	f = fopen_err(path, "rbe", &r, errbuf, errlen);
-	if (!f)
-		return r;
-	if (fread(magic, 8, 1, f) != 1 || memcmp(magic, MAGIC, 8) || fread(&kind, 4, 1, f) != 1 ||
-	    fread(&n, 8, 1, f) != 1 || kind > 1) {
-		seterr(errbuf, errlen, "%s: not an egate gallery", path);
-		return -EBADMSG;
-	}
-	if (n > EGATE_FACE_MAX_GALLERY) {
-		seterr(errbuf, errlen, "%s: %llu templates, over the limit", path,
-		       (unsigned long long)n);
-		return -E2BIG;
-	}
-	r = egate_face_gallery_new(kind, n, &g);
-	if (r < 0)
-		return r;
-	{
-		_cleanup_(freep) uint64_t *ids = malloc((n ? n : 1) * sizeof(uint64_t));
-		_cleanup_(freep) float *d = malloc((n ? n : 1) * D * sizeof(float));
-
-		if (!ids || !d)
-			return -ENOMEM;
-		if (fread(ids, sizeof(uint64_t), n, f) != n || fread(d, D * sizeof(float), n, f) != n) {
-			seterr(errbuf, errlen, "%s: truncated", path);
-			return -EBADMSG;
-		}
-		for (size_t i = 0; i < n; i++) {
-			int64_t x = egate_face_gallery_add(g, ids[i], d + i * D);
-
-			if (x < 0) {
-				seterr(errbuf, errlen, "%s: template %zu is invalid", path, i);
-				return (int)x;
-			}
-		}
-	}
-	*out = g;
-	g = NULL;
-	return 0;
 }

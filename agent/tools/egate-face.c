@@ -514,8 +514,9 @@ static int parse_options(int argc, char **argv)
 			opt.quick = 1;
 			break;
 		case OPT_STAGE:
-			if (strcmp(optarg, "det320") && strcmp(optarg, "lm") && strcmp(optarg, "desc"))
-				return die(2, "--stage is one of det320, lm, desc");
+			if (strcmp(optarg, "det320") && strcmp(optarg, "lm") && strcmp(optarg, "desc") &&
+			    strcmp(optarg, "gallery"))
+				return die(2, "--stage is one of det320, lm, desc, gallery");
 			opt.stage = optarg;
 			break;
 		case OPT_CANVAS:
