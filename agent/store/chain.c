@@ -24,52 +24,95 @@ const char *const chain_column_names[CHAIN_COLUMNS] = {
 
 _Static_assert(crypto_hash_sha256_BYTES == EGATE_AUDIT_HASH_SIZE, "hash size");
 
-static void put_be64(uint8_t out[8], uint64_t v)
+/*
+ * Where the canonical encoding goes: into a running hash (chain_hash()),
+ * or into a buffer of EGATE_AUDIT_CANONICAL_MAX bytes (chain_encode(), for
+ * egate-sync to send).  One encoder for both, so they cannot disagree.
+ */
+struct chain_sink {
+	crypto_hash_sha256_state *hash;
+	uint8_t *buf;
+	size_t size;
+	int error;
+};
+
+static void sink_put(struct chain_sink *s, const void *p, size_t n)
 {
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (uint8_t)v;
+	if (s->hash) {
+		crypto_hash_sha256_update(s->hash, p, n);
+		return;
+	}
+	if (s->error || s->size + n > EGATE_AUDIT_CANONICAL_MAX) {
+		s->error = -E2BIG;
+		return;
+	}
+	memcpy(s->buf + s->size, p, n);
+	s->size += n;
 }
 
-static void hash_field(crypto_hash_sha256_state *st, const struct chain_value *v)
+static void sink_put_be(struct chain_sink *s, uint64_t v, size_t n)
 {
-	uint8_t tag = (uint8_t)v->type, be[8];
+	uint8_t be[8];
+
+	for (size_t i = n; i-- > 0; v >>= 8)
+		be[i] = (uint8_t)v;
+	sink_put(s, be, n);
+}
+
+static void encode_value(struct chain_sink *s, const struct chain_value *v)
+{
+	uint8_t tag = (uint8_t)v->type;
 	uint64_t bits;
 
-	crypto_hash_sha256_update(st, &tag, 1);
+	sink_put(s, &tag, 1);
 	switch (v->type) {
 	case SQLITE_INTEGER:
-		put_be64(be, (uint64_t)v->i);
-		crypto_hash_sha256_update(st, be, 8);
+		sink_put_be(s, (uint64_t)v->i, 8);
 		break;
 	case SQLITE_FLOAT:
 		memcpy(&bits, &v->d, 8);
-		put_be64(be, bits);
-		crypto_hash_sha256_update(st, be, 8);
+		sink_put_be(s, bits, 8);
 		break;
 	case SQLITE_TEXT:
 	case SQLITE_BLOB:
-		put_be64(be, v->len);
-		crypto_hash_sha256_update(st, be + 4, 4);	/* a u32: lengths are bounded */
-		crypto_hash_sha256_update(st, v->p, v->len);
+		sink_put_be(s, v->len, 4);	/* a u32: lengths are bounded */
+		sink_put(s, v->p, v->len);
 		break;
 	default:	/* SQLITE_NULL: the tag alone */
 		break;
 	}
 }
 
+/* The version byte, then the values. */
+static void encode(struct chain_sink *s, const struct chain_value *values, size_t n)
+{
+	uint8_t version = CHAIN_VERSION;
+
+	sink_put(s, &version, 1);
+	for (size_t i = 0; i < n; i++)
+		encode_value(s, &values[i]);
+}
+
 void chain_hash(const uint8_t prev[EGATE_AUDIT_HASH_SIZE], const struct chain_value *values,
 		size_t n, uint8_t out[EGATE_AUDIT_HASH_SIZE])
 {
 	crypto_hash_sha256_state st;
-	uint8_t version = CHAIN_VERSION;
+	struct chain_sink sink = { .hash = &st };
 
 	crypto_hash_sha256_init(&st);
 	if (prev)
 		crypto_hash_sha256_update(&st, prev, EGATE_AUDIT_HASH_SIZE);
-	crypto_hash_sha256_update(&st, &version, 1);
-	for (size_t i = 0; i < n; i++)
-		hash_field(&st, &values[i]);
+	encode(&sink, values, n);
 	crypto_hash_sha256_final(&st, out);
+}
+
+int chain_encode(const struct chain_value *values, size_t n,
+		 uint8_t buf[EGATE_AUDIT_CANONICAL_MAX])
+{
+	struct chain_sink sink = { .buf = buf };
+
+	encode(&sink, values, n);
+	return sink.error ?: (int)sink.size;
 }
 
 void chain_text(struct chain_value *v, const char *text)

@@ -2,8 +2,8 @@
 /*
  * export-chain.c - audit records as the chain hashed them, for egate-sync
  * to send with their hashes: the centre checks each link itself and so
- * needs no knowledge of record kinds or columns.  The encoding is the one
- * chain.c hashes (Documentation/audit.md), written out instead of hashed;
+ * needs no knowledge of record kinds or columns.  chain_encode() writes
+ * out the very bytes chain_hash() hashes (Documentation/audit.md);
  * tests/fleet checks every exported record against its stored hash.
  */
 #include <errno.h>
@@ -11,69 +11,6 @@
 
 #include "egate-store-sync.h"
 #include "store-internal.h"
-
-#define CHAIN_VERSION 1
-
-struct encoder {
-	uint8_t *buf;
-	size_t size;
-	int error;
-};
-
-static void put(struct encoder *e, const void *p, size_t n)
-{
-	if (e->error || e->size + n > EGATE_AUDIT_CANONICAL_MAX) {
-		e->error = -E2BIG;
-		return;
-	}
-	memcpy(e->buf + e->size, p, n);
-	e->size += n;
-}
-
-static void put_be(struct encoder *e, uint64_t v, size_t n)
-{
-	uint8_t be[8];
-
-	for (size_t i = n; i-- > 0; v >>= 8)
-		be[i] = (uint8_t)v;
-	put(e, be, n);
-}
-
-static void put_value(struct encoder *e, const struct chain_value *v)
-{
-	uint8_t tag = (uint8_t)v->type;
-	uint64_t bits;
-
-	put(e, &tag, 1);
-	switch (v->type) {
-	case SQLITE_INTEGER:
-		put_be(e, (uint64_t)v->i, 8);
-		break;
-	case SQLITE_FLOAT:
-		memcpy(&bits, &v->d, 8);
-		put_be(e, bits, 8);
-		break;
-	case SQLITE_TEXT:
-	case SQLITE_BLOB:
-		put_be(e, v->len, 4);
-		put(e, v->p, v->len);
-		break;
-	default:	/* SQLITE_NULL: the tag alone */
-		break;
-	}
-}
-
-/* The version byte, then the values: what chain_hash() hashes after prev. */
-static int encode(const struct chain_value *values, size_t n, uint8_t *buf)
-{
-	struct encoder e = { .buf = buf };
-	uint8_t version = CHAIN_VERSION;
-
-	put(&e, &version, 1);
-	for (size_t i = 0; i < n; i++)
-		put_value(&e, &values[i]);
-	return e.error ?: (int)e.size;
-}
 
 int egate_store_audit_export(struct egate_store *store, int64_t after_id, size_t max,
 			     egate_audit_encoded_cb cb, void *userdata)
@@ -100,7 +37,7 @@ int egate_store_audit_export(struct egate_store *store, int64_t after_id, size_t
 		if (values[CHAIN_ID].type != SQLITE_INTEGER || hash.type != SQLITE_BLOB ||
 		    hash.len != EGATE_AUDIT_HASH_SIZE)
 			return -EBADMSG;
-		size = encode(values, CHAIN_COLUMNS, buf);
+		size = chain_encode(values, CHAIN_COLUMNS, buf);
 		if (size < 0)
 			return size;
 		r = cb(&(struct egate_audit_encoded){ .id = values[CHAIN_ID].i, .canonical = buf,
@@ -128,7 +65,7 @@ int egate_store_audit_genesis_encoding(struct egate_store *store, uint8_t *buf)
 	chain_blob(&v[1], info.chain_id, sizeof(info.chain_id));
 	chain_text(&v[2], info.lane[0] ? info.lane : NULL);
 	chain_int(&v[3], info.created_us);
-	return encode(v, ELEMENTSOF(v), buf);
+	return chain_encode(v, ELEMENTSOF(v), buf);
 }
 
 /* The first row's blob, exactly a hash: 0, -ENODATA with no row. */

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "egate-store.h"
+#include "egate-store-sync.h"
 #include "macro.h"
 
 struct egate_store {
@@ -90,6 +91,9 @@ void chain_column(sqlite3_stmt *stmt, int column, struct chain_value *v);
 /* SHA-256(prev || version || encoding of values); prev NULL: none. */
 void chain_hash(const uint8_t prev[EGATE_AUDIT_HASH_SIZE], const struct chain_value *values,
 		size_t n, uint8_t out[EGATE_AUDIT_HASH_SIZE]);
+/* The same bytes written out: their size, or -E2BIG past the buffer. */
+int chain_encode(const struct chain_value *values, size_t n,
+		 uint8_t buf[EGATE_AUDIT_CANONICAL_MAX]);
 void chain_genesis(const struct chain_info *info, uint8_t out[EGATE_AUDIT_HASH_SIZE]);
 /* -ENODATA: no chain yet. */
 int chain_info_load(struct egate_store *store, struct chain_info *info);
