@@ -40,13 +40,15 @@ struct egate_board {
 
 static DEFINE_IDA(egate_ids);
 static LIST_HEAD(egate_boards);
-static DEFINE_MUTEX(egate_boards_lock);
 /*
- * Held from a lane's wiring to its place on egate_boards, probe included,
- * and across egate_gpiochip_remove(): no lane takes the lines of a chip on
- * its way out.  Taken before egate_boards_lock.
+ * Protects egate_boards, and is held while a lane is added (from its
+ * wiring to its place on the list, probe included) or removed (from the
+ * list to its device gone, its lines released), and across
+ * egate_gpiochip_remove(): a lane holds lines of a chip only while it is
+ * on the list, so no lane takes or keeps the lines of a chip on its way
+ * out.  The lane driver's probe and remove never take it.
  */
-static DEFINE_MUTEX(egate_register_lock);
+static DEFINE_MUTEX(egate_boards_lock);
 
 int egate_board_probe_result(struct egate_board *board, int err)
 {
@@ -334,14 +336,11 @@ static struct egate_board *egate_board_register(const struct egate_wiring *w,
 	board = egate_board_create(w, admin);
 	if (IS_ERR(board))
 		return board;
-	mutex_lock(&egate_register_lock);
+	mutex_lock(&egate_boards_lock);
 	ret = egate_board_add(board);
-	if (!ret) {
-		mutex_lock(&egate_boards_lock);
+	if (!ret)
 		list_add_tail(&board->node, &egate_boards);
-		mutex_unlock(&egate_boards_lock);
-	}
-	mutex_unlock(&egate_register_lock);
+	mutex_unlock(&egate_boards_lock);
 	if (ret) {
 		egate_board_free(board);
 		return ERR_PTR(ret);
@@ -373,8 +372,8 @@ void egate_lane_unregister(struct egate_board *board)
 {
 	mutex_lock(&egate_boards_lock);
 	list_del(&board->node);
-	mutex_unlock(&egate_boards_lock);
 	egate_board_del(board);
+	mutex_unlock(&egate_boards_lock);
 }
 EXPORT_SYMBOL_GPL(egate_lane_unregister);
 
@@ -411,37 +410,36 @@ static bool egate_board_on_chip(const struct egate_board *board,
  * module is pinned by the lines egate requests.  A provider without one
  * (egate_sim: unloading it is how its lane goes) removes its chip through
  * here: every lane wired to a line of @gc's label goes first, as through
- * delete_device, whoever registered it, and no lane is added meanwhile.
+ * delete_device, whoever registered it; no lane is added meanwhile, and a
+ * lane being removed by someone else is gone, lines released, before.
  * The provider unregisters the lanes it registered itself before.
  */
 void egate_gpiochip_remove(struct gpio_chip *gc)
 {
 	struct egate_board *board, *tmp;
-	LIST_HEAD(gone);
 
-	mutex_lock(&egate_register_lock);
 	mutex_lock(&egate_boards_lock);
-	list_for_each_entry_safe(board, tmp, &egate_boards, node)
-		if (egate_board_on_chip(board, gc->label))
-			list_move_tail(&board->node, &gone);
-	mutex_unlock(&egate_boards_lock);
-	list_for_each_entry_safe(board, tmp, &gone, node)
-		egate_board_del(board);
+	list_for_each_entry_safe(board, tmp, &egate_boards, node) {
+		if (egate_board_on_chip(board, gc->label)) {
+			list_del(&board->node);
+			egate_board_del(board);
+		}
+	}
 	gpiochip_remove(gc);
-	mutex_unlock(&egate_register_lock);
+	mutex_unlock(&egate_boards_lock);
 }
 EXPORT_SYMBOL_GPL(egate_gpiochip_remove);
 
 void egate_boards_remove_all(void)
 {
 	struct egate_board *board, *tmp;
-	LIST_HEAD(gone);
 
 	mutex_lock(&egate_boards_lock);
-	list_splice_init(&egate_boards, &gone);
-	mutex_unlock(&egate_boards_lock);
-	list_for_each_entry_safe(board, tmp, &gone, node)
+	list_for_each_entry_safe(board, tmp, &egate_boards, node) {
+		list_del(&board->node);
 		egate_board_del(board);
+	}
+	mutex_unlock(&egate_boards_lock);
 }
 
 /* --- new_device / delete_device ---------------------------------------- */
@@ -587,6 +585,7 @@ static ssize_t delete_device_store(struct device_driver *drv, const char *buf,
 {
 	struct egate_board *board, *found = NULL;
 	unsigned int id;
+	int ret;
 
 	if (sscanf(buf, "egate%u", &id) != 1 && kstrtouint(buf, 10, &id))
 		return -EINVAL;
@@ -597,15 +596,13 @@ static ssize_t delete_device_store(struct device_driver *drv, const char *buf,
 			break;
 		}
 	}
-	if (found && found->admin)
+	ret = !found ? -ENOENT : !found->admin ? -EPERM : 0;
+	if (!ret) {
 		list_del(&found->node);
+		egate_board_del(found);
+	}
 	mutex_unlock(&egate_boards_lock);
-	if (!found)
-		return -ENOENT;
-	if (!found->admin)
-		return -EPERM;
-	egate_board_del(found);
-	return count;
+	return ret ?: count;
 }
 static DRIVER_ATTR_WO(delete_device);
 
