@@ -97,7 +97,10 @@ int egate_face_engine_clone(const struct egate_face_engine *e,
 			    struct egate_face_engine **out);
 void egate_face_engine_free(struct egate_face_engine *e);
 
-/* Name of the kernel set chosen at run time: "avx2" or "generic". */
+/* Name of the kernel set chosen at run time: "avx512" (AVX-512F), "avx2"
+ * (AVX2 + FMA) or "generic", the best the CPU runs unless $EGATE_FACE_ISA
+ * names a lesser one ("avx2" or "generic") when the engine is made.
+ * avx512 and avx2 give the same bits; generic rounds differently (no FMA). */
 const char *egate_face_engine_isa(const struct egate_face_engine *e);
 
 /* Threads that run one frame's layers together (1..EGATE_FACE_MAX_THREADS;

@@ -127,11 +127,56 @@ struct kernels {
 	void (*maxn)(float *dst, const float *const *src, int n, int c);
 };
 
+/* The run-time choice ($EGATE_FACE_ISA=generic|avx2|avx512 forces one the
+ * CPU can run, else the best). */
 const struct kernels *kernels_pick(void);
 extern const struct kernels kernels_generic;
 #if defined(__x86_64__)
 extern const struct kernels kernels_avx2;
+extern const struct kernels kernels_avx512;
 #endif
+
+/* The conv kernels' output tile: MR pixels x NR channels (one packed
+ * weight block). */
+#define MR 6
+#define NR 16
+
+static inline float act_apply(float v, enum act act)
+{
+	if (act == ACT_RELU)
+		return v > 0 ? v : 0;
+	if (act == ACT_LEAKY) {
+		/* face-api's leaky(): relu(x - 0.1x) + 0.1x, rounded the same way */
+		float m = v * 0.1f, d = v - m;
+
+		return (d > 0 ? d : 0) + m;
+	}
+	return v;
+}
+
+/* Input pointers of the MR output pixels p0.. (row-major, ow per row);
+ * *oy, *ox hold p0's position and advance to the next tile (no division). */
+static inline void tile_bases(const float *in, int iw, int cin, int ow, int stride, int nt,
+			      int *oy, int *ox, const float **base)
+{
+	int y = *oy, x = *ox;
+
+	for (int j = 0; j < MR; j++) {
+		base[j] = in + ((size_t)y * stride * iw + (size_t)x * stride) * cin;
+		if (j < nt - 1 && ++x == ow) {
+			x = 0;
+			y++;
+		}
+	}
+	/* position of the next tile */
+	if (++x == ow) {
+		x = 0;
+		y++;
+	}
+	*oy = y;
+	*ox = x;
+}
+
 
 /* ------------------------------------------------------------ threads */
 

@@ -15,9 +15,6 @@
 
 #include "internal.h"
 
-#define MR 6
-#define NR 16
-
 /* ------------------------------------------------------------ arena */
 
 int arena_reserve(struct arena *a, size_t n)
@@ -89,42 +86,6 @@ void conv_release(struct conv *cv)
 }
 
 /* ------------------------------------------------------------ generic kernels */
-
-static inline float act_apply(float v, enum act act)
-{
-	if (act == ACT_RELU)
-		return v > 0 ? v : 0;
-	if (act == ACT_LEAKY) {
-		/* face-api's leaky(): relu(x - 0.1x) + 0.1x, rounded the same way */
-		float m = v * 0.1f, d = v - m;
-
-		return (d > 0 ? d : 0) + m;
-	}
-	return v;
-}
-
-/* Input pointers of the MR output pixels p0.. (row-major, ow per row);
- * *oy, *ox hold p0's position and advance to the next tile (no division). */
-static inline void tile_bases(const float *in, int iw, int cin, int ow, int stride, int nt,
-			      int *oy, int *ox, const float **base)
-{
-	int y = *oy, x = *ox;
-
-	for (int j = 0; j < MR; j++) {
-		base[j] = in + ((size_t)y * stride * iw + (size_t)x * stride) * cin;
-		if (j < nt - 1 && ++x == ow) {
-			x = 0;
-			y++;
-		}
-	}
-	/* position of the next tile */
-	if (++x == ow) {
-		x = 0;
-		y++;
-	}
-	*oy = y;
-	*ox = x;
-}
 
 static void conv_generic(const float *in, _unused_ int ih, int iw, int cin,
 			 const struct conv *cv, int stride, float *out, _unused_ int oh, int ow,
@@ -456,8 +417,11 @@ const struct kernels *kernels_pick(void)
 		return &kernels_generic;
 #if defined(__x86_64__)
 	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+		if (__builtin_cpu_supports("avx512f") && !(force && !strcmp(force, "avx2")))
+			return &kernels_avx512;
 		return &kernels_avx2;
+	}
 #endif
 	return &kernels_generic;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Ways of running the same nets that must give the same bits: one thread
- * against several (egate_face_engine_set_threads()), on the demo images:
+ * against several (egate_face_engine_set_threads()), and the AVX-512
+ * kernels against the AVX2 ones ($EGATE_FACE_ISA), on the demo images:
  * detections at 320 and 416, the landmarks and descriptor of every face,
  * compared with memcmp.  A split that changed the order of a single sum
  * would change some low bit of some descriptor.
@@ -121,6 +122,50 @@ TEST_F_TIMEOUT(engines, three_threads_same_bits, 600)
 		return;	/* SKIP()ped in the set-up */
 	ASSERT_EQ(0, egate_face_engine_set_threads(self->more, 3));
 	compare(_metadata, self->one, self->more, "1 vs 3 threads");
+}
+
+/* An engine with the kernels $EGATE_FACE_ISA=ISA picks. */
+static int engine_isa(const char *isa, struct egate_face_engine **e)
+{
+	char err[256] = "";
+	int r;
+
+	setenv("EGATE_FACE_ISA", isa, 1);
+	r = egate_face_engine_new(models_dir(), e, err, sizeof(err));
+	unsetenv("EGATE_FACE_ISA");
+	return r;
+}
+
+FIXTURE(isas) {
+	struct egate_face_engine *avx2, *avx512;
+};
+
+FIXTURE_SETUP(isas)
+{
+	self->avx2 = self->avx512 = NULL;
+	if (!have_models())
+		SKIP(return, "models not fetched (scripts/fetch-face-models)");
+	ASSERT_EQ(0, engine_isa("avx2", &self->avx2));
+	ASSERT_EQ(0, engine_isa("avx512", &self->avx512));
+	if (strcmp(egate_face_engine_isa(self->avx2), "avx2") ||
+	    strcmp(egate_face_engine_isa(self->avx512), "avx512"))
+		SKIP(return, "this CPU has no AVX-512F (or no AVX2+FMA): nothing to compare");
+}
+
+FIXTURE_TEARDOWN(isas)
+{
+	egate_face_engine_free(self->avx2);
+	egate_face_engine_free(self->avx512);
+}
+
+TEST_F_TIMEOUT(isas, avx512_same_bits_as_avx2, 600)
+{
+	if (_metadata->skip)
+		return;	/* SKIP()ped in the set-up */
+	compare(_metadata, self->avx2, self->avx512, "avx2 vs avx512");
+	/* odd runs of channel blocks: the one-block tile */
+	ASSERT_EQ(0, egate_face_engine_set_threads(self->avx512, 3));
+	compare(_metadata, self->avx2, self->avx512, "avx2 vs avx512 on 3 threads");
 }
 
 TEST_F(engines, thread_count_limits)

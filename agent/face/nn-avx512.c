@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+/*
+ * AVX-512 (F) kernels: the AVX2 kernels' loops over twice as many
+ * independent output values per instruction, never a different sum.  The
+ * convolution keeps a tile of 6 pixels x 32 output channels (two packed
+ * weight blocks) in 12 zmm registers, where AVX2 keeps 6 x 16 in 12 ymm;
+ * each output value is still bias + the FMA chain over kh x kw x cin in the
+ * same order, then the residual and the activation, so every result is bit
+ * for bit the AVX2 one (tests/face/bitexact.c).  Depthwise and max-pool
+ * take 16 channels a step where the channel count allows, else they are
+ * the AVX2 ones.
+ */
+#include "internal.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AVX512 __attribute__((target("avx512f,avx2,fma")))
+
+AVX512 static inline __m512 act16(__m512 v, enum act act)
+{
+	if (act == ACT_RELU)
+		return _mm512_max_ps(v, _mm512_setzero_ps());
+	if (act == ACT_LEAKY) {
+		__m512 m = _mm512_mul_ps(v, _mm512_set1_ps(0.1f));
+
+		return _mm512_add_ps(_mm512_max_ps(_mm512_sub_ps(v, m), _mm512_setzero_ps()), m);
+	}
+	return v;
+}
+
+/* v = the FMA sums of one pixel's block + its bias; the epilogue of
+ * conv_avx2 for 16 channels at out[at] */
+AVX512 static inline void epilogue16(__m512 v, float *out, size_t at, int nc, enum act act,
+				     const struct epi *epi)
+{
+	if (nc == NR) {
+		if (epi && epi->res)
+			v = _mm512_add_ps(v, _mm512_loadu_ps(epi->res + at));
+		if (epi && epi->raw)
+			_mm512_storeu_ps(epi->raw + at, v);
+		_mm512_storeu_ps(out + at, act16(v, act));
+		return;
+	}
+	{
+		float tmp[NR];
+
+		_mm512_storeu_ps(tmp, v);
+		for (int o = 0; o < nc; o++) {
+			float x = tmp[o];
+
+			if (epi && epi->res)
+				x += epi->res[at + o];
+			if (epi && epi->raw)
+				epi->raw[at + o] = x;
+			out[at + o] = act_apply(x, act);
+		}
+	}
+}
+
+/* one tap for pixel J of the tile: both blocks */
+#define TAP2(j)									\
+	do {									\
+		__m512 a_ = _mm512_set1_ps(i##j[ci]);				\
+		c##j##0 = _mm512_fmadd_ps(a_, w0, c##j##0);			\
+		c##j##1 = _mm512_fmadd_ps(a_, w1, c##j##1);			\
+	} while (0)
+
+/* Blocks CB and CB + 1 (NB = 2) or CB alone (NB = 1) over the pixels of
+ * PART. */
+AVX512 static void conv_blocks(const float *in, int iw, int cin, const struct conv *cv,
+			       int stride, float *out, int ow, enum act act,
+			       const struct epi *epi, const struct conv_part *part, int cb,
+			       int nb)
+{
+	int np = part->p1, K = cv->kh * cv->kw, kwc = cv->kw * cin;
+	size_t bstride = nb == 2 ? (size_t)K * cin * NR : 0;	/* second block's weights */
+	const float *wb = cv->w + (size_t)cb * K * cin * NR;
+	__m512 b0 = _mm512_load_ps(cv->b + cb * NR);
+	__m512 b1 = nb == 2 ? _mm512_load_ps(cv->b + (cb + 1) * NR) : b0;
+	int ty = part->p0 / ow, tx = part->p0 % ow;
+
+	for (int p0 = part->p0; p0 < np; p0 += MR) {
+		int nt = np - p0 < MR ? np - p0 : MR;
+		const float *base[MR];
+		__m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00,
+		       c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00,
+		       c51 = c00;
+
+		tile_bases(in, iw, cin, ow, stride, nt, &ty, &tx, base);
+		for (int ky = 0; ky < cv->kh; ky++) {
+			const float *w = wb + (size_t)ky * kwc * NR;
+			size_t off = (size_t)ky * iw * cin;
+			const float *i0 = base[0] + off, *i1 = base[1] + off, *i2 = base[2] + off,
+				    *i3 = base[3] + off, *i4 = base[4] + off, *i5 = base[5] + off;
+
+			/* with one block, w1 = w0 and the second sums are unused */
+			for (int ci = 0; ci < kwc; ci++, w += NR) {
+				__m512 w0 = _mm512_load_ps(w), w1 = _mm512_load_ps(w + bstride);
+
+				TAP2(0);
+				TAP2(1);
+				TAP2(2);
+				TAP2(3);
+				TAP2(4);
+				TAP2(5);
+			}
+		}
+		{
+			__m512 r[MR][2] = { { c00, c01 }, { c10, c11 }, { c20, c21 },
+					    { c30, c31 }, { c40, c41 }, { c50, c51 } };
+
+			for (int j = 0; j < nt; j++)
+				for (int k = 0; k < nb; k++) {
+					int blk = cb + k;
+					int nc = cv->cout - blk * NR < NR ? cv->cout - blk * NR : NR;
+
+					epilogue16(_mm512_add_ps(r[j][k], k ? b1 : b0), out,
+						   (size_t)(p0 + j) * cv->cout + blk * NR, nc, act, epi);
+				}
+		}
+	}
+}
+
+AVX512 static void conv_avx512(const float *in, _unused_ int ih, int iw, int cin,
+			       const struct conv *cv, int stride, float *out, _unused_ int oh,
+			       int ow, enum act act, const struct epi *epi,
+			       const struct conv_part *part)
+{
+	int cb = part->cb0;
+
+	for (; cb + 1 < part->cb1; cb += 2)
+		conv_blocks(in, iw, cin, cv, stride, out, ow, act, epi, part, cb, 2);
+	if (cb < part->cb1)
+		conv_blocks(in, iw, cin, cv, stride, out, ow, act, epi, part, cb, 1);
+}
+
+AVX512 static void dw3_avx512(const float *in, int ih, int iw, int c, const float *w,
+			      const float *b, int stride, int pt, int pl, float *out, int oh,
+			      int ow)
+{
+	if (c % 16) {
+		kernels_avx2.dw3(in, ih, iw, c, w, b, stride, pt, pl, out, oh, ow);
+		return;
+	}
+	for (int oy = 0; oy < oh; oy++) {
+		int iy0 = oy * stride - pt;
+		bool rows_in = iy0 >= 0 && iy0 + 2 < ih;
+
+		for (int ch = 0; ch < c; ch += 16) {
+			__m512 wv[9], bias = b ? _mm512_loadu_ps(b + ch) : _mm512_setzero_ps();
+
+			for (int t = 0; t < 9; t++)
+				wv[t] = _mm512_loadu_ps(w + t * c + ch);
+			for (int ox = 0; ox < ow; ox++) {
+				int ix0 = ox * stride - pl;
+				__m512 acc = bias;
+
+				if (rows_in && ix0 >= 0 && ix0 + 2 < iw) {
+					const float *src = in + ((size_t)iy0 * iw + ix0) * c + ch;
+
+					for (int ky = 0; ky < 3; ky++, src += (size_t)iw * c) {
+						acc = _mm512_fmadd_ps(_mm512_loadu_ps(src), wv[ky * 3], acc);
+						acc = _mm512_fmadd_ps(_mm512_loadu_ps(src + c), wv[ky * 3 + 1], acc);
+						acc = _mm512_fmadd_ps(_mm512_loadu_ps(src + 2 * c), wv[ky * 3 + 2], acc);
+					}
+				} else {
+					for (int ky = 0; ky < 3; ky++)
+						for (int kx = 0; kx < 3; kx++) {
+							int iy = iy0 + ky, ix = ix0 + kx;
+
+							if (iy < 0 || ix < 0 || iy >= ih || ix >= iw)
+								continue;
+							acc = _mm512_fmadd_ps(
+								_mm512_loadu_ps(in + ((size_t)iy * iw + ix) * c + ch),
+								wv[ky * 3 + kx], acc);
+						}
+				}
+				_mm512_storeu_ps(out + ((size_t)oy * ow + ox) * c + ch, acc);
+			}
+		}
+	}
+}
+
+AVX512 static void maxpool2_avx512(const float *in, int ih, int iw, int c, int s, float *out,
+				   int oh, int ow)
+{
+	if (c % 16) {
+		kernels_avx2.maxpool2(in, ih, iw, c, s, out, oh, ow);
+		return;
+	}
+	for (int oy = 0; oy < oh; oy++) {
+		int y0 = oy * s, y1 = y0 + 1 < ih ? y0 + 1 : ih - 1;
+
+		for (int ox = 0; ox < ow; ox++) {
+			int x0 = ox * s, x1 = x0 + 1 < iw ? x0 + 1 : iw - 1;
+			const float *a = in + ((size_t)y0 * iw + x0) * c, *b = in + ((size_t)y0 * iw + x1) * c;
+			const float *d = in + ((size_t)y1 * iw + x0) * c, *e = in + ((size_t)y1 * iw + x1) * c;
+			float *o = out + ((size_t)oy * ow + ox) * c;
+
+			for (int ch = 0; ch < c; ch += 16)
+				_mm512_storeu_ps(o + ch, _mm512_max_ps(
+					_mm512_max_ps(_mm512_loadu_ps(a + ch), _mm512_loadu_ps(b + ch)),
+					_mm512_max_ps(_mm512_loadu_ps(d + ch), _mm512_loadu_ps(e + ch))));
+		}
+	}
+}
+
+/* few channels and few pixels (the 3x3 pools of the descriptor): AVX2's */
+static void maxn_avx512(float *dst, const float *const *src, int n, int c)
+{
+	kernels_avx2.maxn(dst, src, n, c);
+}
+
+const struct kernels kernels_avx512 = {
+	.name = "avx512",
+	.fuse = true,
+	.conv = conv_avx512,
+	.dw3 = dw3_avx512,
+	.maxn = maxn_avx512,
+	.maxpool2 = maxpool2_avx512,
+};
+#endif
