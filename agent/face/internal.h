@@ -186,10 +186,13 @@ int pool_new(int n, struct pool **out);
 void pool_free(struct pool *p);
 /* 1 for a NULL pool */
 int pool_threads(const struct pool *p);
-/* Runs fn(ctx, part, nparts) for part 0..N-1, part 0 in the caller, and
- * returns when all are done.  A NULL pool or one of one thread calls
- * fn(ctx, 0, 1). */
-void pool_run(struct pool *p, void (*fn)(void *ctx, int part, int nparts), void *ctx);
+/* How many parts to cut a layer into: a few per thread, 1 for one thread. */
+int pool_parts(const struct pool *p);
+/* Runs fn(ctx, part, NPARTS) for every part 0..NPARTS-1 (<= 65535) on the
+ * pool's threads, the caller's included, and returns when all are done.
+ * A NULL pool or one of one thread runs them in order in the caller. */
+void pool_run(struct pool *p, void (*fn)(void *ctx, int part, int nparts), void *ctx,
+	      int nparts);
 
 /* What runs the layers: a kernel set and the threads that share them. */
 struct exec {

@@ -512,7 +512,7 @@ static void conv_job_run(void *ctx, int part, int nparts)
 	struct conv_part p = { 0, j->cv->coutp / NR, 0, j->oh * j->ow };
 
 	if (j->by_channel)
-		share(j->cv->coutp / NR, 1, part, nparts, &p.cb0, &p.cb1);
+		share(j->cv->coutp / NR, 2, part, nparts, &p.cb0, &p.cb1);
 	else
 		share(j->oh * j->ow, MR, part, nparts, &p.p0, &p.p1);
 	if (p.cb0 < p.cb1 && p.p0 < p.p1)
@@ -530,9 +530,9 @@ int fm_conv_epi(struct arena *a, const struct exec *ex, const struct fmap *x,
 		const struct conv *cv, int stride, bool same, enum act act,
 		const struct epi *epi, struct fmap *out)
 {
+	int oh, ow, r, parts = pool_parts(ex->pool);
 	struct conv_job j;
 	struct fmap xp;
-	int oh, ow, r;
 
 	if (x->c != cv->cin || cv->kh != cv->kw)
 		return -EINVAL;
@@ -542,11 +542,11 @@ int fm_conv_epi(struct arena *a, const struct exec *ex, const struct fmap *x,
 	r = fm_alloc(a, oh, ow, cv->cout, out);
 	if (r < 0)
 		return r;
+	/* pairs of blocks (the AVX-512 tile) where there are enough (the
+	 * small late maps), else runs of pixel tiles */
 	j = (struct conv_job){ ex->k, xp.d, xp.h, xp.w, xp.c, stride, oh, ow, cv, out->d, act, epi,
-			       /* whole blocks each where they divide evenly (the
-				* small late maps), else runs of pixel tiles */
-			       (cv->coutp / NR) % pool_threads(ex->pool) == 0 };
-	pool_run(ex->pool, conv_job_run, &j);
+			       cv->coutp / NR >= 2 * parts };
+	pool_run(ex->pool, conv_job_run, &j, parts);
 	return 0;
 }
 
@@ -575,7 +575,7 @@ static void dw_job_run(void *ctx, int part, int nparts)
 int fm_dwconv(struct arena *a, const struct exec *ex, const struct fmap *x,
 	      const struct dwconv *dw, int stride, bool same, struct fmap *out)
 {
-	int oh, ow, pt = 0, pl = 0, dummy, r;
+	int oh, ow, pt = 0, pl = 0, dummy, r, parts = pool_parts(ex->pool);
 	struct dw_job j;
 
 	if (x->c != dw->c)
@@ -593,7 +593,7 @@ int fm_dwconv(struct arena *a, const struct exec *ex, const struct fmap *x,
 	if (r < 0)
 		return r;
 	j = (struct dw_job){ ex->k, x, dw, stride, pt, pl, out };
-	pool_run(ex->pool, dw_job_run, &j);
+	pool_run(ex->pool, dw_job_run, &j, parts);
 	return 0;
 }
 
@@ -640,7 +640,7 @@ static void pool_job_run(void *ctx, int part, int nparts)
 int fm_maxpool(struct arena *a, const struct exec *ex, const struct fmap *x, int ks,
 	       int stride, bool same, struct fmap *out)
 {
-	int oh, ow, t = 0, l = 0, dummy, r;
+	int oh, ow, t = 0, l = 0, dummy, r, parts = pool_parts(ex->pool);
 	struct pool_job j;
 
 	if (ks > 3)
@@ -658,7 +658,7 @@ int fm_maxpool(struct arena *a, const struct exec *ex, const struct fmap *x, int
 	if (r < 0)
 		return r;
 	j = (struct pool_job){ ex->k, x, ks, stride, t, l, ks == 2 && same, out };
-	pool_run(ex->pool, pool_job_run, &j);
+	pool_run(ex->pool, pool_job_run, &j, parts);
 	return 0;
 }
 
@@ -668,7 +668,7 @@ struct pool2_job {
 	const struct conv *cv;
 	enum act act;
 	int ch, cw, rows;	/* conv output size; output rows computed */
-	float *tmp;		/* 2 conv rows per part */
+	float *tmp;		/* 2 conv rows for each part */
 	struct fmap *out;
 };
 
@@ -699,6 +699,7 @@ int fm_conv_pool2(struct arena *a, const struct exec *ex, const struct fmap *x,
 		  const struct conv *cv, enum act act, int const_from, struct fmap *out)
 {
 	int ch = x->h - cv->kh + 1, cw = x->w - cv->kw + 1, first_const, r;
+	int parts = pool_parts(ex->pool);
 	struct pool2_job j;
 	size_t row;
 
@@ -714,7 +715,7 @@ int fm_conv_pool2(struct arena *a, const struct exec *ex, const struct fmap *x,
 	if (r < 0)
 		return r;
 	j = (struct pool2_job){ ex->k, x, cv, act, ch, cw, out->h, NULL, out };
-	j.tmp = arena_get(a, (size_t)pool_threads(ex->pool) * 2 * cw * cv->cout);
+	j.tmp = arena_get(a, (size_t)parts * 2 * cw * cv->cout);
 	if (!j.tmp)
 		return -ENOMEM;
 	/* input rows from CONST_FROM on all hold the same pixel (the letterbox
@@ -723,7 +724,7 @@ int fm_conv_pool2(struct arena *a, const struct exec *ex, const struct fmap *x,
 	first_const = const_from < INT_MAX - 1 ? (const_from + 1) / 2 : out->h;
 	if (first_const < out->h)
 		j.rows = first_const + 1;
-	pool_run(ex->pool, pool2_job_run, &j);
+	pool_run(ex->pool, pool2_job_run, &j, parts);
 	row = (size_t)out->w * out->c;
 	for (int y = j.rows; y < out->h; y++)
 		memcpy(out->d + (size_t)y * row, out->d + (size_t)first_const * row,

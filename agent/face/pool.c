@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * A small persistent thread pool for one engine: the caller and N - 1
- * workers each run one part of a layer, then the caller waits for the
- * workers.  The workers are created once (pool_new()) and wait between
- * layers: they spin for a few microseconds (the next layer of the same
- * frame usually comes within that) and then sleep on a futex, so an idle
- * engine costs no CPU.  A pool of one thread runs the job in the caller and
- * touches no shared state.
+ * A small persistent thread pool for one engine.  A layer is cut into
+ * parts (a few per thread); the caller and the N - 1 workers claim parts
+ * one at a time from a shared counter until none is left, and the caller
+ * returns when all are done.  Parts are claimed, not assigned, so a worker
+ * that the (shared, loaded) machine has not scheduled yet leaves its share
+ * to the threads that run: one slow thread costs one part, not half the
+ * layer.  Which thread computes a part changes no result.
+ *
+ * The workers are created once (pool_new()) and wait between layers: they
+ * spin for a few microseconds (the next layer of the same frame usually
+ * comes within that) and then sleep on a futex, so an idle engine costs no
+ * CPU.  A pool of one thread runs the job in the caller and touches no
+ * shared state.
  */
 #include <limits.h>
 #include <linux/futex.h>
@@ -21,12 +27,17 @@
 struct pool {
 	int n;
 	pthread_t *th;
+	/* the current job: written by the caller only while no part of the
+	 * previous one is left to claim, read by the claimers (atomics) */
 	void (*fn)(void *ctx, int part, int nparts);
 	void *ctx;
+	/* job generation << 32 | next part << 16 | parts: a claim is a CAS
+	 * of it, which fails if the job changed since fn/ctx were read */
+	uint64_t claim;
+	unsigned done;		/* parts finished (futex word) */
 	unsigned gen;		/* bumped to start a job (futex word) */
-	unsigned pending;	/* workers still running the job (futex word) */
 	int sleepers;		/* workers asleep on gen */
-	int waiting;		/* the caller is asleep on pending */
+	int waiting;		/* the caller is asleep on done */
 	bool stop;
 };
 
@@ -70,26 +81,39 @@ static unsigned wait_change(unsigned *addr, unsigned val, int *sleepers)
 	}
 }
 
-struct worker_arg {
-	struct pool *p;
-	int part;
-};
+/* Claims and runs parts of the current job until none is left. */
+static void run_parts(struct pool *p)
+{
+	for (;;) {
+		uint64_t c = __atomic_load_n(&p->claim, __ATOMIC_ACQUIRE);
+		int next = (int)(c >> 16 & 0xffff), parts = (int)(c & 0xffff);
+		void (*fn)(void *, int, int);
+		void *ctx;
+
+		if (next >= parts)
+			return;
+		fn = __atomic_load_n(&p->fn, __ATOMIC_RELAXED);
+		ctx = __atomic_load_n(&p->ctx, __ATOMIC_RELAXED);
+		if (!__atomic_compare_exchange_n(&p->claim, &c, c + (1u << 16), false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			continue;
+		fn(ctx, next, parts);
+		if (__atomic_add_fetch(&p->done, 1, __ATOMIC_SEQ_CST) == (unsigned)parts &&
+		    __atomic_load_n(&p->waiting, __ATOMIC_SEQ_CST))
+			futex_wake(&p->done);
+	}
+}
 
 static void *worker(void *arg)
 {
-	struct pool *p = ((struct worker_arg *)arg)->p;
-	int part = ((struct worker_arg *)arg)->part;
+	struct pool *p = arg;
 	unsigned gen = 0;
 
-	free(arg);
 	for (;;) {
 		gen = wait_change(&p->gen, gen, &p->sleepers);
 		if (__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
 			return NULL;
-		p->fn(p->ctx, part, p->n);
-		if (__atomic_sub_fetch(&p->pending, 1, __ATOMIC_SEQ_CST) == 0 &&
-		    __atomic_load_n(&p->waiting, __ATOMIC_SEQ_CST))
-			futex_wake(&p->pending);
+		run_parts(p);
 	}
 }
 
@@ -125,19 +149,9 @@ int pool_new(int n, struct pool **out)
 	if (!p->th)
 		r = -ENOMEM;
 	for (; r >= 0 && started < n - 1; started++) {
-		struct worker_arg *a = malloc(sizeof(*a));
-
-		if (!a) {
-			r = -ENOMEM;
+		r = -pthread_create(&p->th[started], NULL, worker, p);
+		if (r < 0)
 			break;
-		}
-		a->p = p;
-		a->part = started + 1;
-		r = -pthread_create(&p->th[started], NULL, worker, a);
-		if (r < 0) {
-			free(a);
-			break;
-		}
 	}
 	if (r < 0) {
 		stop_workers(p, started);
@@ -163,19 +177,30 @@ int pool_threads(const struct pool *p)
 	return p ? p->n : 1;
 }
 
-void pool_run(struct pool *p, void (*fn)(void *ctx, int part, int nparts), void *ctx)
+int pool_parts(const struct pool *p)
 {
-	unsigned left;
+	return p && p->n > 1 ? 4 * p->n : 1;
+}
 
-	if (!p || p->n == 1) {
-		fn(ctx, 0, 1);
+void pool_run(struct pool *p, void (*fn)(void *ctx, int part, int nparts), void *ctx, int nparts)
+{
+	unsigned done;
+	uint64_t gen;
+
+	if (!p || p->n == 1 || nparts <= 1) {
+		for (int i = 0; i < nparts; i++)
+			fn(ctx, i, nparts);
 		return;
 	}
-	p->fn = fn;
-	p->ctx = ctx;
-	__atomic_store_n(&p->pending, (unsigned)p->n - 1, __ATOMIC_RELAXED);
+	/* every part of the previous job is done: nobody claims until the
+	 * new claim word is out */
+	gen = (__atomic_load_n(&p->claim, __ATOMIC_RELAXED) >> 32) + 1;
+	__atomic_store_n(&p->fn, fn, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->ctx, ctx, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->done, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->claim, gen << 32 | (uint64_t)nparts, __ATOMIC_RELEASE);
 	start(p);
-	fn(ctx, 0, p->n);
-	while ((left = __atomic_load_n(&p->pending, __ATOMIC_ACQUIRE)))
-		wait_change(&p->pending, left, &p->waiting);
+	run_parts(p);
+	while ((done = __atomic_load_n(&p->done, __ATOMIC_ACQUIRE)) < (unsigned)nparts)
+		wait_change(&p->done, done, &p->waiting);
 }
