@@ -58,17 +58,18 @@ AVX512 static inline void epilogue16(__m512 v, float *out, size_t at, int nc, en
 	}
 }
 
-/* one tap for pixel J of the tile: both blocks */
+/* one tap for pixel J of the tile: each block */
 #define TAP2(j)									\
 	do {									\
 		__m512 a_ = _mm512_set1_ps(i##j[ci]);				\
 		c##j##0 = _mm512_fmadd_ps(a_, w0, c##j##0);			\
-		c##j##1 = _mm512_fmadd_ps(a_, w1, c##j##1);			\
+		if (nb == 2)							\
+			c##j##1 = _mm512_fmadd_ps(a_, w1, c##j##1);		\
 	} while (0)
 
 /* Blocks CB and CB + 1 (NB = 2) or CB alone (NB = 1) over the pixels of
- * PART. */
-AVX512 static void conv_blocks(const float *in, int iw, int cin, const struct conv *cv,
+ * PART; inlined with NB a constant, so one block does one FMA a tap. */
+AVX512 static inline __attribute__((always_inline)) void conv_blocks(const float *in, int iw, int cin, const struct conv *cv,
 			       int stride, float *out, int ow, enum act act,
 			       const struct epi *epi, const struct conv_part *part, int cb,
 			       int nb)
@@ -94,9 +95,9 @@ AVX512 static void conv_blocks(const float *in, int iw, int cin, const struct co
 			const float *i0 = base[0] + off, *i1 = base[1] + off, *i2 = base[2] + off,
 				    *i3 = base[3] + off, *i4 = base[4] + off, *i5 = base[5] + off;
 
-			/* with one block, w1 = w0 and the second sums are unused */
 			for (int ci = 0; ci < kwc; ci++, w += NR) {
-				__m512 w0 = _mm512_load_ps(w), w1 = _mm512_load_ps(w + bstride);
+				__m512 w0 = _mm512_load_ps(w);
+				__m512 w1 = nb == 2 ? _mm512_load_ps(w + bstride) : w0;
 
 				TAP2(0);
 				TAP2(1);
