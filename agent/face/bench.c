@@ -411,6 +411,48 @@ static int bench_search(size_t n, int queries)
 	return 0;
 }
 
+/* ------------------------------------------------------------ AVX-512 against AVX2 */
+
+/* Each net on the engine E (AVX-512) and on one forced to AVX2, alternately. */
+static int bench_isa(struct egate_face_engine *e, const char *models,
+		     const struct egate_face_image *frame, int reps)
+{
+	struct egate_face_detect_opts o = { .input_size = 320 };
+	struct egate_face_engine *e2 = NULL;
+	struct egate_face_detection det[16];
+	struct egate_face_landmarks lm;
+	char err[512] = "";
+	float desc[D];
+	double t, a;
+	int r;
+
+	if (strcmp(egate_face_engine_isa(e), "avx512")) {
+		fprintf(txt, "kernels %s: no AVX-512 comparison on this CPU\n", egate_face_engine_isa(e));
+		return 0;
+	}
+	setenv("EGATE_FACE_ISA", "avx2", 1);
+	r = egate_face_engine_new(models, &e2, err, sizeof(err));
+	unsetenv("EGATE_FACE_ISA");
+	if (r < 0)
+		return r;
+	if (egate_face_detect(e, frame, &o, det, 16) <= 0 ||
+	    egate_face_landmarks(e, frame, &det[0].box, &lm) < 0) {
+		egate_face_engine_free(e2);
+		return -ENOENT;
+	}
+	TIME2(t, egate_face_detect(e, frame, &o, det, 16), a, egate_face_detect(e2, frame, &o, det, 16),
+	      reps);
+	row("detector @320, avx512", t, "avx2", a, "");
+	TIME2(t, egate_face_landmarks(e, frame, &det[0].box, &lm),
+	      a, egate_face_landmarks(e2, frame, &det[0].box, &lm), reps);
+	row("landmarks, avx512", t, "avx2", a, "");
+	TIME2(t, egate_face_descriptor(e, frame, &lm, desc),
+	      a, egate_face_descriptor(e2, frame, &lm, desc), reps);
+	row("descriptor, avx512", t, "avx2", a, "");
+	egate_face_engine_free(e2);
+	return 0;
+}
+
 /* ------------------------------------------------------------ frame latency, threads */
 
 static double wall_ms(void)
@@ -616,6 +658,9 @@ int bench_main(int argc, char **argv, const char *models, int json, int quick,
 	wasm_row("descriptor", t);
 	fprintf(txt, "    descriptor agreement ours vs anchor: distance %.2g\n",
 	       egate_face_distance(desc, desc2));
+
+	if (bench_isa(e, models, &frame, reps) < 0)
+		fprintf(stderr, "egate-face: bench: no AVX2 engine to compare with\n");
 
 	/* whole frame: detect @320, landmarks + descriptor of every face, 1:N 100k */
 	r = egate_face_gallery_new(EGATE_FACE_GALLERY_INT8, 100000, &g100k);
