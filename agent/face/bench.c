@@ -704,7 +704,7 @@ int bench_main(int argc, char **argv, const char *models, int json, int quick,
 			row(what, t, NULL, 0, "");
 		}
 	}
-	if (bench_frame_threads(e, &frame, g100k, quick ? 50 : 400) < 0)
+	if (bench_frame_threads(e, &frame, g100k, quick ? 100 : 400) < 0)
 		fprintf(stderr, "egate-face: bench: no second thread\n");
 	egate_face_gallery_free(g100k);
 

@@ -154,6 +154,22 @@ static inline float act_apply(float v, enum act act)
 	return v;
 }
 
+/* The convolution epilogue of NC channels whose sums + bias are V[], at
+ * out[at]: the residual, the raw copy, the activation (struct epi). */
+static inline void epilogue_scalar(const float *v, float *out, size_t at, int nc, enum act act,
+				   const struct epi *epi)
+{
+	for (int o = 0; o < nc; o++) {
+		float x = v[o];
+
+		if (epi && epi->res)
+			x += epi->res[at + o];
+		if (epi && epi->raw)
+			epi->raw[at + o] = x;
+		out[at + o] = act_apply(x, act);
+	}
+}
+
 /* Input pointers of the MR output pixels p0.. (row-major, ow per row);
  * *oy, *ox hold p0's position and advance to the next tile (no division). */
 static inline void tile_bases(const float *in, int iw, int cin, int ow, int stride, int nt,

@@ -6,9 +6,8 @@
  * weight blocks) in 12 zmm registers, where AVX2 keeps 6 x 16 in 12 ymm;
  * each output value is still bias + the FMA chain over kh x kw x cin in the
  * same order, then the residual and the activation, so every result is bit
- * for bit the AVX2 one (tests/face/bitexact.c).  Depthwise and max-pool
- * take 16 channels a step where the channel count allows, else they are
- * the AVX2 ones.
+ * for bit the AVX2 one (tests/face/bitexact.c).  Depthwise convs and
+ * max-pools are the AVX2 ones.
  */
 #include "internal.h"
 
@@ -46,15 +45,7 @@ AVX512 static inline void epilogue16(__m512 v, float *out, size_t at, int nc, en
 		float tmp[NR];
 
 		_mm512_storeu_ps(tmp, v);
-		for (int o = 0; o < nc; o++) {
-			float x = tmp[o];
-
-			if (epi && epi->res)
-				x += epi->res[at + o];
-			if (epi && epi->raw)
-				epi->raw[at + o] = x;
-			out[at + o] = act_apply(x, act);
-		}
+		epilogue_scalar(tmp, out, at, nc, act, epi);
 	}
 }
 
@@ -136,78 +127,20 @@ AVX512 static void conv_avx512(const float *in, _unused_ int ih, int iw, int cin
 		conv_blocks(in, iw, cin, cv, stride, out, ow, act, epi, part, cb, 1);
 }
 
-AVX512 static void dw3_avx512(const float *in, int ih, int iw, int c, const float *w,
-			      const float *b, int stride, int pt, int pl, float *out, int oh,
-			      int ow)
+/* Depthwise convs and max-pools read as much as they compute: zmm
+ * registers would only copy their AVX2 loops, so they are the AVX2 ones. */
+static void dw3_avx512(const float *in, int ih, int iw, int c, const float *w, const float *b,
+		       int stride, int pt, int pl, float *out, int oh, int ow)
 {
-	if (c % 16) {
-		kernels_avx2.dw3(in, ih, iw, c, w, b, stride, pt, pl, out, oh, ow);
-		return;
-	}
-	for (int oy = 0; oy < oh; oy++) {
-		int iy0 = oy * stride - pt;
-		bool rows_in = iy0 >= 0 && iy0 + 2 < ih;
-
-		for (int ch = 0; ch < c; ch += 16) {
-			__m512 wv[9], bias = b ? _mm512_loadu_ps(b + ch) : _mm512_setzero_ps();
-
-			for (int t = 0; t < 9; t++)
-				wv[t] = _mm512_loadu_ps(w + t * c + ch);
-			for (int ox = 0; ox < ow; ox++) {
-				int ix0 = ox * stride - pl;
-				__m512 acc = bias;
-
-				if (rows_in && ix0 >= 0 && ix0 + 2 < iw) {
-					const float *src = in + ((size_t)iy0 * iw + ix0) * c + ch;
-
-					for (int ky = 0; ky < 3; ky++, src += (size_t)iw * c) {
-						acc = _mm512_fmadd_ps(_mm512_loadu_ps(src), wv[ky * 3], acc);
-						acc = _mm512_fmadd_ps(_mm512_loadu_ps(src + c), wv[ky * 3 + 1], acc);
-						acc = _mm512_fmadd_ps(_mm512_loadu_ps(src + 2 * c), wv[ky * 3 + 2], acc);
-					}
-				} else {
-					for (int ky = 0; ky < 3; ky++)
-						for (int kx = 0; kx < 3; kx++) {
-							int iy = iy0 + ky, ix = ix0 + kx;
-
-							if (iy < 0 || ix < 0 || iy >= ih || ix >= iw)
-								continue;
-							acc = _mm512_fmadd_ps(
-								_mm512_loadu_ps(in + ((size_t)iy * iw + ix) * c + ch),
-								wv[ky * 3 + kx], acc);
-						}
-				}
-				_mm512_storeu_ps(out + ((size_t)oy * ow + ox) * c + ch, acc);
-			}
-		}
-	}
+	kernels_avx2.dw3(in, ih, iw, c, w, b, stride, pt, pl, out, oh, ow);
 }
 
-AVX512 static void maxpool2_avx512(const float *in, int ih, int iw, int c, int s, float *out,
-				   int oh, int ow)
+static void maxpool2_avx512(const float *in, int ih, int iw, int c, int s, float *out, int oh,
+			    int ow)
 {
-	if (c % 16) {
-		kernels_avx2.maxpool2(in, ih, iw, c, s, out, oh, ow);
-		return;
-	}
-	for (int oy = 0; oy < oh; oy++) {
-		int y0 = oy * s, y1 = y0 + 1 < ih ? y0 + 1 : ih - 1;
-
-		for (int ox = 0; ox < ow; ox++) {
-			int x0 = ox * s, x1 = x0 + 1 < iw ? x0 + 1 : iw - 1;
-			const float *a = in + ((size_t)y0 * iw + x0) * c, *b = in + ((size_t)y0 * iw + x1) * c;
-			const float *d = in + ((size_t)y1 * iw + x0) * c, *e = in + ((size_t)y1 * iw + x1) * c;
-			float *o = out + ((size_t)oy * ow + ox) * c;
-
-			for (int ch = 0; ch < c; ch += 16)
-				_mm512_storeu_ps(o + ch, _mm512_max_ps(
-					_mm512_max_ps(_mm512_loadu_ps(a + ch), _mm512_loadu_ps(b + ch)),
-					_mm512_max_ps(_mm512_loadu_ps(d + ch), _mm512_loadu_ps(e + ch))));
-		}
-	}
+	kernels_avx2.maxpool2(in, ih, iw, c, s, out, oh, ow);
 }
 
-/* few channels and few pixels (the 3x3 pools of the descriptor): AVX2's */
 static void maxn_avx512(float *dst, const float *const *src, int n, int c)
 {
 	kernels_avx2.maxn(dst, src, n, c);

@@ -119,17 +119,12 @@ static void conv_generic(const float *in, _unused_ int ih, int iw, int cin,
 					}
 			}
 			for (int j = 0; j < nt; j++) {
-				size_t at = (size_t)(p0 + j) * cv->cout + cb * NR;
+				float v[NR];
 
-				for (int o = 0; o < nc; o++) {
-					float v = acc[j][o] + cv->b[cb * NR + o];
-
-					if (epi && epi->res)
-						v += epi->res[at + o];
-					if (epi && epi->raw)
-						epi->raw[at + o] = v;
-					out[at + o] = act_apply(v, act);
-				}
+				for (int o = 0; o < nc; o++)
+					v[o] = acc[j][o] + cv->b[cb * NR + o];
+				epilogue_scalar(v, out, (size_t)(p0 + j) * cv->cout + cb * NR, nc, act,
+						epi);
 			}
 		}
 	}
@@ -293,15 +288,7 @@ AVX2 static void conv_avx2(const float *in, _unused_ int ih, int iw, int cin,
 
 						_mm256_storeu_ps(tmp, v0);
 						_mm256_storeu_ps(tmp + 8, v1);
-						for (int o = 0; o < nc; o++) {
-							float v = tmp[o];
-
-							if (epi && epi->res)
-								v += epi->res[at + o];
-							if (epi && epi->raw)
-								epi->raw[at + o] = v;
-							out[at + o] = act_apply(v, act);
-						}
+						epilogue_scalar(tmp, out, at, nc, act, epi);
 					}
 				}
 			}
