@@ -109,6 +109,8 @@ const char *egate_face_engine_isa(const struct egate_face_engine *e);
  * with the engine or a later call.  Each layer's output is split between
  * the threads, and every output value is computed by the same operations
  * in the same order as with one thread: results are bit for bit the same.
+ * The workers block all signals.  They do not survive fork(): a child
+ * process uses engines it makes or clones itself.
  * -EINVAL bad N, or -errno of pthread_create(). */
 int egate_face_engine_set_threads(struct egate_face_engine *e, unsigned int n);
 unsigned int egate_face_engine_threads(const struct egate_face_engine *e);

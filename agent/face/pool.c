@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/syscall.h>
 
 #include "internal.h"
@@ -136,6 +137,7 @@ static void stop_workers(struct pool *p, int started)
 
 int pool_new(int n, struct pool **out)
 {
+	sigset_t all, old;
 	struct pool *p;
 	int started = 0, r = 0;
 
@@ -148,11 +150,15 @@ int pool_new(int n, struct pool **out)
 	p->th = calloc(n, sizeof(*p->th));
 	if (!p->th)
 		r = -ENOMEM;
+	/* the workers take no signals: the caller's process handles them */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (; r >= 0 && started < n - 1; started++) {
 		r = -pthread_create(&p->th[started], NULL, worker, p);
 		if (r < 0)
 			break;
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {
 		stop_workers(p, started);
 		free(p->th);
