@@ -23,7 +23,8 @@
  *
  * Threads: an engine is immutable after egate_face_engine_new() except for
  * its scratch memory; use one engine per thread, or egate_face_engine_clone()
- * which shares the (read-only) weights.
+ * which shares the (read-only) weights.  egate_face_engine_set_threads()
+ * lets one engine use several cores for each call.
  */
 #ifndef EGATE_FACE_H
 #define EGATE_FACE_H
@@ -43,6 +44,7 @@ extern "C" {
 #define EGATE_FACE_MAX_INPUT_SIZE	1024	/* detector input, multiple of 32 */
 #define EGATE_FACE_MAX_GALLERY		(64u * 1024 * 1024) /* templates */
 #define EGATE_FACE_MAX_TOPK		1024
+#define EGATE_FACE_MAX_THREADS		16	/* per engine */
 #define EGATE_FACE_MAX_SEARCH_THREADS	8
 /* egate_face_gallery_kind_for(): quantised from this many templates */
 #define EGATE_FACE_GALLERY_INT8_FROM	65536
@@ -98,8 +100,23 @@ int egate_face_engine_clone(const struct egate_face_engine *e,
 			    struct egate_face_engine **out);
 void egate_face_engine_free(struct egate_face_engine *e);
 
-/* Name of the kernel set chosen at run time: "avx2" or "generic". */
+/* Name of the kernel set chosen at run time: "avx512" (AVX-512F), "avx2"
+ * (AVX2 + FMA) or "generic", the best the CPU runs unless $EGATE_FACE_ISA
+ * names a lesser one ("avx2" or "generic") when the engine is made.
+ * avx512 and avx2 give the same bits; generic rounds differently (no FMA). */
 const char *egate_face_engine_isa(const struct egate_face_engine *e);
+
+/* Threads that run one frame's layers together (1..EGATE_FACE_MAX_THREADS;
+ * a new engine or clone has 1).  N > 1 starts N - 1 worker threads once,
+ * here; they wait between layers (briefly spinning, then asleep) and stop
+ * with the engine or a later call.  Each layer's output is split between
+ * the threads, and every output value is computed by the same operations
+ * in the same order as with one thread: results are bit for bit the same.
+ * The workers block all signals.  They do not survive fork(): a child
+ * process uses engines it makes or clones itself.
+ * -EINVAL bad N, or -errno of pthread_create(). */
+int egate_face_engine_set_threads(struct egate_face_engine *e, unsigned int n);
+unsigned int egate_face_engine_threads(const struct egate_face_engine *e);
 
 struct egate_face_box {
 	double x, y, width, height;

@@ -26,7 +26,7 @@ struct weights {
 
 struct egate_face_engine {
 	struct weights *w;
-	const struct kernels *k;
+	struct exec x;	/* kernels, and the threads when more than one */
 	struct arena a;
 };
 
@@ -48,6 +48,7 @@ void egate_face_engine_free(struct egate_face_engine *e)
 	if (!e)
 		return;
 	weights_unref(e->w);
+	pool_free(e->x.pool);
 	arena_release(&e->a);
 	free(e);
 }
@@ -76,7 +77,7 @@ int egate_face_engine_new(const char *dir, struct egate_face_engine **out, char 
 	if (!w)
 		return -ENOMEM;
 	w->refs = 1;
-	e->k = kernels_pick();
+	e->x.k = kernels_pick();
 	r = model_load(dir, "tiny_face_detector_model", &w->md, errbuf, errlen);
 	if (r >= 0)
 		r = detector_new(w->md, &w->det, errbuf, errlen);
@@ -106,21 +107,45 @@ int egate_face_engine_clone(const struct egate_face_engine *src, struct egate_fa
 		return -ENOMEM;
 	e->w = src->w;
 	__atomic_add_fetch(&e->w->refs, 1, __ATOMIC_ACQ_REL);
-	e->k = src->k;
+	e->x.k = src->x.k;
 	*out = e;
 	return 0;
 }
 
 const char *egate_face_engine_isa(const struct egate_face_engine *e)
 {
-	return e ? e->k->name : NULL;
+	return e ? e->x.k->name : NULL;
+}
+
+int egate_face_engine_set_threads(struct egate_face_engine *e, unsigned int n)
+{
+	struct pool *p = NULL;
+	int r;
+
+	if (!e || n < 1 || n > EGATE_FACE_MAX_THREADS)
+		return -EINVAL;
+	if ((unsigned)pool_threads(e->x.pool) == n)
+		return 0;
+	if (n > 1) {
+		r = pool_new((int)n, &p);
+		if (r < 0)
+			return r;
+	}
+	pool_free(e->x.pool);
+	e->x.pool = p;
+	return 0;
+}
+
+unsigned int egate_face_engine_threads(const struct egate_face_engine *e)
+{
+	return e ? (unsigned)pool_threads(e->x.pool) : 0;
 }
 
 const struct kernels *engine_set_kernels(struct egate_face_engine *e, const struct kernels *k)
 {
-	const struct kernels *old = e->k;
+	const struct kernels *old = e->x.k;
 
-	e->k = k;
+	e->x.k = k;
 	return old;
 }
 
@@ -181,7 +206,7 @@ int egate_face_detect(struct egate_face_engine *e, const struct egate_face_image
 	if (max > EGATE_FACE_MAX_FACES)
 		max = EGATE_FACE_MAX_FACES;
 	/* fused conv + pool keeps the maps small: ~15 floats a pixel */
-	r = arena_begin(&e->a, (size_t)size * size * (e->k->fuse ? 24 : 80) + (1u << 20));
+	r = arena_begin(&e->a, (size_t)size * size * (e->x.k->fuse ? 24 : 80) + (1u << 20));
 	if (r < 0)
 		return r;
 	r = preprocess(&e->a, img, 0, 0, (int)img->width, (int)img->height, false, size,
@@ -201,7 +226,7 @@ int egate_face_detect(struct egate_face_engine *e, const struct egate_face_image
 					break;
 				}
 	}
-	r = detector_run(e->w->det, &e->a, e->k, input, size, pad_from, &o);
+	r = detector_run(e->w->det, &e->a, &e->x, input, size, pad_from, &o);
 	if (r < 0)
 		return r;
 	grid = size / 32;
@@ -311,7 +336,7 @@ int egate_face_landmarks(struct egate_face_engine *e, const struct egate_face_im
 	if (r >= 0)
 		r = preprocess(&e->a, img, x, y, w, h, true, 112, MEAN_FACE, &input);
 	if (r >= 0)
-		r = landmarker_run(e->w->lm, &e->a, e->k, input, o);
+		r = landmarker_run(e->w->lm, &e->a, &e->x, input, o);
 	if (r < 0)
 		return r;
 	/* FaceLandmark68NetBase.postProcess, in float32 tensors */
@@ -391,7 +416,7 @@ static int descriptor_of(struct egate_face_engine *e, const struct egate_face_im
 		r = preprocess_square(&e->a, img, x, y, w, h, padx, pady, d, 150, MEAN_FACE,
 				      &input);
 	if (r >= 0)
-		r = recognizer_run(e->w->rec, &e->a, e->k, input, out);
+		r = recognizer_run(e->w->rec, &e->a, &e->x, input, out);
 	return r;
 }
 

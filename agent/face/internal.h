@@ -101,13 +101,22 @@ int conv_pack(struct conv *cv, const float *hwio, const float *bias, const float
 	      const float *beta, int kh, int kw, int cin, int cout);
 void conv_release(struct conv *cv);
 
+/* The part of a convolution's output one call computes: the 16-channel
+ * blocks [cb0, cb1) of the output pixels [p0, p1) (row-major).  Every
+ * output element is summed in the same order whatever the part, so any
+ * split gives the same bits. */
+struct conv_part {
+	int cb0, cb1, p0, p1;
+};
+
 struct kernels {
 	const char *name;
 	bool fuse;	/* run conv + max-pool fused by row pairs */
 	/* out[oh][ow][cout] = act(sum in[oy*s+ky][ox*s+kx][ci] * w + b), input
-	 * already padded as needed (VALID). */
+	 * already padded as needed (VALID), over PART of the output only. */
 	void (*conv)(const float *in, int ih, int iw, int cin, const struct conv *cv,
-		     int stride, float *out, int oh, int ow, enum act act, const struct epi *epi);
+		     int stride, float *out, int oh, int ow, enum act act, const struct epi *epi,
+		     const struct conv_part *part);
 	/* depthwise 3x3; taps outside the input (padding pt top, pl left) are 0 */
 	void (*dw3)(const float *in, int ih, int iw, int c, const float *w, const float *b,
 		    int stride, int pt, int pl, float *out, int oh, int ow);
@@ -118,11 +127,94 @@ struct kernels {
 	void (*maxn)(float *dst, const float *const *src, int n, int c);
 };
 
+/* The run-time choice ($EGATE_FACE_ISA=generic|avx2|avx512 forces one the
+ * CPU can run, else the best). */
 const struct kernels *kernels_pick(void);
 extern const struct kernels kernels_generic;
 #if defined(__x86_64__)
 extern const struct kernels kernels_avx2;
+extern const struct kernels kernels_avx512;
 #endif
+
+/* The conv kernels' output tile: MR pixels x NR channels (one packed
+ * weight block). */
+#define MR 6
+#define NR 16
+
+static inline float act_apply(float v, enum act act)
+{
+	if (act == ACT_RELU)
+		return v > 0 ? v : 0;
+	if (act == ACT_LEAKY) {
+		/* face-api's leaky(): relu(x - 0.1x) + 0.1x, rounded the same way */
+		float m = v * 0.1f, d = v - m;
+
+		return (d > 0 ? d : 0) + m;
+	}
+	return v;
+}
+
+/* The convolution epilogue of NC channels whose sums + bias are V[], at
+ * out[at]: the residual, the raw copy, the activation (struct epi). */
+static inline void epilogue_scalar(const float *v, float *out, size_t at, int nc, enum act act,
+				   const struct epi *epi)
+{
+	for (int o = 0; o < nc; o++) {
+		float x = v[o];
+
+		if (epi && epi->res)
+			x += epi->res[at + o];
+		if (epi && epi->raw)
+			epi->raw[at + o] = x;
+		out[at + o] = act_apply(x, act);
+	}
+}
+
+/* Input pointers of the MR output pixels p0.. (row-major, ow per row);
+ * *oy, *ox hold p0's position and advance to the next tile (no division). */
+static inline void tile_bases(const float *in, int iw, int cin, int ow, int stride, int nt,
+			      int *oy, int *ox, const float **base)
+{
+	int y = *oy, x = *ox;
+
+	for (int j = 0; j < MR; j++) {
+		base[j] = in + ((size_t)y * stride * iw + (size_t)x * stride) * cin;
+		if (j < nt - 1 && ++x == ow) {
+			x = 0;
+			y++;
+		}
+	}
+	/* position of the next tile */
+	if (++x == ow) {
+		x = 0;
+		y++;
+	}
+	*oy = y;
+	*ox = x;
+}
+
+
+/* ------------------------------------------------------------ threads */
+
+/* A persistent pool of N threads (the caller and N - 1 workers). */
+struct pool;
+int pool_new(int n, struct pool **out);
+void pool_free(struct pool *p);
+/* 1 for a NULL pool */
+int pool_threads(const struct pool *p);
+/* How many parts to cut a layer into: a few per thread, 1 for one thread. */
+int pool_parts(const struct pool *p);
+/* Runs fn(ctx, part, NPARTS) for every part 0..NPARTS-1 (<= 65535) on the
+ * pool's threads, the caller's included, and returns when all are done.
+ * A NULL pool or one of one thread runs them in order in the caller. */
+void pool_run(struct pool *p, void (*fn)(void *ctx, int part, int nparts), void *ctx,
+	      int nparts);
+
+/* What runs the layers: a kernel set and the threads that share them. */
+struct exec {
+	const struct kernels *k;
+	struct pool *pool;	/* NULL: the caller alone */
+};
 
 /* Scratch arena: bump allocator reset per forward pass. */
 struct arena {
@@ -136,16 +228,16 @@ void arena_release(struct arena *a);
 /* ops on fmaps; the arena provides outputs */
 int fm_pad(struct arena *a, const struct fmap *x, int top, int bottom, int left, int right,
 	   struct fmap *out);
-int fm_conv(struct arena *a, const struct kernels *k, const struct fmap *x,
+int fm_conv(struct arena *a, const struct exec *ex, const struct fmap *x,
 	    const struct conv *cv, int stride, bool same, enum act act, struct fmap *out);
-int fm_conv_epi(struct arena *a, const struct kernels *k, const struct fmap *x,
+int fm_conv_epi(struct arena *a, const struct exec *ex, const struct fmap *x,
 		const struct conv *cv, int stride, bool same, enum act act,
 		const struct epi *epi, struct fmap *out);
-int fm_conv_pool2(struct arena *a, const struct kernels *k, const struct fmap *x,
+int fm_conv_pool2(struct arena *a, const struct exec *ex, const struct fmap *x,
 		  const struct conv *cv, enum act act, int const_from, struct fmap *out);
-int fm_dwconv(struct arena *a, const struct kernels *k, const struct fmap *x,
+int fm_dwconv(struct arena *a, const struct exec *ex, const struct fmap *x,
 	      const struct dwconv *dw, int stride, bool same, struct fmap *out);
-int fm_maxpool(struct arena *a, const struct kernels *k, const struct fmap *x, int ks,
+int fm_maxpool(struct arena *a, const struct exec *ex, const struct fmap *x, int ks,
 	       int stride, bool same, struct fmap *out);
 int fm_avgpool2(struct arena *a, const struct fmap *x, struct fmap *out);
 void fm_add(struct fmap *y, const struct fmap *x);
@@ -186,17 +278,17 @@ struct recognizer;
 int detector_new(const struct model *m, struct detector **out, char *errbuf, size_t errlen);
 void detector_free(struct detector *d);
 /* Runs the net on a size x size input; out = grid x grid x 25. */
-int detector_run(struct detector *d, struct arena *a, const struct kernels *k,
+int detector_run(struct detector *d, struct arena *a, const struct exec *ex,
 		 const float *input, int size, int pad_from, float **out);
 
 int landmarker_new(const struct model *m, struct landmarker **out, char *errbuf, size_t errlen);
 void landmarker_free(struct landmarker *l);
-int landmarker_run(struct landmarker *l, struct arena *a, const struct kernels *k,
+int landmarker_run(struct landmarker *l, struct arena *a, const struct exec *ex,
 		   const float *input112, float out[136]);
 
 int recognizer_new(const struct model *m, struct recognizer **out, char *errbuf, size_t errlen);
 void recognizer_free(struct recognizer *r);
-int recognizer_run(struct recognizer *r, struct arena *a, const struct kernels *k,
+int recognizer_run(struct recognizer *r, struct arena *a, const struct exec *ex,
 		   const float *input150, float out[128]);
 
 /* Benchmark hooks: swap the kernel set of an engine (e.g. for the im2col +

@@ -84,22 +84,22 @@ static void sep_release(struct sep *s)
 	conv_release(&s->pw);
 }
 
-static int sep_run_epi(struct arena *a, const struct kernels *k, const struct fmap *x,
+static int sep_run_epi(struct arena *a, const struct exec *ex, const struct fmap *x,
 		       const struct sep *s, int stride, enum act act, const struct epi *epi,
 		       struct fmap *out)
 {
 	struct fmap t;
-	int r = fm_dwconv(a, k, x, &s->dw, stride, true, &t);
+	int r = fm_dwconv(a, ex, x, &s->dw, stride, true, &t);
 
 	if (r < 0)
 		return r;
-	return fm_conv_epi(a, k, &t, &s->pw, 1, false, act, epi, out);
+	return fm_conv_epi(a, ex, &t, &s->pw, 1, false, act, epi, out);
 }
 
-static int sep_run(struct arena *a, const struct kernels *k, const struct fmap *x,
+static int sep_run(struct arena *a, const struct exec *ex, const struct fmap *x,
 		   const struct sep *s, int stride, enum act act, struct fmap *out)
 {
-	return sep_run_epi(a, k, x, s, stride, act, NULL, out);
+	return sep_run_epi(a, ex, x, s, stride, act, NULL, out);
 }
 
 /* ------------------------------------------------------------ tiny face detector */
@@ -144,7 +144,7 @@ void detector_free(struct detector *d)
 	free(d);
 }
 
-int detector_run(struct detector *d, struct arena *a, const struct kernels *k,
+int detector_run(struct detector *d, struct arena *a, const struct exec *ex,
 		 const float *input, int size, int pad_from, float **out)
 {
 	struct fmap x = { size, size, 3, (float *)input }, y, t;
@@ -155,20 +155,20 @@ int detector_run(struct detector *d, struct arena *a, const struct kernels *k,
 	/* conv0 is VALID: its output row r reads input rows r..r+2, all
 	 * padding from PAD_FROM on (the zero padding of the later SAME layers
 	 * breaks that, so only conv0 uses it) */
-	r = fm_conv_pool2(a, k, &x, &d->conv0, ACT_LEAKY, pad_from, &y);
+	r = fm_conv_pool2(a, ex, &x, &d->conv0, ACT_LEAKY, pad_from, &y);
 	for (int i = 0; i < 5 && r >= 0; i++) {
-		r = fm_dwconv(a, k, &y, &d->sep[i].dw, 1, true, &t);
+		r = fm_dwconv(a, ex, &y, &d->sep[i].dw, 1, true, &t);
 		if (r < 0)
 			break;
 		if (i < 4)
-			r = fm_conv_pool2(a, k, &t, &d->sep[i].pw, ACT_LEAKY, INT_MAX, &y);
+			r = fm_conv_pool2(a, ex, &t, &d->sep[i].pw, ACT_LEAKY, INT_MAX, &y);
 		else
-			r = fm_conv(a, k, &t, &d->sep[i].pw, 1, false, ACT_LEAKY, &y);
+			r = fm_conv(a, ex, &t, &d->sep[i].pw, 1, false, ACT_LEAKY, &y);
 	}
 	if (r >= 0)
-		r = fm_maxpool(a, k, &y, 2, 1, true, &x);
+		r = fm_maxpool(a, ex, &y, 2, 1, true, &x);
 	if (r >= 0)
-		r = fm_conv(a, k, &x, &d->conv8, 1, false, ACT_NONE, &y);
+		r = fm_conv(a, ex, &x, &d->conv8, 1, false, ACT_NONE, &y);
 	if (r < 0)
 		return r;
 	*out = y.d;
@@ -233,7 +233,7 @@ void landmarker_free(struct landmarker *lm)
 	free(lm);
 }
 
-static int dense_run(struct arena *a, const struct kernels *k, const struct dense *blk,
+static int dense_run(struct arena *a, const struct exec *ex, const struct dense *blk,
 		     const struct fmap *x, struct fmap *out)
 {
 	struct fmap o1, in, sum;
@@ -245,9 +245,9 @@ static int dense_run(struct arena *a, const struct kernels *k, const struct dens
 	 * in_k = relu(S) feeds the next sepconv, whose epilogue adds its
 	 * output to S (in place) and writes relu(S) */
 	if (blk->first)
-		r = fm_conv(a, k, x, &blk->conv0, 2, true, ACT_RELU, &o1);
+		r = fm_conv(a, ex, x, &blk->conv0, 2, true, ACT_RELU, &o1);
 	else
-		r = sep_run(a, k, x, &blk->s[0], 2, ACT_RELU, &o1);
+		r = sep_run(a, ex, x, &blk->s[0], 2, ACT_RELU, &o1);
 	if (r < 0)
 		return r;
 	n = (size_t)o1.h * o1.w * o1.c;
@@ -262,7 +262,7 @@ static int dense_run(struct arena *a, const struct kernels *k, const struct dens
 	for (int c = 1; c < 4; c++) {
 		struct fmap nx;
 
-		r = sep_run_epi(a, k, &in, &blk->s[c], 1, ACT_RELU, &epi, &nx);
+		r = sep_run_epi(a, ex, &in, &blk->s[c], 1, ACT_RELU, &epi, &nx);
 		if (r < 0)
 			return r;
 		in = nx;
@@ -271,7 +271,7 @@ static int dense_run(struct arena *a, const struct kernels *k, const struct dens
 	return 0;
 }
 
-int landmarker_run(struct landmarker *lm, struct arena *a, const struct kernels *k,
+int landmarker_run(struct landmarker *lm, struct arena *a, const struct exec *ex,
 		   const float *input112, float out[136])
 {
 	struct fmap x = { 112, 112, 3, (float *)input112 }, y;
@@ -279,7 +279,7 @@ int landmarker_run(struct landmarker *lm, struct arena *a, const struct kernels 
 	int r = 0;
 
 	for (int b = 0; b < 4 && r >= 0; b++) {
-		r = dense_run(a, k, &lm->blk[b], &x, &y);
+		r = dense_run(a, ex, &lm->blk[b], &x, &y);
 		x = y;
 	}
 	if (r < 0)
@@ -393,7 +393,7 @@ void recognizer_free(struct recognizer *r)
 	free(rf);
 }
 
-static int res_run(struct arena *a, const struct kernels *k, const struct resblock *b,
+static int res_run(struct arena *a, const struct exec *ex, const struct resblock *b,
 		   const struct fmap *x, struct fmap *out)
 {
 	struct fmap t, y, p;
@@ -403,17 +403,17 @@ static int res_run(struct arena *a, const struct kernels *k, const struct resblo
 		struct epi epi = { .res = x->d, .raw = NULL };
 
 		/* relu(conv2(relu(conv1(x))) + x), the add fused into conv2 */
-		r = fm_conv(a, k, x, &b->c1, 1, true, ACT_RELU, &t);
+		r = fm_conv(a, ex, x, &b->c1, 1, true, ACT_RELU, &t);
 		if (r >= 0)
-			r = fm_conv_epi(a, k, &t, &b->c2, 1, true, ACT_RELU, &epi, &y);
+			r = fm_conv_epi(a, ex, &t, &b->c2, 1, true, ACT_RELU, &epi, &y);
 		if (r < 0)
 			return r;
 		*out = y;
 		return 0;
 	}
-	r = fm_conv(a, k, x, &b->c1, 2, false, ACT_RELU, &t);
+	r = fm_conv(a, ex, x, &b->c1, 2, false, ACT_RELU, &t);
 	if (r >= 0)
-		r = fm_conv(a, k, &t, &b->c2, 1, true, ACT_NONE, &y);
+		r = fm_conv(a, ex, &t, &b->c2, 1, true, ACT_NONE, &y);
 	if (r >= 0)
 		r = fm_avgpool2(a, x, &p);
 	if (r < 0)
@@ -440,7 +440,7 @@ static int res_run(struct arena *a, const struct kernels *k, const struct resblo
 	return 0;
 }
 
-int recognizer_run(struct recognizer *rec, struct arena *a, const struct kernels *k,
+int recognizer_run(struct recognizer *rec, struct arena *a, const struct exec *ex,
 		   const float *input150, float out[128])
 {
 	struct recognizer_full *rf = (struct recognizer_full *)rec;
@@ -448,15 +448,15 @@ int recognizer_run(struct recognizer *rec, struct arena *a, const struct kernels
 	float feat[256];
 	int r;
 
-	r = fm_conv(a, k, &x, &rec->down32, 2, false, ACT_RELU, &y);
+	r = fm_conv(a, ex, &x, &rec->down32, 2, false, ACT_RELU, &y);
 	if (r >= 0)
-		r = fm_maxpool(a, k, &y, 3, 2, false, &x);
+		r = fm_maxpool(a, ex, &y, 3, 2, false, &x);
 	for (int i = 0; i < 13 && r >= 0; i++) {
-		r = res_run(a, k, &rec->res[i], &x, &y);
+		r = res_run(a, ex, &rec->res[i], &x, &y);
 		x = y;
 	}
 	if (r >= 0)
-		r = res_run(a, k, &rf->down_out, &x, &y);
+		r = res_run(a, ex, &rf->down_out, &x, &y);
 	if (r < 0)
 		return r;
 	if (y.c != 256)

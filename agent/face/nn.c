@@ -10,12 +10,10 @@
  * portable version of the same loop serves CPUs without AVX2+FMA; the choice
  * is made at run time (kernels_pick()).
  */
+#include <limits.h>
 #include <math.h>
 
 #include "internal.h"
-
-#define MR 6
-#define NR 16
 
 /* ------------------------------------------------------------ arena */
 
@@ -89,55 +87,19 @@ void conv_release(struct conv *cv)
 
 /* ------------------------------------------------------------ generic kernels */
 
-static inline float act_apply(float v, enum act act)
-{
-	if (act == ACT_RELU)
-		return v > 0 ? v : 0;
-	if (act == ACT_LEAKY) {
-		/* face-api's leaky(): relu(x - 0.1x) + 0.1x, rounded the same way */
-		float m = v * 0.1f, d = v - m;
-
-		return (d > 0 ? d : 0) + m;
-	}
-	return v;
-}
-
-/* Input pointers of the MR output pixels p0.. (row-major, ow per row);
- * *oy, *ox hold p0's position and advance to the next tile (no division). */
-static inline void tile_bases(const float *in, int iw, int cin, int ow, int stride, int nt,
-			      int *oy, int *ox, const float **base)
-{
-	int y = *oy, x = *ox;
-
-	for (int j = 0; j < MR; j++) {
-		base[j] = in + ((size_t)y * stride * iw + (size_t)x * stride) * cin;
-		if (j < nt - 1 && ++x == ow) {
-			x = 0;
-			y++;
-		}
-	}
-	/* position of the next tile */
-	if (++x == ow) {
-		x = 0;
-		y++;
-	}
-	*oy = y;
-	*ox = x;
-}
-
 static void conv_generic(const float *in, _unused_ int ih, int iw, int cin,
-			 const struct conv *cv, int stride, float *out, int oh, int ow,
-			 enum act act, const struct epi *epi)
+			 const struct conv *cv, int stride, float *out, _unused_ int oh, int ow,
+			 enum act act, const struct epi *epi, const struct conv_part *part)
 {
-	int np = oh * ow, K = cv->kh * cv->kw, kwc = cv->kw * cin;
+	int np = part->p1, K = cv->kh * cv->kw, kwc = cv->kw * cin;
 
-	for (int cb = 0; cb < cv->coutp / NR; cb++) {
+	for (int cb = part->cb0; cb < part->cb1; cb++) {
 		const float *wb = cv->w + (size_t)cb * K * cin * NR;
 		int nc = cv->cout - cb * NR < NR ? cv->cout - cb * NR : NR;
 
-		int ty = 0, tx = 0;
+		int ty = part->p0 / ow, tx = part->p0 % ow;
 
-		for (int p0 = 0; p0 < np; p0 += MR) {
+		for (int p0 = part->p0; p0 < np; p0 += MR) {
 			int nt = np - p0 < MR ? np - p0 : MR;
 			const float *base[MR];
 			float acc[MR][NR] = { { 0 } };
@@ -157,17 +119,12 @@ static void conv_generic(const float *in, _unused_ int ih, int iw, int cin,
 					}
 			}
 			for (int j = 0; j < nt; j++) {
-				size_t at = (size_t)(p0 + j) * cv->cout + cb * NR;
+				float v[NR];
 
-				for (int o = 0; o < nc; o++) {
-					float v = acc[j][o] + cv->b[cb * NR + o];
-
-					if (epi && epi->res)
-						v += epi->res[at + o];
-					if (epi && epi->raw)
-						epi->raw[at + o] = v;
-					out[at + o] = act_apply(v, act);
-				}
+				for (int o = 0; o < nc; o++)
+					v[o] = acc[j][o] + cv->b[cb * NR + o];
+				epilogue_scalar(v, out, (size_t)(p0 + j) * cv->cout + cb * NR, nc, act,
+						epi);
 			}
 		}
 	}
@@ -255,18 +212,18 @@ AVX2 static inline __m256 act8(__m256 v, enum act act)
 }
 
 AVX2 static void conv_avx2(const float *in, _unused_ int ih, int iw, int cin,
-			   const struct conv *cv, int stride, float *out, int oh, int ow,
-			   enum act act, const struct epi *epi)
+			   const struct conv *cv, int stride, float *out, _unused_ int oh, int ow,
+			   enum act act, const struct epi *epi, const struct conv_part *part)
 {
-	int np = oh * ow, K = cv->kh * cv->kw, kwc = cv->kw * cin;
+	int np = part->p1, K = cv->kh * cv->kw, kwc = cv->kw * cin;
 
-	for (int cb = 0; cb < cv->coutp / NR; cb++) {
+	for (int cb = part->cb0; cb < part->cb1; cb++) {
 		const float *wb = cv->w + (size_t)cb * K * cin * NR;
 		int nc = cv->cout - cb * NR < NR ? cv->cout - cb * NR : NR;
 		__m256 b0 = _mm256_load_ps(cv->b + cb * NR), b1 = _mm256_load_ps(cv->b + cb * NR + 8);
-		int ty = 0, tx = 0;
+		int ty = part->p0 / ow, tx = part->p0 % ow;
 
-		for (int p0 = 0; p0 < np; p0 += MR) {
+		for (int p0 = part->p0; p0 < np; p0 += MR) {
 			int nt = np - p0 < MR ? np - p0 : MR;
 			const float *base[MR];
 			__m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00,
@@ -331,15 +288,7 @@ AVX2 static void conv_avx2(const float *in, _unused_ int ih, int iw, int cin,
 
 						_mm256_storeu_ps(tmp, v0);
 						_mm256_storeu_ps(tmp + 8, v1);
-						for (int o = 0; o < nc; o++) {
-							float v = tmp[o];
-
-							if (epi && epi->res)
-								v += epi->res[at + o];
-							if (epi && epi->raw)
-								epi->raw[at + o] = v;
-							out[at + o] = act_apply(v, act);
-						}
+						epilogue_scalar(tmp, out, at, nc, act, epi);
 					}
 				}
 			}
@@ -455,8 +404,11 @@ const struct kernels *kernels_pick(void)
 		return &kernels_generic;
 #if defined(__x86_64__)
 	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+		if (__builtin_cpu_supports("avx512f") && !(force && !strcmp(force, "avx2")))
+			return &kernels_avx512;
 		return &kernels_avx2;
+	}
 #endif
 	return &kernels_generic;
 }
@@ -519,18 +471,55 @@ static int pad_for(struct arena *a, const struct fmap *x, int k, int stride, boo
 	return 0;
 }
 
-int fm_conv(struct arena *a, const struct kernels *k, const struct fmap *x,
-	    const struct conv *cv, int stride, bool same, enum act act, struct fmap *out)
+/* [*a, *b): share PART of NPARTS of N items, cut at multiples of STEP. */
+static void share(int n, int step, int part, int nparts, int *a, int *b)
 {
-	return fm_conv_epi(a, k, x, cv, stride, same, act, NULL, out);
+	int units = (n + step - 1) / step;
+	int from = (int)((long)units * part / nparts) * step;
+	int to = (int)((long)units * (part + 1) / nparts) * step;
+
+	*a = from < n ? from : n;
+	*b = to < n ? to : n;
 }
 
-int fm_conv_epi(struct arena *a, const struct kernels *k, const struct fmap *x,
+struct conv_job {
+	const struct kernels *k;
+	const float *in;
+	int ih, iw, cin, stride, oh, ow;
+	const struct conv *cv;
+	float *out;
+	enum act act;
+	const struct epi *epi;
+	bool by_channel;
+};
+
+static void conv_job_run(void *ctx, int part, int nparts)
+{
+	const struct conv_job *j = ctx;
+	struct conv_part p = { 0, j->cv->coutp / NR, 0, j->oh * j->ow };
+
+	if (j->by_channel)
+		share(j->cv->coutp / NR, 2, part, nparts, &p.cb0, &p.cb1);
+	else
+		share(j->oh * j->ow, MR, part, nparts, &p.p0, &p.p1);
+	if (p.cb0 < p.cb1 && p.p0 < p.p1)
+		j->k->conv(j->in, j->ih, j->iw, j->cin, j->cv, j->stride, j->out, j->oh, j->ow,
+			   j->act, j->epi, &p);
+}
+
+int fm_conv(struct arena *a, const struct exec *ex, const struct fmap *x,
+	    const struct conv *cv, int stride, bool same, enum act act, struct fmap *out)
+{
+	return fm_conv_epi(a, ex, x, cv, stride, same, act, NULL, out);
+}
+
+int fm_conv_epi(struct arena *a, const struct exec *ex, const struct fmap *x,
 		const struct conv *cv, int stride, bool same, enum act act,
 		const struct epi *epi, struct fmap *out)
 {
+	int oh, ow, r, parts = pool_parts(ex->pool);
+	struct conv_job j;
 	struct fmap xp;
-	int oh, ow, r;
 
 	if (x->c != cv->cin || cv->kh != cv->kw)
 		return -EINVAL;
@@ -540,14 +529,41 @@ int fm_conv_epi(struct arena *a, const struct kernels *k, const struct fmap *x,
 	r = fm_alloc(a, oh, ow, cv->cout, out);
 	if (r < 0)
 		return r;
-	k->conv(xp.d, xp.h, xp.w, xp.c, cv, stride, out->d, oh, ow, act, epi);
+	/* pairs of blocks (the AVX-512 tile) where there are enough (the
+	 * small late maps), else runs of pixel tiles */
+	j = (struct conv_job){ ex->k, xp.d, xp.h, xp.w, xp.c, stride, oh, ow, cv, out->d, act, epi,
+			       cv->coutp / NR >= 2 * parts };
+	pool_run(ex->pool, conv_job_run, &j, parts);
 	return 0;
 }
 
-int fm_dwconv(struct arena *a, const struct kernels *k, const struct fmap *x,
+struct dw_job {
+	const struct kernels *k;
+	const struct fmap *x;
+	const struct dwconv *dw;
+	int stride, pt, pl;
+	struct fmap *out;
+};
+
+/* rows [y0, y1) of the output: the same call with the padding moved */
+static void dw_job_run(void *ctx, int part, int nparts)
+{
+	const struct dw_job *j = ctx;
+	const struct fmap *x = j->x;
+	int y0, y1;
+
+	share(j->out->h, 1, part, nparts, &y0, &y1);
+	if (y0 < y1)
+		j->k->dw3(x->d, x->h, x->w, x->c, j->dw->w, j->dw->b, j->stride,
+			  j->pt - y0 * j->stride, j->pl,
+			  j->out->d + (size_t)y0 * j->out->w * x->c, y1 - y0, j->out->w);
+}
+
+int fm_dwconv(struct arena *a, const struct exec *ex, const struct fmap *x,
 	      const struct dwconv *dw, int stride, bool same, struct fmap *out)
 {
-	int oh, ow, pt = 0, pl = 0, dummy, r;
+	int oh, ow, pt = 0, pl = 0, dummy, r, parts = pool_parts(ex->pool);
+	struct dw_job j;
 
 	if (x->c != dw->c)
 		return -EINVAL;
@@ -563,14 +579,56 @@ int fm_dwconv(struct arena *a, const struct kernels *k, const struct fmap *x,
 	r = fm_alloc(a, oh, ow, x->c, out);
 	if (r < 0)
 		return r;
-	k->dw3(x->d, x->h, x->w, x->c, dw->w, dw->b, stride, pt, pl, out->d, oh, ow);
+	j = (struct dw_job){ ex->k, x, dw, stride, pt, pl, out };
+	pool_run(ex->pool, dw_job_run, &j, parts);
 	return 0;
 }
 
-int fm_maxpool(struct arena *a, const struct kernels *k, const struct fmap *x, int ks,
+struct pool_job {
+	const struct kernels *k;
+	const struct fmap *x;
+	int ks, stride, t, l;
+	bool k2;	/* 2x2 SAME: the maxpool2 kernel (t = l = 0) */
+	struct fmap *out;
+};
+
+static void pool_job_run(void *ctx, int part, int nparts)
+{
+	const struct pool_job *j = ctx;
+	const struct fmap *x = j->x;
+	int s = j->stride, ow = j->out->w, y0, y1;
+
+	share(j->out->h, 1, part, nparts, &y0, &y1);
+	if (y0 >= y1)
+		return;
+	if (j->k2) {
+		/* nothing padded at the top: rows from y0 * s on */
+		j->k->maxpool2(x->d + (size_t)y0 * s * x->w * x->c, x->h - y0 * s, x->w, x->c, s,
+			       j->out->d + (size_t)y0 * ow * x->c, y1 - y0, ow);
+		return;
+	}
+	for (int oy = y0; oy < y1; oy++)
+		for (int ox = 0; ox < ow; ox++) {
+			const float *src[9];
+			int n = 0;
+
+			/* SAME padding never wins a max: skip the padded taps */
+			for (int ky = 0; ky < j->ks; ky++)
+				for (int kx = 0; kx < j->ks; kx++) {
+					int iy = oy * s + ky - j->t, ix = ox * s + kx - j->l;
+
+					if (iy >= 0 && ix >= 0 && iy < x->h && ix < x->w)
+						src[n++] = x->d + ((size_t)iy * x->w + ix) * x->c;
+				}
+			j->k->maxn(j->out->d + ((size_t)oy * ow + ox) * x->c, src, n, x->c);
+		}
+}
+
+int fm_maxpool(struct arena *a, const struct exec *ex, const struct fmap *x, int ks,
 	       int stride, bool same, struct fmap *out)
 {
-	int oh, ow, t = 0, l = 0, dummy, r;
+	int oh, ow, t = 0, l = 0, dummy, r, parts = pool_parts(ex->pool);
+	struct pool_job j;
 
 	if (ks > 3)
 		return -EINVAL;
@@ -586,74 +644,80 @@ int fm_maxpool(struct arena *a, const struct kernels *k, const struct fmap *x, i
 	r = fm_alloc(a, oh, ow, x->c, out);
 	if (r < 0)
 		return r;
-	if (ks == 2 && same) {
-		k->maxpool2(x->d, x->h, x->w, x->c, stride, out->d, oh, ow);
-		return 0;
-	}
-	for (int oy = 0; oy < oh; oy++)
-		for (int ox = 0; ox < ow; ox++) {
-			const float *src[9];
-			int n = 0;
-
-			/* SAME padding never wins a max: skip the padded taps */
-			for (int ky = 0; ky < ks; ky++)
-				for (int kx = 0; kx < ks; kx++) {
-					int iy = oy * stride + ky - t, ix = ox * stride + kx - l;
-
-					if (iy >= 0 && ix >= 0 && iy < x->h && ix < x->w)
-						src[n++] = x->d + ((size_t)iy * x->w + ix) * x->c;
-				}
-			k->maxn(out->d + ((size_t)oy * ow + ox) * x->c, src, n, x->c);
-		}
+	j = (struct pool_job){ ex->k, x, ks, stride, t, l, ks == 2 && same, out };
+	pool_run(ex->pool, pool_job_run, &j, parts);
 	return 0;
+}
+
+struct pool2_job {
+	const struct kernels *k;
+	const struct fmap *x;
+	const struct conv *cv;
+	enum act act;
+	int ch, cw, rows;	/* conv output size; output rows computed */
+	float *tmp;		/* 2 conv rows for each part */
+	struct fmap *out;
+};
+
+static void pool2_job_run(void *ctx, int part, int nparts)
+{
+	const struct pool2_job *j = ctx;
+	const struct fmap *x = j->x;
+	size_t cout = j->cv->cout;
+	float *tmp = j->tmp + (size_t)part * 2 * j->cw * cout;
+	int y0, y1;
+
+	share(j->rows, 1, part, nparts, &y0, &y1);
+	for (int y = y0; y < y1; y++) {
+		int rows = 2 * y + 1 < j->ch ? 2 : 1;
+		struct conv_part p = { 0, j->cv->coutp / NR, 0, rows * j->cw };
+
+		j->k->conv(x->d + (size_t)2 * y * x->w * x->c, j->cv->kh + rows - 1, x->w, x->c,
+			   j->cv, 1, tmp, rows, j->cw, j->act, NULL, &p);
+		j->k->maxpool2(tmp, rows, j->cw, (int)cout, 2,
+			       j->out->d + (size_t)y * j->out->w * cout, 1, j->out->w);
+	}
 }
 
 /* VALID stride-1 conv followed by a 2x2 stride-2 SAME max-pool, two conv
  * rows at a time so the conv output (the detector's largest maps) never
- * leaves the cache. */
-int fm_conv_pool2(struct arena *a, const struct kernels *k, const struct fmap *x,
+ * leaves the cache; the threads take runs of output rows. */
+int fm_conv_pool2(struct arena *a, const struct exec *ex, const struct fmap *x,
 		  const struct conv *cv, enum act act, int const_from, struct fmap *out)
 {
-	int first_const = -1;
-	int ch = x->h - cv->kh + 1, cw = x->w - cv->kw + 1, r;
-	float *tmp;
+	int ch = x->h - cv->kh + 1, cw = x->w - cv->kw + 1, first_const, r;
+	int parts = pool_parts(ex->pool);
+	struct pool2_job j;
+	size_t row;
 
 	if (x->c != cv->cin || ch < 1 || cw < 1)
 		return -EINVAL;
-	if (!k->fuse) {
+	if (!ex->k->fuse) {
 		struct fmap t;
 
-		r = fm_conv(a, k, x, cv, 1, false, act, &t);
-		return r < 0 ? r : fm_maxpool(a, k, &t, 2, 2, true, out);
+		r = fm_conv(a, ex, x, cv, 1, false, act, &t);
+		return r < 0 ? r : fm_maxpool(a, ex, &t, 2, 2, true, out);
 	}
 	r = fm_alloc(a, (ch + 1) / 2, (cw + 1) / 2, cv->cout, out);
 	if (r < 0)
 		return r;
-	tmp = arena_get(a, (size_t)2 * cw * cv->cout);
-	if (!tmp)
+	j = (struct pool2_job){ ex->k, x, cv, act, ch, cw, out->h, NULL, out };
+	j.tmp = arena_get(a, (size_t)parts * 2 * cw * cv->cout);
+	if (!j.tmp)
 		return -ENOMEM;
-	for (int y = 0; y < out->h; y++) {
-		int rows = 2 * y + 1 < ch ? 2 : 1;
-		size_t row = (size_t)out->w * out->c;
-
-		/* input rows from CONST_FROM on all hold the same pixel (the
-		 * letterbox padding): every such output row equals the first,
-		 * computed by the same instructions, so copy it */
-		if (2 * y >= const_from && first_const >= 0) {
-			memcpy(out->d + (size_t)y * row, out->d + (size_t)first_const * row,
-			       row * sizeof(float));
-			continue;
-		}
-		if (2 * y >= const_from)
-			first_const = y;
-		k->conv(x->d + (size_t)2 * y * x->w * x->c, cv->kh + rows - 1, x->w, x->c, cv, 1,
-			tmp, rows, cw, act, NULL);
-		k->maxpool2(tmp, rows, cw, cv->cout, 2, out->d + (size_t)y * out->w * out->c, 1,
-			    out->w);
-	}
+	/* input rows from CONST_FROM on all hold the same pixel (the letterbox
+	 * padding): every output row from the first that reads only those
+	 * equals it, computed by the same instructions, so copy it */
+	first_const = const_from < INT_MAX - 1 ? (const_from + 1) / 2 : out->h;
+	if (first_const < out->h)
+		j.rows = first_const + 1;
+	pool_run(ex->pool, pool2_job_run, &j, parts);
+	row = (size_t)out->w * out->c;
+	for (int y = j.rows; y < out->h; y++)
+		memcpy(out->d + (size_t)y * row, out->d + (size_t)first_const * row,
+		       row * sizeof(float));
 	return 0;
 }
-
 /* 2x2 stride 2 VALID average pool. */
 int fm_avgpool2(struct arena *a, const struct fmap *x, struct fmap *out)
 {
