@@ -79,7 +79,7 @@ static void eg_genl_ack_msg(struct eg_genl *g, const struct nlmsghdr *nlh)
 int eg_genl_call(struct eg_genl *g, struct eg_nlmsg *m,
 		 struct eg_nlmsg *reply, int max_replies)
 {
-	static char buf[65536];
+	static __thread char buf[65536];	/* per thread: the fuzzer calls from many */
 	uint32_t seq = m->nlh.nlmsg_seq;
 	int n = 0;
 
@@ -182,7 +182,7 @@ uint64_t eg_nla_u64(const struct nlattr *a)
 static int eg_genl_resolve(struct eg_genl *g, const char *family)
 {
 	const struct nlattr *tb[CTRL_ATTR_MAX + 1], *grp[CTRL_ATTR_MCAST_GRP_MAX + 1];
-	static struct eg_nlmsg m, reply;
+	static __thread struct eg_nlmsg m, reply;
 	const struct nlattr *a;
 	size_t off;
 	int ret;

@@ -46,7 +46,7 @@ void eg_lane_down(int *fd)
 
 int eg_officer(uint32_t action)
 {
-	static struct eg_nlmsg m;
+	static __thread struct eg_nlmsg m;
 	struct eg_genl g;
 	int ret;
 
