@@ -15,6 +15,7 @@
 #include <linux/videodev2.h>
 
 #include "conf-internal.h"
+#include "egate-face.h"
 #include "macro.h"
 
 enum conf_type {
@@ -94,6 +95,7 @@ static const struct conf_key keys[] = {
 	TEXT_KEY(face, models, CONF_PATH, "/usr/share/egate/models"),
 	UINT_KEY(face, input_size, 128, 608, "320"),
 	UINT_KEY(face, worker_stall_ms, 200, 600000, "60000"),
+	UINT_KEY(face, threads, 1, EGATE_FACE_MAX_THREADS, "2"),
 	TEXT_KEY(store, path, CONF_PATH, "/var/lib/egate/egate.db"),
 	UINT_KEY(store, audit_retention_days, 1, 36500, "365"),
 	UINT_KEY(store, busy_timeout_ms, 0, 600000, "5000"),

@@ -69,6 +69,7 @@ struct egate_settings {
 		char models[PATH_MAX];		/* the face engine's model folder */
 		unsigned int input_size;	/* detector input, multiple of 32 */
 		unsigned int worker_stall_ms;	/* one frame longer: the lane leaves service */
+		unsigned int threads;		/* the engine's threads for one frame */
 	} face;
 	struct {
 		char path[PATH_MAX];

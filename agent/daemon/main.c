@@ -224,7 +224,7 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 		return r;
 	/* Threads are named after their creator: "egate-face" in top -H, ps -L. */
 	prctl(PR_SET_NAME, "egate-face");
-	r = worker_new(a->engine, s->face.input_size, &a->worker);
+	r = worker_new(a->engine, s->face.input_size, s->face.threads, &a->worker);
 	prctl(PR_SET_NAME, "egate-agent");
 	if (r < 0) {
 		agent_log(a, "face worker: %s", strerror(-r));

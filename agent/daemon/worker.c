@@ -203,7 +203,7 @@ static void *worker_main(void *data)
 }
 
 int worker_new(const struct egate_face_engine *engine, unsigned int input_size,
-	       struct worker **ret)
+	       unsigned int threads, struct worker **ret)
 {
 	_cleanup_free_ struct worker *w = calloc(1, sizeof(*w));
 	int r;
@@ -216,6 +216,8 @@ int worker_new(const struct egate_face_engine *engine, unsigned int input_size,
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	r = egate_face_engine_clone(engine, &w->engine);
+	if (r >= 0)
+		r = egate_face_engine_set_threads(w->engine, threads);
 	if (r >= 0)
 		r = egate_frame_new(&w->frame);
 	if (r >= 0) {

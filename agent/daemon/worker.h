@@ -54,7 +54,7 @@ struct worker;
  * Its capture zone is the whole frame, any face size, until set.
  */
 int worker_new(const struct egate_face_engine *engine, unsigned int input_size,
-	       struct worker **ret);
+	       unsigned int threads, struct worker **ret);
 void worker_free(struct worker *w);
 /* For the frames started from now on. */
 void worker_set_zone(struct worker *w, const struct worker_zone *zone);

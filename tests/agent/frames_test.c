@@ -57,7 +57,7 @@ FIXTURE_SETUP(frames)
 	snprintf(self->photos, sizeof(self->photos), "%s/../demo", models);
 	ASSERT_EQ(0, egate_face_engine_new(models, &self->engine, NULL, 0));
 	ASSERT_EQ(0, egate_face_gallery_new(EGATE_FACE_GALLERY_F32, 8, &self->gallery));
-	ASSERT_EQ(0, worker_new(self->engine, INPUT_SIZE, &self->worker));
+	ASSERT_EQ(0, worker_new(self->engine, INPUT_SIZE, 2, &self->worker));
 	/* enrol as egate-gallery does: the face in the photo itself */
 	for (size_t i = 0; i < sizeof(cast) / sizeof(cast[0]); i++) {
 		struct egate_face_picture *pic;
