@@ -157,6 +157,8 @@ int pool_new(int n, struct pool **out)
 		r = -pthread_create(&p->th[started], NULL, worker, p);
 		if (r < 0)
 			break;
+		/* Not the caller's name: ps -L, top -H and debuggers tell them apart. */
+		pthread_setname_np(p->th[started], "egate-pool");
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {

@@ -717,7 +717,7 @@ TEST_F_TIMEOUT(agent, stalled_camera_takes_lane_out_of_service, TEST_TIMEOUT_S)
 	EXPECT_EQ((long long)self->agent, eg_sysfs_num("controller_pid"));
 }
 
-/* The agent's thread called name (its comm), 0 if none. */
+/* The agent's thread called name (its whole comm), 0 if none. */
 static pid_t thread_named(pid_t pid, const char *name)
 {
 	char path[320], comm[32];
@@ -732,7 +732,8 @@ static pid_t thread_named(pid_t pid, const char *name)
 
 		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", pid, d->d_name);
 		f = fopen(path, "re");
-		if (f && fgets(comm, sizeof(comm), f) && !strncmp(comm, name, strlen(name)))
+		if (f && fgets(comm, sizeof(comm), f) &&
+		    !strcmp(strtok(comm, "\n") ?: "", name))
 			tid = atoi(d->d_name);
 		if (f)
 			fclose(f);
