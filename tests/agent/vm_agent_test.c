@@ -650,6 +650,8 @@ TEST_F_TIMEOUT(agent, locked_database_holds_decisions_not_heartbeat, TEST_TIMEOU
 
 	start_agent_with(self, _metadata, "store.busy_timeout_ms=10000");
 	ASSERT_EQ(SQLITE_OK, sqlite3_open(self->env.db, &db));
+	/* The agent's own first records (its lane events) go in before the lock. */
+	ASSERT_EQ(SQLITE_OK, sqlite3_busy_timeout(db, 10000));
 	ASSERT_EQ(SQLITE_OK, sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
 	show(self, ENROLLED_PHOTO, 0);
 	ASSERT_TRUE(agent_log_wait(&self->env, "decision admit", 1, DECISION_MS));
