@@ -319,8 +319,11 @@ free_id:
 	return ret;
 }
 
+/* Off the list, device and lines gone; egate_boards_lock held. */
 static void egate_board_del(struct egate_board *board)
 {
+	lockdep_assert_held(&egate_boards_lock);
+	list_del(&board->node);
 	platform_device_unregister(board->pdev);
 	gpiod_remove_lookup_table(board->lookup);
 	ida_free(&egate_ids, board->id);
@@ -371,7 +374,6 @@ EXPORT_SYMBOL_GPL(egate_lane_register);
 void egate_lane_unregister(struct egate_board *board)
 {
 	mutex_lock(&egate_boards_lock);
-	list_del(&board->node);
 	egate_board_del(board);
 	mutex_unlock(&egate_boards_lock);
 }
@@ -419,12 +421,9 @@ void egate_gpiochip_remove(struct gpio_chip *gc)
 	struct egate_board *board, *tmp;
 
 	mutex_lock(&egate_boards_lock);
-	list_for_each_entry_safe(board, tmp, &egate_boards, node) {
-		if (egate_board_on_chip(board, gc->label)) {
-			list_del(&board->node);
+	list_for_each_entry_safe(board, tmp, &egate_boards, node)
+		if (egate_board_on_chip(board, gc->label))
 			egate_board_del(board);
-		}
-	}
 	gpiochip_remove(gc);
 	mutex_unlock(&egate_boards_lock);
 }
@@ -435,10 +434,8 @@ void egate_boards_remove_all(void)
 	struct egate_board *board, *tmp;
 
 	mutex_lock(&egate_boards_lock);
-	list_for_each_entry_safe(board, tmp, &egate_boards, node) {
-		list_del(&board->node);
+	list_for_each_entry_safe(board, tmp, &egate_boards, node)
 		egate_board_del(board);
-	}
 	mutex_unlock(&egate_boards_lock);
 }
 
@@ -597,10 +594,8 @@ static ssize_t delete_device_store(struct device_driver *drv, const char *buf,
 		}
 	}
 	ret = !found ? -ENOENT : !found->admin ? -EPERM : 0;
-	if (!ret) {
-		list_del(&found->node);
+	if (!ret)
 		egate_board_del(found);
-	}
 	mutex_unlock(&egate_boards_lock);
 	return ret ?: count;
 }
