@@ -287,6 +287,44 @@ size_t egate_face_gallery_memory(const struct egate_face_gallery *g);
  * more (1 to EGATE_FACE_MAX_SEARCH_THREADS; default 1). */
 int egate_face_gallery_set_threads(struct egate_face_gallery *g, unsigned threads);
 
+/*
+ * A gallery built from templates that arrive in order (from a database,
+ * a file), without ever holding all their floats in memory: an INT8
+ * builder writes each block of 4096 templates to the gallery's float file
+ * with write() and keeps only the ids and the sums of every dimension;
+ * _finish() takes the gallery's mean and steps from all the templates at
+ * once and makes the codes from the file, a block at a time.  Peak
+ * memory: the finished gallery's egate_face_gallery_memory() plus 2 MB
+ * (the page cache holds the file's pages, which the kernel can write out
+ * and drop; they are not the process's until a search reads them).  The
+ * gallery searches as one of the same kind made by _new() and _add()
+ * whose mean and steps were last measured on all its templates (as _add()
+ * does when the count reaches a power of two): same codes, same results.
+ * An F32 builder adds to an F32 gallery (the float path of small
+ * galleries).
+ *
+ *	egate_face_gallery_builder_new(kind, expected count, &b);
+ *	egate_face_gallery_builder_add(b, id, desc) for each template;
+ *	egate_face_gallery_builder_finish(b, &gallery);
+ *	egate_face_gallery_builder_free(b);	(also after a failure: nothing is left)
+ *
+ * CAPACITY is the count expected (more are taken, with a larger file).
+ * _add(): -EINVAL a template not finite or over 1000, -E2BIG over
+ * EGATE_FACE_MAX_GALLERY, -ENOMEM, -errno of a write to the float file
+ * (a full disk: ENOSPC).  _finish(): -errno of reading the float file back;
+ * on success the gallery is the caller's and the builder takes nothing
+ * more (-EINVAL).
+ */
+struct egate_face_gallery_builder;
+
+int egate_face_gallery_builder_new(enum egate_face_gallery_kind kind, size_t capacity,
+				   struct egate_face_gallery_builder **out);
+int egate_face_gallery_builder_add(struct egate_face_gallery_builder *b, uint64_t id,
+				   const float *desc);
+int egate_face_gallery_builder_finish(struct egate_face_gallery_builder *b,
+				      struct egate_face_gallery **out);
+void egate_face_gallery_builder_free(struct egate_face_gallery_builder *b);
+
 struct egate_face_match {
 	uint64_t id;
 	size_t index;

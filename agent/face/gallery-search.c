@@ -389,9 +389,9 @@ enum egate_face_gallery_kind egate_face_gallery_kind_for(size_t n)
 
 /* ------------------------------------------------------------ codes */
 
-static void encode(struct egate_face_gallery *g, size_t i)
+/* The code of template I, whose floats are X. */
+static void encode(struct egate_face_gallery *g, const float *x, size_t i)
 {
-	const float *x = g->f + i * D;
 	uint8_t *c = g->codes + i * CODE_BYTES;
 	float n2 = 0;
 
@@ -407,27 +407,67 @@ static void encode(struct egate_face_gallery *g, size_t i)
 	g->cn2[i] = n2;
 }
 
+/* Sums of every dimension and of its square over N templates: the
+ * builder and train() add them up in the same order, so they give the
+ * same MU and STEP to the bit. */
+struct moments {
+	double sum[D], sq[D];
+};
+
+static void moments_add(struct moments *m, const float *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int d = 0; d < D; d++) {
+			double v = x[i * D + d];
+
+			m->sum[d] += v;
+			m->sq[d] += v * v;
+		}
+}
+
+/* MU and STEP from the moments of the first N templates. */
+static void codebook(struct egate_face_gallery *g, const struct moments *m, size_t n)
+{
+	for (int d = 0; d < D; d++) {
+		double mean = m->sum[d] / (double)n, var = m->sq[d] / (double)n - mean * mean;
+
+		g->mu[d] = (float)mean;
+		g->step[d] = fmaxf(STEP_SIGMAS * (float)sqrt(var > 0 ? var : 0), MIN_STEP);
+	}
+	g->trained = n;
+}
+
 /* MU and STEP from the templates held, and every code again. */
 static void train(struct egate_face_gallery *g)
 {
-	double sum[D] = { 0 }, sq[D] = { 0 };
+	struct moments m = { 0 };
 
+	moments_add(&m, g->f, g->n);
+	codebook(g, &m, g->n);
 	for (size_t i = 0; i < g->n; i++)
-		for (int d = 0; d < D; d++) {
-			double v = g->f[i * D + d];
+		encode(g, g->f + i * D, i);
+}
 
-			sum[d] += v;
-			sq[d] += v * v;
-		}
-	for (int d = 0; d < D; d++) {
-		double m = sum[d] / (double)g->n, var = sq[d] / (double)g->n - m * m;
+/* A template the gallery takes: finite, and no value over 1000. */
+static bool desc_valid(const float *desc)
+{
+	for (int k = 0; k < D; k++)
+		if (!isfinite(desc[k]) || fabsf(desc[k]) > 1e3f)
+			return false;
+	return true;
+}
 
-		g->mu[d] = (float)m;
-		g->step[d] = fmaxf(STEP_SIGMAS * (float)sqrt(var > 0 ? var : 0), MIN_STEP);
-	}
-	g->trained = g->n;
-	for (size_t i = 0; i < g->n; i++)
-		encode(g, i);
+/* Room for one more template. */
+static int make_room(struct egate_face_gallery *g)
+{
+	int r;
+
+	if (g->n < g->cap)
+		return 0;
+	r = grow(g, g->cap * 2 > EGATE_FACE_MAX_GALLERY ? EGATE_FACE_MAX_GALLERY : g->cap * 2);
+	if (r < 0)
+		return r;
+	return g->n == g->cap ? -E2BIG : 0;
 }
 
 int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const float *desc)
@@ -435,18 +475,11 @@ int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const 
 	size_t i;
 	int r;
 
-	if (!g || !desc)
+	if (!g || !desc || !desc_valid(desc))
 		return -EINVAL;
-	for (int k = 0; k < D; k++)
-		if (!isfinite(desc[k]) || fabsf(desc[k]) > 1e3f)
-			return -EINVAL;
-	if (g->n == g->cap) {
-		r = grow(g, g->cap * 2 > EGATE_FACE_MAX_GALLERY ? EGATE_FACE_MAX_GALLERY : g->cap * 2);
-		if (r < 0)
-			return r;
-		if (g->n == g->cap)
-			return -E2BIG;
-	}
+	r = make_room(g);
+	if (r < 0)
+		return r;
 	i = g->n++;
 	memcpy(g->f + i * D, desc, D * sizeof(float));
 	g->ids[i] = id;
@@ -454,9 +487,167 @@ int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const 
 		if (g->n >= 2 * g->trained)
 			train(g);
 		else
-			encode(g, i);
+			encode(g, g->f + i * D, i);
 	}
 	return (int64_t)i;
+}
+
+/* ------------------------------------------------------------ builder */
+
+#define BUILD_BLOCK 4096	/* templates written to the float file at a time */
+
+struct egate_face_gallery_builder {
+	struct egate_face_gallery *g;	/* NULL once finished */
+	struct moments m;		/* INT8: of every template added */
+	float *block;			/* INT8: templates not yet in the file */
+	size_t in_block;
+};
+
+static void builder_freep(struct egate_face_gallery_builder **b)
+{
+	egate_face_gallery_builder_free(*b);
+}
+
+int egate_face_gallery_builder_new(enum egate_face_gallery_kind kind, size_t capacity,
+				   struct egate_face_gallery_builder **out)
+{
+	_cleanup_(builder_freep) struct egate_face_gallery_builder *b = NULL;
+	int r;
+
+	if (!out)
+		return -EINVAL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	r = egate_face_gallery_new(kind, capacity, &b->g);
+	if (r < 0)
+		return r;
+	if (kind == EGATE_FACE_GALLERY_INT8) {
+		b->block = pages_map(BUILD_BLOCK * D * sizeof(float), -1);
+		if (!b->block)
+			return -ENOMEM;
+	}
+	*out = b;
+	b = NULL;
+	return 0;
+}
+
+void egate_face_gallery_builder_free(struct egate_face_gallery_builder *b)
+{
+	if (!b)
+		return;
+	egate_face_gallery_free(b->g);
+	pages_unmap(b->block, BUILD_BLOCK * D * sizeof(float));
+	free(b);
+}
+
+static int pwrite_all(int fd, const void *buf, size_t len, off_t at)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t w = pwrite(fd, p, len, at);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		at += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int pread_all(int fd, void *buf, size_t len, off_t at)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t got = pread(fd, p, len, at);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got < 0 ? -errno : -EIO;
+		p += got;
+		at += got;
+		len -= (size_t)got;
+	}
+	return 0;
+}
+
+/* The block's templates into the float file, by write(): through the
+ * mapping, every page written would count in the process's memory. */
+static int flush_block(struct egate_face_gallery_builder *b)
+{
+	struct egate_face_gallery *g = b->g;
+	size_t first = g->n - b->in_block;
+	int r;
+
+	if (!b->in_block)
+		return 0;
+	r = pwrite_all(g->fd, b->block, b->in_block * D * sizeof(float),
+		       (off_t)(first * D * sizeof(float)));
+	b->in_block = 0;
+	return r;
+}
+
+int egate_face_gallery_builder_add(struct egate_face_gallery_builder *b, uint64_t id,
+				   const float *desc)
+{
+	struct egate_face_gallery *g;
+	int r;
+
+	if (!b || !b->g || !desc || !desc_valid(desc))
+		return -EINVAL;
+	g = b->g;
+	if (g->kind != EGATE_FACE_GALLERY_INT8) {
+		int64_t i = egate_face_gallery_add(g, id, desc);
+
+		return i < 0 ? (int)i : 0;
+	}
+	/* a larger file and arrays: the block's place in the file stays */
+	r = make_room(g);
+	if (r < 0)
+		return r;
+	memcpy(b->block + b->in_block++ * D, desc, D * sizeof(float));
+	moments_add(&b->m, desc, 1);
+	g->ids[g->n++] = id;
+	return b->in_block == BUILD_BLOCK ? flush_block(b) : 0;
+}
+
+int egate_face_gallery_builder_finish(struct egate_face_gallery_builder *b,
+				      struct egate_face_gallery **out)
+{
+	struct egate_face_gallery *g;
+	int r;
+
+	if (!b || !b->g || !out)
+		return -EINVAL;
+	g = b->g;
+	if (g->kind == EGATE_FACE_GALLERY_INT8) {
+		r = flush_block(b);
+		if (r < 0)
+			return r;
+		if (g->n)
+			codebook(g, &b->m, g->n);
+		/* the codes, from the file a block at a time */
+		for (size_t i = 0; i < g->n; i += BUILD_BLOCK) {
+			size_t m = g->n - i < BUILD_BLOCK ? g->n - i : BUILD_BLOCK;
+
+			r = pread_all(g->fd, b->block, m * D * sizeof(float),
+				      (off_t)(i * D * sizeof(float)));
+			if (r < 0)
+				return r;
+			for (size_t k = 0; k < m; k++)
+				encode(g, b->block + k * D, i + k);
+		}
+		explicit_bzero(b->block, BUILD_BLOCK * D * sizeof(float));
+	}
+	*out = g;
+	b->g = NULL;
+	return 0;
 }
 
 int egate_face_gallery_remove_id(struct egate_face_gallery *g, uint64_t id)
