@@ -257,8 +257,9 @@ enum egate_face_gallery_kind {
 	/* quantised: in memory a 4-bit code of each template after the
 	 * gallery's mean is taken off (76 bytes a template with its id); the
 	 * float templates in an unlinked file in $TMPDIR (else /var/tmp),
-	 * memory-mapped, read for re-ranking.  Put that directory on a disk:
-	 * on tmpfs the floats are in memory again. */
+	 * read with pread() for re-ranking (the page cache holds them, not
+	 * the process; only egate_face_gallery_template() maps them).  Put
+	 * that directory on a disk: on tmpfs the floats are in memory again. */
 	EGATE_FACE_GALLERY_INT8 = 1,
 };
 
@@ -277,7 +278,9 @@ int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const 
 int egate_face_gallery_remove_id(struct egate_face_gallery *g, uint64_t id);
 size_t egate_face_gallery_size(const struct egate_face_gallery *g);
 enum egate_face_gallery_kind egate_face_gallery_kind(const struct egate_face_gallery *g);
-/* The stored template at INDEX (the float copy). */
+/* The stored template at INDEX (the float copy; of an INT8 gallery, in
+ * its file's mapping: each page read there counts in the process's RSS,
+ * up to a 2 MB folio at a time). */
 const float *egate_face_gallery_template(const struct egate_face_gallery *g, size_t index);
 uint64_t egate_face_gallery_id(const struct egate_face_gallery *g, size_t index);
 /* Bytes of memory the gallery holds at its capacity (not counting the
@@ -342,7 +345,7 @@ struct egate_face_search_opts {
  * number filled.  Quantised galleries scan the 4-bit codes, then re-rank a
  * short list with exact float distances, so results are exact distances
  * and the top-1 equals the exact search's unless the true nearest falls out
- * of the short list. */
+ * of the short list.  -errno of reading an INT8 gallery's float file. */
 int egate_face_gallery_search(const struct egate_face_gallery *g, const float *query,
 			      const struct egate_face_search_opts *opts,
 			      struct egate_face_match *out, size_t max);

@@ -7,10 +7,13 @@
  *
  * INT8 (quantised) galleries keep in memory only a 4-bit code of each
  * template (64 bytes), its id and one float: 76 bytes a template.  The
- * float templates live in an unlinked file ($TMPDIR, else /var/tmp) mapped
- * read-write; a search scans the codes and re-ranks a short list with
- * exact float distances read from that mapping, so only the pages of the
- * short list's templates are touched.
+ * float templates live in an unlinked file ($TMPDIR, else /var/tmp); a
+ * search scans the codes and re-ranks a short list with exact float
+ * distances, each template read with pread() (through a mapping, a fault
+ * maps a whole large folio of the page cache, up to 2 MB, into the
+ * process).  The builder writes the file with pwrite() and measures MU
+ * and STEP on all templates at once: a gallery of any size built without
+ * its floats in the process's memory.
  *
  * Codes: the gallery's mean MU is subtracted (descriptors share a large
  * common part: |mu| ~ 1.37 of |x| ~ 1.45), then every dimension is cut in
@@ -492,6 +495,24 @@ int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const 
 	return (int64_t)i;
 }
 
+static int pread_all(int fd, void *buf, size_t len, off_t at)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t got = pread(fd, p, len, at);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got < 0 ? -errno : -EIO;
+		p += got;
+		at += got;
+		len -= (size_t)got;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------ builder */
 
 #define BUILD_BLOCK 4096	/* templates written to the float file at a time */
@@ -555,24 +576,6 @@ static int pwrite_all(int fd, const void *buf, size_t len, off_t at)
 		p += w;
 		at += w;
 		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int pread_all(int fd, void *buf, size_t len, off_t at)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t got = pread(fd, p, len, at);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return got < 0 ? -errno : -EIO;
-		p += got;
-		at += got;
-		len -= (size_t)got;
 	}
 	return 0;
 }
@@ -702,6 +705,28 @@ uint64_t egate_face_gallery_id(const struct egate_face_gallery *g, size_t i)
 }
 
 /* ------------------------------------------------------------ search */
+
+/* The exact distance from Q to template T.  An INT8 gallery reads the
+ * floats from its file with pread(), not through the mapping: a fault on
+ * a file mapped with large folios (ext4, xfs) maps up to a whole 2 MB
+ * folio, and the short list of one search would map hundreds of MB into
+ * the process.  -errno of the read. */
+static int exact_dist2(const struct egate_face_gallery *g, const float *q, size_t t, float *out)
+{
+	float x[D];
+	int r;
+
+	if (g->kind != EGATE_FACE_GALLERY_INT8) {
+		*out = K.dist2(q, g->f + t * D);
+		return 0;
+	}
+	r = pread_all(g->fd, x, sizeof(x), (off_t)(t * sizeof(x)));
+	if (r < 0)
+		return r;
+	*out = K.dist2(q, x);
+	return 0;
+}
+
 
 /* max-heap of (key, index) keeping the K smallest keys */
 struct heap {
@@ -897,14 +922,18 @@ int egate_face_gallery_search(const struct egate_face_gallery *g, const float *q
 		for (size_t t = 0; t < g->n; t++)
 			heap_push(&parts[0].h, K.dist2(query, g->f + t * D), t);
 	}
-	/* exact distances of every candidate (the float file's pages for INT8) */
+	/* exact distances of every candidate (from the float file for INT8) */
 	for (unsigned p = 0; p < np; p++)
 		for (size_t i = 0; i < parts[p].h.n; i++) {
 			size_t t = parts[p].h.idx[i];
+			float d2 = parts[p].h.key[i];
+			int r = quantised ? exact_dist2(g, query, t, &d2) : 0;
 
+			if (r < 0)
+				return r;
 			m[nc].index = t;
 			m[nc].id = g->ids[t];
-			m[nc++].distance = sqrtf(quantised ? K.dist2(query, g->f + t * D) : parts[p].h.key[i]);
+			m[nc++].distance = sqrtf(d2);
 		}
 	qsort(m, nc, sizeof(*m), cmp_match);
 	n = (int)(nc < k ? nc : k);
