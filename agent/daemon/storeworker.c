@@ -34,7 +34,6 @@ struct store_worker {
 	unsigned int lost;		/* records given up at stop */
 };
 
-
 /* A copy of text in buf (NULL stays NULL): false when it is empty or does not fit. */
 static bool copy_text(const char *text, char *buf, size_t size)
 {
@@ -98,8 +97,9 @@ static int next_expiry(const struct egate_traveller *t, void *userdata)
 
 /*
  * The search structure, built from the store's batches as they come: the
- * float templates are never all in memory (quantised above a size: codes
- * in memory, floats in a mapped file).  A failure frees what was built.
+ * float templates are never all in the agent's memory (quantised above a
+ * size: codes in memory, floats in a file).  A failure frees what was
+ * built; the gallery in use stays (gallery-sync.c).
  */
 struct build {
 	struct egate_face_gallery_builder *b;

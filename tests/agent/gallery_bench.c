@@ -27,11 +27,9 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "gallery-synth.h"
+#include "test-gallery.h"
 
 #define D EGATE_TEMPLATE_DIM
-#define PER_TRAVELLER 32
-#define COMMIT_EVERY 65536
 
 static double now_s(void)
 {
@@ -80,15 +78,11 @@ static int model(struct synth *s)
 	return n < 10 ? -1 : synth_fit(s, real, n, 0.3);
 }
 
-/* A store of N templates at PATH, by plain SQL in large transactions. */
+/* A store of N templates at PATH. */
 static int fill(const char *path, size_t n, const struct synth *s)
 {
 	struct egate_store *store;
-	sqlite3 *db = NULL;
-	sqlite3_stmt *t = NULL, *p = NULL;
 	char err[256];
-	float x[D];
-	int rc;
 
 	unlink(path);
 	if (egate_store_open(path, &(struct egate_store_options){ .flags = EGATE_STORE_CREATE },
@@ -97,36 +91,7 @@ static int fill(const char *path, size_t n, const struct synth *s)
 		return -1;
 	}
 	egate_store_close(store);
-	rc = sqlite3_open(path, &db);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "PRAGMA synchronous = OFF; BEGIN", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "INSERT INTO travellers (id, label, enrolled_us)"
-					" VALUES (?, 'bench', 0)", -1, &t, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "INSERT INTO templates (traveller_id, descriptor)"
-					" VALUES (?, ?)", -1, &p, NULL);
-	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
-		if (i % PER_TRAVELLER == 0) {
-			sqlite3_bind_int64(t, 1, (int64_t)(1 + i / PER_TRAVELLER));
-			rc = sqlite3_step(t) == SQLITE_DONE ? sqlite3_reset(t) : SQLITE_ERROR;
-		}
-		synth_draw(s, i, x);
-		sqlite3_bind_int64(p, 1, (int64_t)(1 + i / PER_TRAVELLER));
-		sqlite3_bind_blob(p, 2, x, sizeof(x), SQLITE_STATIC);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_step(p) == SQLITE_DONE ? sqlite3_reset(p) : SQLITE_ERROR;
-		if (rc == SQLITE_OK && (i + 1) % COMMIT_EVERY == 0)
-			rc = sqlite3_exec(db, "COMMIT; BEGIN", NULL, NULL, NULL);
-	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "gallery bench: filling %s: %s\n", path, sqlite3_errmsg(db));
-	sqlite3_finalize(t);
-	sqlite3_finalize(p);
-	sqlite3_close(db);
-	return rc == SQLITE_OK ? 0 : -1;
+	return test_gallery_fill(path, n, s, SIZE_MAX);
 }
 
 /* In a process of its own: the agent's load path on the store at PATH. */
@@ -179,7 +144,7 @@ static int load(const char *path)
 	for (int i = 0; i < 200; i++) {
 		size_t t = (size_t)i * 2654435761u % again.n_templates;
 
-		sqlite3_bind_int64(st, 1, (int64_t)t + 1);	/* ids from 1, none expired */
+		sqlite3_bind_int64(st, 1, (int64_t)t + 1);	/* template t's id, none expired */
 		if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 0) != sizeof(x))
 			return 1;
 		memcpy(x, sqlite3_column_blob(st, 0), sizeof(x));

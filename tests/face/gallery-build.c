@@ -10,28 +10,19 @@
 
 #include "kselftest_harness.h"
 #include "common.h"
+#include "gallery-synth.h"
 
 #define D EGATE_FACE_DESCRIPTOR_DIM
 
-static uint64_t splitmix(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* a common part and a spread that differs between dimensions */
+/* Template I of a model with a large part common to all templates (as
+ * real descriptors have) and a spread that differs between dimensions. */
 static void tmpl(uint64_t i, float *out)
 {
-	uint64_t s = i * 0x2545f4914f6cdd1dull;
+	static struct synth s;
 
-	for (int d = 0; d < D; d++) {
-		float u = (float)(splitmix(&s) >> 40) / 16777216.0f - 0.5f;
-
-		out[d] = 0.1f * sinf((float)d) + (0.02f + 0.001f * (float)d) * u;
-	}
+	if (!s.trace)
+		synth_toy(&s);
+	synth_draw(&s, i, out);
 }
 
 static struct egate_face_gallery *build(enum egate_face_gallery_kind kind, size_t n)
