@@ -12,9 +12,12 @@
  * holds at a gallery version change), with the times and one search.
  *
  * The stores and the galleries' float files go to $EGATE_BENCH_DIR (else
- * $TMPDIR, else /var/tmp): about 640 bytes a template (6 GB and 5 GB at
- * 10M).  A store is removed at the end unless $EGATE_BENCH_KEEP is set; a
- * kept one of the right size is used again.
+ * $TMPDIR, else /var/tmp): 600 bytes a template for the store and 512 for
+ * each float file, two during the reload (16 GB at 10M).  A store is
+ * removed at the end unless $EGATE_BENCH_KEEP is set; a kept one of the
+ * right size is used again.  10M took 35 minutes on the 2-core VM, most of
+ * it SQLite's (filling the store, and the integrity check of every page
+ * when the agent opens it): EGATE_BENCH_GALLERY=1000000 for a quick run.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -156,10 +159,10 @@ static int load(const char *path)
 	sqlite3_close(db);
 	printf("%zu templates (%s, %zu travellers): store opened in %.1f s (its integrity "
 	       "check reads every page)\n"
-	       "    loaded in %.1f s (%.0f k templates/s): peak RSS %.0f MB (%.0f MB before), "
+	       "    loaded in %.1f s (%.0f k templates/s): peak RSS %.0f MiB (%.0f MiB before), "
 	       "gallery %.1f bytes a template in memory\n"
-	       "    reloaded beside it (a version change) in %.1f s: peak RSS %.0f MB\n"
-	       "    then 200 searches on the new one, %d found themselves: RSS %.0f MB "
+	       "    reloaded beside it (a version change) in %.1f s: peak RSS %.0f MiB\n"
+	       "    then 200 searches on the new one, %d found themselves: RSS %.0f MiB "
 	       "(anon %.0f, file %.0f)\n",
 	       again.n_templates,
 	       egate_face_gallery_kind(again.gallery) == EGATE_FACE_GALLERY_INT8 ? "int8" : "f32",
