@@ -34,9 +34,6 @@ struct store_worker {
 	unsigned int lost;		/* records given up at stop */
 };
 
-DEFINE_POINTER_CLEANUP(struct egate_gallery, egate_gallery_freep, egate_gallery_free)
-DEFINE_POINTER_CLEANUP(struct egate_face_gallery, face_gallery_freep, egate_face_gallery_free)
-
 /* A copy of text in buf (NULL stays NULL): false when it is empty or does not fit. */
 static bool copy_text(const char *text, char *buf, size_t size)
 {
@@ -98,33 +95,53 @@ static int next_expiry(const struct egate_traveller *t, void *userdata)
 	return 0;
 }
 
-static int gallery_build(const struct egate_gallery *stored, struct egate_face_gallery **ret)
+/*
+ * The search structure, built from the store's batches as they come: the
+ * float templates are never all in the agent's memory (quantised above a
+ * size: codes in memory, floats in a file).  A failure frees what was
+ * built; the gallery in use stays (gallery-sync.c).
+ */
+struct build {
+	struct egate_face_gallery_builder *b;
+	int error;	/* the builder's, not the store's */
+};
+
+static int gallery_add_batch(const struct egate_gallery_batch *batch, void *userdata)
 {
-	_cleanup_(face_gallery_freep) struct egate_face_gallery *g = NULL;
-	size_t n = egate_gallery_count(stored);
+	struct build *c = userdata;
+	int r = 0;
+
+	if (!c->b)
+		r = egate_face_gallery_builder_new(egate_face_gallery_kind_for(batch->total),
+						   batch->total, &c->b);
+	for (size_t i = 0; r >= 0 && i < batch->n; i++)
+		r = egate_face_gallery_builder_add(c->b, (uint64_t)batch->traveller_ids[i],
+						   batch->templates + i * EGATE_TEMPLATE_DIM);
+	return c->error = r < 0 ? r : 0;
+}
+
+static int gallery_build(struct egate_store *store, struct store_job *job)
+{
+	struct build c = { 0 };
 	int r;
 
-	/* quantised (codes in memory, floats in a mapped file) above a size;
-	 * a search on both cores, the frame's work waiting for it */
-	r = egate_face_gallery_new(egate_face_gallery_kind_for(n), n ? n : 1, &g);
-	if (r >= 0 && egate_face_gallery_kind(g) == EGATE_FACE_GALLERY_INT8)
-		r = egate_face_gallery_set_threads(g, 2);
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		int64_t idx = egate_face_gallery_add(g,
-			(uint64_t)egate_gallery_traveller_ids(stored)[i],
-			egate_gallery_templates(stored) + i * EGATE_TEMPLATE_DIM);
-
-		r = idx < 0 ? (int)idx : 0;
-	}
-	if (r < 0)
-		return r;
-	*ret = TAKE_PTR(g);
-	return 0;
+	r = egate_store_read_gallery(store, (time_t)job->now_s, gallery_add_batch, &c);
+	if (r >= 0 && !c.b)	/* nobody enrolled */
+		r = c.error = egate_face_gallery_builder_new(EGATE_FACE_GALLERY_F32, 1, &c.b);
+	if (r >= 0)
+		r = c.error = egate_face_gallery_builder_finish(c.b, &job->gallery);
+	/* a search on both cores, the frame's work waiting for it */
+	if (r >= 0 && egate_face_gallery_kind(job->gallery) == EGATE_FACE_GALLERY_INT8)
+		r = egate_face_gallery_set_threads(job->gallery, 2);
+	egate_face_gallery_builder_free(c.b);
+	if (c.error < 0)
+		snprintf(job->error, sizeof(job->error), "building the search index: %s",
+			 strerror(-c.error));
+	return r;
 }
 
 static int gallery_load(struct egate_store *store, struct store_job *job)
 {
-	_cleanup_(egate_gallery_freep) struct egate_gallery *stored = NULL;
 	uint64_t version;
 	int r;
 
@@ -133,19 +150,16 @@ static int gallery_load(struct egate_store *store, struct store_job *job)
 		return r;
 	job->n_travellers = 0;
 	job->next_expiry_s = 0;
-	r = egate_store_load_gallery(store, (time_t)job->now_s, &stored);
+	r = egate_store_list_travellers(store, next_expiry, job);
 	if (r >= 0)
-		r = egate_store_list_travellers(store, next_expiry, job);
-	if (r < 0)
-		return r;
-	r = gallery_build(stored, &job->gallery);
+		r = gallery_build(store, job);
 	if (r < 0) {
-		snprintf(job->error, sizeof(job->error), "building the search index: %s",
-			 strerror(-r));
+		egate_face_gallery_free(job->gallery);
+		job->gallery = NULL;
 		return r;
 	}
 	job->version = version;
-	job->n_templates = egate_gallery_count(stored);
+	job->n_templates = egate_face_gallery_size(job->gallery);
 	return 0;
 }
 

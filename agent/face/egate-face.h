@@ -257,8 +257,9 @@ enum egate_face_gallery_kind {
 	/* quantised: in memory a 4-bit code of each template after the
 	 * gallery's mean is taken off (76 bytes a template with its id); the
 	 * float templates in an unlinked file in $TMPDIR (else /var/tmp),
-	 * memory-mapped, read for re-ranking.  Put that directory on a disk:
-	 * on tmpfs the floats are in memory again. */
+	 * read with pread() for re-ranking (the page cache holds them, not
+	 * the process; only egate_face_gallery_template() maps them).  Put
+	 * that directory on a disk: on tmpfs the floats are in memory again. */
 	EGATE_FACE_GALLERY_INT8 = 1,
 };
 
@@ -277,7 +278,9 @@ int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const 
 int egate_face_gallery_remove_id(struct egate_face_gallery *g, uint64_t id);
 size_t egate_face_gallery_size(const struct egate_face_gallery *g);
 enum egate_face_gallery_kind egate_face_gallery_kind(const struct egate_face_gallery *g);
-/* The stored template at INDEX (the float copy). */
+/* The stored template at INDEX (the float copy; of an INT8 gallery, in
+ * its file's mapping: each page read there counts in the process's RSS,
+ * up to a 2 MB folio at a time). */
 const float *egate_face_gallery_template(const struct egate_face_gallery *g, size_t index);
 uint64_t egate_face_gallery_id(const struct egate_face_gallery *g, size_t index);
 /* Bytes of memory the gallery holds at its capacity (not counting the
@@ -286,6 +289,44 @@ size_t egate_face_gallery_memory(const struct egate_face_gallery *g);
 /* Threads one search may use to scan an INT8 gallery of 64k templates or
  * more (1 to EGATE_FACE_MAX_SEARCH_THREADS; default 1). */
 int egate_face_gallery_set_threads(struct egate_face_gallery *g, unsigned threads);
+
+/*
+ * A gallery built from templates that arrive in order (from a database,
+ * a file), without ever holding all their floats in memory: an INT8
+ * builder writes each block of 4096 templates to the gallery's float file
+ * with write() and keeps only the ids and the sums of every dimension;
+ * _finish() takes the gallery's mean and steps from all the templates at
+ * once and makes the codes from the file, a block at a time.  Peak
+ * memory: the finished gallery's egate_face_gallery_memory() plus 2 MB
+ * (the page cache holds the file's pages, which the kernel can write out
+ * and drop; they are not the process's until a search reads them).  The
+ * gallery searches as one of the same kind made by _new() and _add()
+ * whose mean and steps were last measured on all its templates (as _add()
+ * does when the count reaches a power of two): same codes, same results.
+ * An F32 builder adds to an F32 gallery (the float path of small
+ * galleries).
+ *
+ *	egate_face_gallery_builder_new(kind, expected count, &b);
+ *	egate_face_gallery_builder_add(b, id, desc) for each template;
+ *	egate_face_gallery_builder_finish(b, &gallery);
+ *	egate_face_gallery_builder_free(b);	(also after a failure: nothing is left)
+ *
+ * CAPACITY is the count expected (more are taken, with a larger file).
+ * _add(): -EINVAL a template not finite or over 1000, -E2BIG over
+ * EGATE_FACE_MAX_GALLERY, -ENOMEM, -errno of a write to the float file
+ * (a full disk: ENOSPC).  _finish(): -errno of reading the float file back;
+ * on success the gallery is the caller's and the builder takes nothing
+ * more (-EINVAL).
+ */
+struct egate_face_gallery_builder;
+
+int egate_face_gallery_builder_new(enum egate_face_gallery_kind kind, size_t capacity,
+				   struct egate_face_gallery_builder **out);
+int egate_face_gallery_builder_add(struct egate_face_gallery_builder *b, uint64_t id,
+				   const float *desc);
+int egate_face_gallery_builder_finish(struct egate_face_gallery_builder *b,
+				      struct egate_face_gallery **out);
+void egate_face_gallery_builder_free(struct egate_face_gallery_builder *b);
 
 struct egate_face_match {
 	uint64_t id;
@@ -304,7 +345,7 @@ struct egate_face_search_opts {
  * number filled.  Quantised galleries scan the 4-bit codes, then re-rank a
  * short list with exact float distances, so results are exact distances
  * and the top-1 equals the exact search's unless the true nearest falls out
- * of the short list. */
+ * of the short list.  -errno of reading an INT8 gallery's float file. */
 int egate_face_gallery_search(const struct egate_face_gallery *g, const float *query,
 			      const struct egate_face_search_opts *opts,
 			      struct egate_face_match *out, size_t max);

@@ -7,8 +7,8 @@
  * renamed over the target, then the directory fsynced; a failure at any
  * step removes the temporary file and leaves the old gallery as it was.
  * Loading checks the file's size against its header before it allocates,
- * and reads the templates in blocks (an INT8 gallery never holds all of
- * them in memory at once).
+ * and reads the templates in blocks into a gallery builder (an INT8
+ * gallery never holds all of them in memory at once).
  */
 #include <fcntl.h>
 #include <libgen.h>
@@ -23,7 +23,10 @@
 #define PER_TEMPLATE (sizeof(uint64_t) + D * sizeof(float))
 #define BLOCK 4096	/* templates read at a time */
 
-static void gallery_freep(struct egate_face_gallery **g) { egate_face_gallery_free(*g); }
+static void builder_freep(struct egate_face_gallery_builder **b)
+{
+	egate_face_gallery_builder_free(*b);
+}
 
 static int write_all(int fd, const void *buf, size_t len)
 {
@@ -120,7 +123,7 @@ int egate_face_gallery_load(const char *path, struct egate_face_gallery **out, c
 			    size_t errlen)
 {
 	_cleanup_(fclosep) FILE *f = NULL;
-	_cleanup_(gallery_freep) struct egate_face_gallery *g = NULL;
+	_cleanup_(builder_freep) struct egate_face_gallery_builder *b = NULL;
 	_cleanup_(freep) uint64_t *ids = NULL;
 	_cleanup_(freep) float *block = NULL;
 	char magic[8];
@@ -157,7 +160,7 @@ int egate_face_gallery_load(const char *path, struct egate_face_gallery **out, c
 		       (unsigned long long)(HEADER + n * PER_TEMPLATE));
 		return -EBADMSG;
 	}
-	r = egate_face_gallery_new(kind, n, &g);
+	r = egate_face_gallery_builder_new(kind, n, &b);
 	if (r < 0) {
 		seterr(errbuf, errlen, "%s: cannot make a gallery of %llu templates: %s", path,
 		       (unsigned long long)n, strerror(-r));
@@ -179,16 +182,16 @@ int egate_face_gallery_load(const char *path, struct egate_face_gallery **out, c
 			return -EBADMSG;
 		}
 		for (size_t j = 0; j < m; j++) {
-			int64_t x = egate_face_gallery_add(g, ids[i + j], block + j * D);
-
-			if (x < 0) {
+			r = egate_face_gallery_builder_add(b, ids[i + j], block + j * D);
+			if (r < 0) {
 				seterr(errbuf, errlen, "%s: template %zu: %s", path, i + j,
-				       x == -EINVAL ? "not finite or out of range" : strerror((int)-x));
-				return (int)x;
+				       r == -EINVAL ? "not finite or out of range" : strerror(-r));
+				return r;
 			}
 		}
 	}
-	*out = g;
-	g = NULL;
-	return 0;
+	r = egate_face_gallery_builder_finish(b, out);
+	if (r < 0)
+		seterr(errbuf, errlen, "%s: %s", path, strerror(-r));
+	return r;
 }

@@ -7,10 +7,13 @@
  *
  * INT8 (quantised) galleries keep in memory only a 4-bit code of each
  * template (64 bytes), its id and one float: 76 bytes a template.  The
- * float templates live in an unlinked file ($TMPDIR, else /var/tmp) mapped
- * read-write; a search scans the codes and re-ranks a short list with
- * exact float distances read from that mapping, so only the pages of the
- * short list's templates are touched.
+ * float templates live in an unlinked file ($TMPDIR, else /var/tmp); a
+ * search scans the codes and re-ranks a short list with exact float
+ * distances, each template read with pread() (through a mapping, a fault
+ * maps a whole large folio of the page cache, up to 2 MB, into the
+ * process).  The builder writes the file with pwrite() and measures MU
+ * and STEP on all templates at once: a gallery of any size built without
+ * its floats in the process's memory.
  *
  * Codes: the gallery's mean MU is subtracted (descriptors share a large
  * common part: |mu| ~ 1.37 of |x| ~ 1.45), then every dimension is cut in
@@ -389,9 +392,9 @@ enum egate_face_gallery_kind egate_face_gallery_kind_for(size_t n)
 
 /* ------------------------------------------------------------ codes */
 
-static void encode(struct egate_face_gallery *g, size_t i)
+/* The code of template I, whose floats are X. */
+static void encode(struct egate_face_gallery *g, const float *x, size_t i)
 {
-	const float *x = g->f + i * D;
 	uint8_t *c = g->codes + i * CODE_BYTES;
 	float n2 = 0;
 
@@ -407,27 +410,67 @@ static void encode(struct egate_face_gallery *g, size_t i)
 	g->cn2[i] = n2;
 }
 
+/* Sums of every dimension and of its square over N templates: the
+ * builder and train() add them up in the same order, so they give the
+ * same MU and STEP to the bit. */
+struct moments {
+	double sum[D], sq[D];
+};
+
+static void moments_add(struct moments *m, const float *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int d = 0; d < D; d++) {
+			double v = x[i * D + d];
+
+			m->sum[d] += v;
+			m->sq[d] += v * v;
+		}
+}
+
+/* MU and STEP from the moments of the first N templates. */
+static void codebook(struct egate_face_gallery *g, const struct moments *m, size_t n)
+{
+	for (int d = 0; d < D; d++) {
+		double mean = m->sum[d] / (double)n, var = m->sq[d] / (double)n - mean * mean;
+
+		g->mu[d] = (float)mean;
+		g->step[d] = fmaxf(STEP_SIGMAS * (float)sqrt(var > 0 ? var : 0), MIN_STEP);
+	}
+	g->trained = n;
+}
+
 /* MU and STEP from the templates held, and every code again. */
 static void train(struct egate_face_gallery *g)
 {
-	double sum[D] = { 0 }, sq[D] = { 0 };
+	struct moments m = { 0 };
 
+	moments_add(&m, g->f, g->n);
+	codebook(g, &m, g->n);
 	for (size_t i = 0; i < g->n; i++)
-		for (int d = 0; d < D; d++) {
-			double v = g->f[i * D + d];
+		encode(g, g->f + i * D, i);
+}
 
-			sum[d] += v;
-			sq[d] += v * v;
-		}
-	for (int d = 0; d < D; d++) {
-		double m = sum[d] / (double)g->n, var = sq[d] / (double)g->n - m * m;
+/* A template the gallery takes: finite, and no value over 1000. */
+static bool desc_valid(const float *desc)
+{
+	for (int k = 0; k < D; k++)
+		if (!isfinite(desc[k]) || fabsf(desc[k]) > 1e3f)
+			return false;
+	return true;
+}
 
-		g->mu[d] = (float)m;
-		g->step[d] = fmaxf(STEP_SIGMAS * (float)sqrt(var > 0 ? var : 0), MIN_STEP);
-	}
-	g->trained = g->n;
-	for (size_t i = 0; i < g->n; i++)
-		encode(g, i);
+/* Room for one more template. */
+static int make_room(struct egate_face_gallery *g)
+{
+	int r;
+
+	if (g->n < g->cap)
+		return 0;
+	r = grow(g, g->cap * 2 > EGATE_FACE_MAX_GALLERY ? EGATE_FACE_MAX_GALLERY : g->cap * 2);
+	if (r < 0)
+		return r;
+	return g->n == g->cap ? -E2BIG : 0;
 }
 
 int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const float *desc)
@@ -435,18 +478,11 @@ int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const 
 	size_t i;
 	int r;
 
-	if (!g || !desc)
+	if (!g || !desc || !desc_valid(desc))
 		return -EINVAL;
-	for (int k = 0; k < D; k++)
-		if (!isfinite(desc[k]) || fabsf(desc[k]) > 1e3f)
-			return -EINVAL;
-	if (g->n == g->cap) {
-		r = grow(g, g->cap * 2 > EGATE_FACE_MAX_GALLERY ? EGATE_FACE_MAX_GALLERY : g->cap * 2);
-		if (r < 0)
-			return r;
-		if (g->n == g->cap)
-			return -E2BIG;
-	}
+	r = make_room(g);
+	if (r < 0)
+		return r;
 	i = g->n++;
 	memcpy(g->f + i * D, desc, D * sizeof(float));
 	g->ids[i] = id;
@@ -454,9 +490,167 @@ int64_t egate_face_gallery_add(struct egate_face_gallery *g, uint64_t id, const 
 		if (g->n >= 2 * g->trained)
 			train(g);
 		else
-			encode(g, i);
+			encode(g, g->f + i * D, i);
 	}
 	return (int64_t)i;
+}
+
+static int pread_all(int fd, void *buf, size_t len, off_t at)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t got = pread(fd, p, len, at);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got < 0 ? -errno : -EIO;
+		p += got;
+		at += got;
+		len -= (size_t)got;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ builder */
+
+#define BUILD_BLOCK 4096	/* templates written to the float file at a time */
+
+struct egate_face_gallery_builder {
+	struct egate_face_gallery *g;	/* NULL once finished */
+	struct moments m;		/* INT8: of every template added */
+	float *block;			/* INT8: templates not yet in the file */
+	size_t in_block;
+};
+
+static void builder_freep(struct egate_face_gallery_builder **b)
+{
+	egate_face_gallery_builder_free(*b);
+}
+
+int egate_face_gallery_builder_new(enum egate_face_gallery_kind kind, size_t capacity,
+				   struct egate_face_gallery_builder **out)
+{
+	_cleanup_(builder_freep) struct egate_face_gallery_builder *b = NULL;
+	int r;
+
+	if (!out)
+		return -EINVAL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	r = egate_face_gallery_new(kind, capacity, &b->g);
+	if (r < 0)
+		return r;
+	if (kind == EGATE_FACE_GALLERY_INT8) {
+		b->block = pages_map(BUILD_BLOCK * D * sizeof(float), -1);
+		if (!b->block)
+			return -ENOMEM;
+	}
+	*out = b;
+	b = NULL;
+	return 0;
+}
+
+void egate_face_gallery_builder_free(struct egate_face_gallery_builder *b)
+{
+	if (!b)
+		return;
+	egate_face_gallery_free(b->g);
+	pages_unmap(b->block, BUILD_BLOCK * D * sizeof(float));
+	free(b);
+}
+
+static int pwrite_all(int fd, const void *buf, size_t len, off_t at)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t w = pwrite(fd, p, len, at);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		at += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The block's templates into the float file, by write(): through the
+ * mapping, every page written would count in the process's memory. */
+static int flush_block(struct egate_face_gallery_builder *b)
+{
+	struct egate_face_gallery *g = b->g;
+	size_t first = g->n - b->in_block;
+	int r;
+
+	if (!b->in_block)
+		return 0;
+	r = pwrite_all(g->fd, b->block, b->in_block * D * sizeof(float),
+		       (off_t)(first * D * sizeof(float)));
+	b->in_block = 0;
+	return r;
+}
+
+int egate_face_gallery_builder_add(struct egate_face_gallery_builder *b, uint64_t id,
+				   const float *desc)
+{
+	struct egate_face_gallery *g;
+	int r;
+
+	if (!b || !b->g || !desc || !desc_valid(desc))
+		return -EINVAL;
+	g = b->g;
+	if (g->kind != EGATE_FACE_GALLERY_INT8) {
+		int64_t i = egate_face_gallery_add(g, id, desc);
+
+		return i < 0 ? (int)i : 0;
+	}
+	/* a larger file and arrays: the block's place in the file stays */
+	r = make_room(g);
+	if (r < 0)
+		return r;
+	memcpy(b->block + b->in_block++ * D, desc, D * sizeof(float));
+	moments_add(&b->m, desc, 1);
+	g->ids[g->n++] = id;
+	return b->in_block == BUILD_BLOCK ? flush_block(b) : 0;
+}
+
+int egate_face_gallery_builder_finish(struct egate_face_gallery_builder *b,
+				      struct egate_face_gallery **out)
+{
+	struct egate_face_gallery *g;
+	int r;
+
+	if (!b || !b->g || !out)
+		return -EINVAL;
+	g = b->g;
+	if (g->kind == EGATE_FACE_GALLERY_INT8) {
+		r = flush_block(b);
+		if (r < 0)
+			return r;
+		if (g->n)
+			codebook(g, &b->m, g->n);
+		/* the codes, from the file a block at a time */
+		for (size_t i = 0; i < g->n; i += BUILD_BLOCK) {
+			size_t m = g->n - i < BUILD_BLOCK ? g->n - i : BUILD_BLOCK;
+
+			r = pread_all(g->fd, b->block, m * D * sizeof(float),
+				      (off_t)(i * D * sizeof(float)));
+			if (r < 0)
+				return r;
+			for (size_t k = 0; k < m; k++)
+				encode(g, b->block + k * D, i + k);
+		}
+		explicit_bzero(b->block, BUILD_BLOCK * D * sizeof(float));
+	}
+	*out = g;
+	b->g = NULL;
+	return 0;
 }
 
 int egate_face_gallery_remove_id(struct egate_face_gallery *g, uint64_t id)
@@ -511,6 +705,28 @@ uint64_t egate_face_gallery_id(const struct egate_face_gallery *g, size_t i)
 }
 
 /* ------------------------------------------------------------ search */
+
+/* The exact distance from Q to template T.  An INT8 gallery reads the
+ * floats from its file with pread(), not through the mapping: a fault on
+ * a file mapped with large folios (ext4, xfs) maps up to a whole 2 MB
+ * folio, and the short list of one search would map hundreds of MB into
+ * the process.  -errno of the read. */
+static int exact_dist2(const struct egate_face_gallery *g, const float *q, size_t t, float *out)
+{
+	float x[D];
+	int r;
+
+	if (g->kind != EGATE_FACE_GALLERY_INT8) {
+		*out = K.dist2(q, g->f + t * D);
+		return 0;
+	}
+	r = pread_all(g->fd, x, sizeof(x), (off_t)(t * sizeof(x)));
+	if (r < 0)
+		return r;
+	*out = K.dist2(q, x);
+	return 0;
+}
+
 
 /* max-heap of (key, index) keeping the K smallest keys */
 struct heap {
@@ -706,14 +922,18 @@ int egate_face_gallery_search(const struct egate_face_gallery *g, const float *q
 		for (size_t t = 0; t < g->n; t++)
 			heap_push(&parts[0].h, K.dist2(query, g->f + t * D), t);
 	}
-	/* exact distances of every candidate (the float file's pages for INT8) */
+	/* exact distances of every candidate (from the float file for INT8) */
 	for (unsigned p = 0; p < np; p++)
 		for (size_t i = 0; i < parts[p].h.n; i++) {
 			size_t t = parts[p].h.idx[i];
+			float d2 = parts[p].h.key[i];
+			int r = quantised ? exact_dist2(g, query, t, &d2) : 0;
 
+			if (r < 0)
+				return r;
 			m[nc].index = t;
 			m[nc].id = g->ids[t];
-			m[nc++].distance = sqrtf(quantised ? K.dist2(query, g->f + t * D) : parts[p].h.key[i]);
+			m[nc++].distance = sqrtf(d2);
 		}
 	qsort(m, nc, sizeof(*m), cmp_match);
 	n = (int)(nc < k ? nc : k);

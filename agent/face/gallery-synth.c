@@ -55,6 +55,16 @@ int synth_fit(struct synth *s, const float *real, size_t n, double shrink)
 	return 0;
 }
 
+void synth_toy(struct synth *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (int d = 0; d < D; d++) {
+		s->mu[d] = 0.1f * sinf((float)d);
+		s->l[d * D + d] = 0.006f + 0.0003f * (float)d;
+		s->trace += s->l[d * D + d] * s->l[d * D + d];
+	}
+}
+
 static uint64_t splitmix(uint64_t *x)
 {
 	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);

@@ -30,6 +30,9 @@ int synth_fit(struct synth *s, const float *real, size_t n, double shrink);
 /* SCALE * L z, z standard normal from SEED: a difference between two
  * images of one face when SCALE < 1. */
 void synth_noise(const struct synth *s, uint64_t seed, float scale, float *out);
+/* A model without real descriptors, for tests: a large common mean and
+ * independent dimensions of spreads from 0.006 to 0.044. */
+void synth_toy(struct synth *s);
 /* mu + L z: a face. */
 void synth_draw(const struct synth *s, uint64_t seed, float *out);
 

@@ -23,7 +23,8 @@
 #define EGATE_STORE_LANE_MAX 63			/* lane name, bytes */
 #define EGATE_STORE_DOCUMENT_MAX 63		/* document id, bytes */
 #define EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX 32
-#define EGATE_STORE_GALLERY_MAX (4u * 1024 * 1024)	/* templates loaded */
+#define EGATE_STORE_GALLERY_MAX (16u * 1024 * 1024)	/* templates loaded */
+#define EGATE_STORE_GALLERY_BATCH 4096		/* templates read at a time */
 
 struct egate_store;
 
@@ -125,17 +126,26 @@ int egate_store_list_travellers(struct egate_store *store, egate_traveller_cb cb
 int egate_store_gallery_version(struct egate_store *store, uint64_t *ret);
 
 /*
- * Every template of every traveller not expired at time now, in one
- * contiguous array for the face engine: template i is
- * templates[i * EGATE_TEMPLATE_DIM ...] and belongs to traveller_ids[i].
+ * Every template of every traveller not expired at time now, from one
+ * snapshot, in the order they were stored, in batches of up to
+ * EGATE_STORE_GALLERY_BATCH: the face engine builds its gallery from them
+ * without all of them in memory at once.  cb is called for each batch (not
+ * at all for an empty gallery); a negative return stops the read and is
+ * returned.  The batch's arrays are valid during the call and wiped after
+ * the read.  -E2BIG over
+ * EGATE_STORE_GALLERY_MAX; a read error halfway returns it after the
+ * batches before it were given.
  */
-struct egate_gallery;
-int egate_store_load_gallery(struct egate_store *store, time_t now,
-			     struct egate_gallery **ret);
-size_t egate_gallery_count(const struct egate_gallery *gallery);
-const float *egate_gallery_templates(const struct egate_gallery *gallery);
-const int64_t *egate_gallery_traveller_ids(const struct egate_gallery *gallery);
-void egate_gallery_free(struct egate_gallery *gallery);
+struct egate_gallery_batch {
+	size_t total;			/* templates in the whole gallery */
+	size_t first;			/* index of the batch's first template */
+	size_t n;			/* templates in this batch */
+	const int64_t *traveller_ids;	/* n: template i is traveller_ids[i]'s */
+	const float *templates;		/* n x EGATE_TEMPLATE_DIM */
+};
+typedef int (*egate_gallery_batch_cb)(const struct egate_gallery_batch *batch, void *userdata);
+int egate_store_read_gallery(struct egate_store *store, time_t now,
+			     egate_gallery_batch_cb cb, void *userdata);
 
 /* --- audit log ---------------------------------------------------------- */
 

@@ -23,11 +23,10 @@
 
 #define TEMPLATE_BYTES (EGATE_TEMPLATE_DIM * sizeof(float))
 
-struct egate_gallery {
-	size_t count;
-	size_t allocated;		/* templates room, wiped on free */
-	float *templates;
-	int64_t *traveller_ids;
+/* One batch of the gallery on its way to the face engine. */
+struct batch {
+	int64_t ids[EGATE_STORE_GALLERY_BATCH];
+	float templates[EGATE_STORE_GALLERY_BATCH * EGATE_TEMPLATE_DIM];
 };
 
 static bool label_valid(const char *label)
@@ -302,26 +301,22 @@ int egate_store_gallery_version(struct egate_store *store, uint64_t *ret)
 	return 0;
 }
 
-void egate_gallery_free(struct egate_gallery *gallery)
+/* No template left in the heap. */
+static void batch_freep(struct batch **b)
 {
-	if (!gallery)
-		return;
-	/* A copy on its way to the face engine: no template left in the heap. */
-	if (gallery->templates)
-		explicit_bzero(gallery->templates, gallery->allocated * TEMPLATE_BYTES);
-	free(gallery->templates);
-	free(gallery->traveller_ids);
-	free(gallery);
+	if (*b)
+		explicit_bzero(*b, sizeof(**b));
+	free(*b);
 }
 
-DEFINE_POINTER_CLEANUP(struct egate_gallery, egate_gallery_freep, egate_gallery_free)
-
-/* Sized first, then filled, inside one read transaction: one snapshot. */
-static int gallery_fill(struct egate_store *store, const char *today,
-			struct egate_gallery *gallery)
+/* Counted first, then read, inside one read transaction: one snapshot.
+ * templates first (CROSS JOIN): read in the order of its rowid, no sort. */
+static int gallery_read(struct egate_store *store, const char *today,
+			egate_gallery_batch_cb cb, void *userdata)
 {
 	_cleanup_finalize_ sqlite3_stmt *count = NULL, *rows = NULL;
-	size_t i = 0;
+	_cleanup_(batch_freep) struct batch *b = NULL;
+	struct egate_gallery_batch out = { 0 };
 	int64_t n;
 	int rc, r;
 
@@ -337,77 +332,58 @@ static int gallery_fill(struct egate_store *store, const char *today,
 	n = sqlite3_column_int64(count, 0);
 	if (n > EGATE_STORE_GALLERY_MAX)
 		return -E2BIG;
-
-	gallery->allocated = (size_t)n ?: 1;
-	gallery->templates = malloc(gallery->allocated * TEMPLATE_BYTES);
-	gallery->traveller_ids = malloc(((size_t)n ?: 1) * sizeof(int64_t));
-	if (!gallery->templates || !gallery->traveller_ids)
+	out.total = (size_t)n;
+	b = malloc(sizeof(*b));
+	if (!b)
 		return -ENOMEM;
+	out.traveller_ids = b->ids;
+	out.templates = b->templates;
 
-	r = store_prepare(store, "SELECT traveller_id, descriptor FROM templates JOIN travellers t"
-				 " ON t.id = traveller_id WHERE t.expires IS NULL OR t.expires >= ?1"
-				 " ORDER BY templates.id", &rows);
+	r = store_prepare(store, "SELECT traveller_id, descriptor FROM templates CROSS JOIN"
+				 " travellers t ON t.id = traveller_id"
+				 " WHERE t.expires IS NULL OR t.expires >= ?1 ORDER BY templates.id",
+			  &rows);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(rows, 1, today, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
-		if (i == (size_t)n || sqlite3_column_bytes(rows, 1) != TEMPLATE_BYTES)
+		if (out.first + out.n == out.total ||
+		    sqlite3_column_bytes(rows, 1) != TEMPLATE_BYTES)
 			return -EBADMSG;
-		gallery->traveller_ids[i] = sqlite3_column_int64(rows, 0);
-		memcpy(gallery->templates + i * EGATE_TEMPLATE_DIM,
-		       sqlite3_column_blob(rows, 1), TEMPLATE_BYTES);
-		i++;
+		b->ids[out.n] = sqlite3_column_int64(rows, 0);
+		memcpy(b->templates + out.n * EGATE_TEMPLATE_DIM, sqlite3_column_blob(rows, 1),
+		       TEMPLATE_BYTES);
+		if (++out.n < EGATE_STORE_GALLERY_BATCH)
+			continue;
+		r = cb(&out, userdata);
+		if (r < 0)
+			return r;
+		out.first += out.n;
+		out.n = 0;
 	}
 	if (rc != SQLITE_DONE)
 		return store_errno(store->db, rc);
-	if (i != (size_t)n)
+	if (out.first + out.n != out.total)
 		return -EBADMSG;
-	gallery->count = i;
-	return 0;
+	return out.n ? cb(&out, userdata) : 0;
 }
 
-int egate_store_load_gallery(struct egate_store *store, time_t now,
-			     struct egate_gallery **ret)
+int egate_store_read_gallery(struct egate_store *store, time_t now,
+			     egate_gallery_batch_cb cb, void *userdata)
 {
-	_cleanup_(egate_gallery_freep) struct egate_gallery *gallery = NULL;
 	char today[16];
 	int r;
 
 	assert(store);
-	assert(ret);
+	assert(cb);
 	r = store_utc_date(now, today);
 	if (r < 0)
 		return r;
-
-	gallery = calloc(1, sizeof(*gallery));
-	if (!gallery)
-		return -ENOMEM;
 	r = store_exec(store, "BEGIN");
 	if (r < 0)
 		return r;
-	r = gallery_fill(store, today, gallery);
+	r = gallery_read(store, today, cb, userdata);
 	store_exec(store, "COMMIT");	/* a read-only transaction: nothing to lose */
 	sqlite3_db_release_memory(store->db);	/* nor the template pages it cached */
-	if (r < 0)
-		return r;
-	*ret = TAKE_PTR(gallery);
-	return 0;
-}
-
-size_t egate_gallery_count(const struct egate_gallery *gallery)
-{
-	assert(gallery);
-	return gallery->count;
-}
-
-const float *egate_gallery_templates(const struct egate_gallery *gallery)
-{
-	assert(gallery);
-	return gallery->templates;
-}
-
-const int64_t *egate_gallery_traveller_ids(const struct egate_gallery *gallery)
-{
-	assert(gallery);
-	return gallery->traveller_ids;
+	return r;
 }

@@ -157,10 +157,32 @@ TEST_F(store, enrol_bounds)
 	EXPECT_EQ(3, raw_count(self->path, "SELECT count(*) FROM travellers"));
 }
 
+/* The gallery as read in batches, put back together (up to 4 templates). */
+struct gathered {
+	size_t n;
+	int64_t ids[4];
+	float t[4 * EGATE_TEMPLATE_DIM];
+};
+
+static int gather(const struct egate_gallery_batch *b, void *userdata)
+{
+	struct gathered *g = userdata;
+
+	if (b->first != g->n || !b->n)
+		return -EPROTO;
+	for (size_t i = 0; i < b->n; i++, g->n++)
+		if (g->n < 4) {
+			g->ids[g->n] = b->traveller_ids[i];
+			memcpy(g->t + g->n * EGATE_TEMPLATE_DIM, b->templates + i * EGATE_TEMPLATE_DIM,
+			       EGATE_TEMPLATE_DIM * sizeof(float));
+		}
+	return 0;
+}
+
 TEST_F(store, load_skips_expired_travellers)
 {
 	float t[2 * EGATE_TEMPLATE_DIM], u[EGATE_TEMPLATE_DIM];
-	struct egate_gallery *g;
+	struct gathered g = { 0 };
 	int64_t never, today, gone;
 	/* 2030-06-15 12:00 UTC */
 	time_t now = 1907755200;
@@ -171,23 +193,22 @@ TEST_F(store, load_skips_expired_travellers)
 	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "gone", "2030-06-14", u, 1, &gone));
 	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "today", "2030-06-15", u, 1, &today));
 
-	ASSERT_EQ(0, egate_store_load_gallery(self->store, now, &g));
-	ASSERT_EQ(3, egate_gallery_count(g));
-	EXPECT_EQ(never, egate_gallery_traveller_ids(g)[0]);
-	EXPECT_EQ(never, egate_gallery_traveller_ids(g)[1]);
-	EXPECT_EQ(today, egate_gallery_traveller_ids(g)[2]);
-	EXPECT_EQ(0, memcmp(t, egate_gallery_templates(g), sizeof(t)));
-	EXPECT_EQ(0, memcmp(u, egate_gallery_templates(g) + 2 * EGATE_TEMPLATE_DIM, sizeof(u)));
-	egate_gallery_free(g);
+	ASSERT_EQ(0, egate_store_read_gallery(self->store, now, gather, &g));
+	ASSERT_EQ(3, g.n);
+	EXPECT_EQ(never, g.ids[0]);
+	EXPECT_EQ(never, g.ids[1]);
+	EXPECT_EQ(today, g.ids[2]);
+	EXPECT_EQ(0, memcmp(t, g.t, sizeof(t)));
+	EXPECT_EQ(0, memcmp(u, g.t + 2 * EGATE_TEMPLATE_DIM, sizeof(u)));
 
-	ASSERT_EQ(0, egate_store_load_gallery(self->store, now - 86400, &g));
-	EXPECT_EQ(4, egate_gallery_count(g));
-	egate_gallery_free(g);
+	g.n = 0;
+	ASSERT_EQ(0, egate_store_read_gallery(self->store, now - 86400, gather, &g));
+	EXPECT_EQ(4, g.n);
 	ASSERT_EQ(0, egate_store_delete_traveller(self->store, ACTOR, never));
 	ASSERT_EQ(0, egate_store_delete_traveller(self->store, ACTOR, today));
-	ASSERT_EQ(0, egate_store_load_gallery(self->store, now, &g));
-	EXPECT_EQ(0, egate_gallery_count(g));
-	egate_gallery_free(g);
+	g.n = 0;
+	ASSERT_EQ(0, egate_store_read_gallery(self->store, now, gather, &g));
+	EXPECT_EQ(0, g.n);
 }
 
 TEST_F(store, gallery_version_follows_changes)
@@ -598,7 +619,6 @@ TEST_F(store, writer_killed_mid_transaction)
 {
 	enum { TEMPLATES = 8, ROUNDS = 12 };
 	float t[TEMPLATES * EGATE_TEMPLATE_DIM];
-	struct egate_gallery *g;
 	struct egate_audit_record r = {
 		.kind = EGATE_AUDIT_DECISION, .lane = "lane", .decision = EGATE_DECISION_ADMIT,
 	};
@@ -640,11 +660,12 @@ TEST_F(store, writer_killed_mid_transaction)
 
 		ASSERT_EQ(0, egate_store_open(self->path, OPTIONS(0, 1000), &self->store, self->err,
 					      sizeof(self->err))) TH_LOG("%s", self->err);
-		ASSERT_EQ(0, egate_store_load_gallery(self->store, time(NULL), &g));
-		EXPECT_EQ(0, egate_gallery_count(g) % TEMPLATES);
+		struct gathered g = { 0 };
+
+		ASSERT_EQ(0, egate_store_read_gallery(self->store, time(NULL), gather, &g));
+		EXPECT_EQ(0, g.n % TEMPLATES);
 		EXPECT_EQ(0, raw_count(self->path, "SELECT count(*) FROM (SELECT traveller_id"
 				       " FROM templates GROUP BY 1 HAVING count(*) != 8)"));
-		egate_gallery_free(g);
 		egate_store_close(self->store);
 		self->store = NULL;
 	}
