@@ -370,6 +370,10 @@ static int print_record(const struct egate_audit_record *r, void *userdata)
 		}
 		print_number("margin", r->margin);
 		print_number("quality", r->quality);
+		if (r->reason)
+			printf(" reason %s", r->reason);
+		if (r->detail)
+			printf(" (%s)", r->detail);
 		break;
 	case EGATE_AUDIT_PASSAGE:
 		printf(" passage %s traveller ", egate_passage_outcome_name(r->outcome));
@@ -391,6 +395,13 @@ static int print_record(const struct egate_audit_record *r, void *userdata)
 			printf(" operator \"%s\"", r->actor);
 		if (r->reason)
 			printf(" reason \"%s\"", r->reason);
+		break;
+	case EGATE_AUDIT_LANE_EVENT:
+		printf(" lane_event %s", r->action);
+		if (r->decision_id)
+			printf(" decision %lld", (long long)r->decision_id);
+		if (r->detail)
+			printf(" (%s)", r->detail);
 		break;
 	default:
 		break;

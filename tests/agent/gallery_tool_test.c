@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,26 @@ TEST_F(tool, changes_are_recorded_with_who_and_why)
 	EXPECT_EQ(1, test_file_contains(self->out, "gallery delete", 14));
 	EXPECT_EQ(1, test_file_contains(self->out, "reason \"withdrew consent\"", 25));
 	EXPECT_EQ(1, test_file_contains(self->out, uid, strlen(uid)));
+}
+
+/* The agent's lane events are in the auditor's listing, with what the lane said. */
+TEST_F(tool, audit_lists_lane_events)
+{
+	struct egate_audit_record rec = {
+		.kind = EGATE_AUDIT_LANE_EVENT, .lane = "egate0",
+		.action = EGATE_AUDIT_LANE_OUT_OF_SERVICE, .detail = "camera gone",
+		.score = NAN, .margin = NAN, .quality = NAN, .candidate_distance = NAN,
+	};
+	struct egate_store_options o = { .flags = EGATE_STORE_CREATE };
+	struct egate_store *store = NULL;
+	char err[256];
+
+	ASSERT_EQ(0, egate_store_open(self->env.db, &o, &store, err, sizeof(err)));
+	EXPECT_EQ(0, egate_store_audit_append(store, &rec, NULL));
+	egate_store_close(store);
+	EXPECT_EQ(0, run(self, false, (const char *[]) { "--db", self->env.db, "audit", NULL }));
+	EXPECT_EQ(1, test_file_contains(self->out, "egate0 lane_event out_of_service (camera gone)",
+					46));
 }
 
 TEST_F(tool, keygen_and_signed_reference)
