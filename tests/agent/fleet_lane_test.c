@@ -210,11 +210,12 @@ TEST_F(lane, purge_keeps_what_the_centre_has_not_archived)
 	ASSERT_EQ(0, test_dir_new(self->dir));
 	snprintf(self->db, sizeof(self->db), "%s/egate.db", self->dir);
 	ASSERT_EQ(0, egate_store_open(self->db, &(struct egate_store_options){
-					.flags = EGATE_STORE_CREATE }, &self->store, err, sizeof(err)))
-		TH_LOG("%s", err);
+					.flags = EGATE_STORE_CREATE }, &self->store, err,
+				      sizeof(err))) TH_LOG("%s", err);
 	first = old_records(self, now);
 	ASSERT_LT(0, first);
-	ASSERT_EQ(0, egate_store_sync_ack(self->store, 0, now));	/* synced, nothing archived */
+	/* synced, nothing archived yet */
+	ASSERT_EQ(0, egate_store_sync_ack(self->store, 0, now));
 	ASSERT_EQ(0, egate_store_audit_purge(self->store, 50, now, &deleted, &held));
 	EXPECT_EQ(0, deleted);
 	EXPECT_EQ(3, held);

@@ -609,11 +609,13 @@ TEST_F(fleet, flag_refers_to_an_officer_on_every_lane)
 	EXPECT_EQ(1, raw_count(a.db, "SELECT count(*) FROM audit WHERE kind = 'decision' AND"
 			       " decision = 'deny' AND reason = 'referred' AND candidate_id = 1"));
 	ASSERT_EQ(0, lane_sync(self, &a));
-	EXPECT_EQ(1, central_count(self, "SELECT count(*) FROM egate.audit_archive WHERE"
-				   " kind = 'decision' AND position('referred'::bytea IN canonical) > 0"));
-	EXPECT_EQ(1, central_count(self, "SELECT count(*) FROM egate.audit_archive WHERE"
-				   " kind = 'lane_event' AND position('referred'::bytea IN canonical) > 0"));
-	EXPECT_EQ(0, central(self, (const char *[]){ "verify", NULL })) TH_LOG("%s", slurp(self->out));
+	EXPECT_EQ(1, central_count(self, "SELECT count(*) FROM egate.audit_archive WHERE kind ="
+				   " 'decision' AND position('referred'::bytea IN canonical) > 0"));
+	EXPECT_EQ(1, central_count(self, "SELECT count(*) FROM egate.audit_archive WHERE kind ="
+				   " 'lane_event' AND position('referred'::bytea IN canonical)"
+				   " > 0"));
+	EXPECT_EQ(0, central(self, (const char *[]){ "verify", NULL }))
+		TH_LOG("%s", slurp(self->out));
 
 	/* Cleared: lanes follow; both changes kept at the centre, with why and by whom. */
 	ASSERT_EQ(0, central(self, (const char *[]){ "flag", "1", "--clear", "--reason",
