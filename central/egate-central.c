@@ -292,8 +292,9 @@ static int run(PGconn *pg, const struct options *o, const char *models, const ch
 	if (!strcmp(cmd, "lanes") && n == 0)
 		return cmd_list(pg, "SELECT name, revoked_at IS NOT NULL AS revoked,"
 				" extract(epoch FROM now() - last_seen)::bigint AS last_seen_s,"
-				" gallery_version, archived_seq FROM egate.lanes ORDER BY name",
-				o->json);
+				" gallery_version, (SELECT coalesce(max(version), 0) FROM"
+				" egate.gallery_changes) - gallery_version AS versions_behind,"
+				" archived_seq FROM egate.lanes ORDER BY name", o->json);
 	if (!strcmp(cmd, "enrol") && n >= 2)
 		return cmd_enrol(pg, o, models, args, n);
 	if (!strcmp(cmd, "revoke") && n == 1)

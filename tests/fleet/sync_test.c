@@ -593,6 +593,11 @@ TEST_F(fleet, flag_refers_to_an_officer_on_every_lane)
 	EXPECT_NE(NULL, strstr(slurp(self->out), "\"online\":true,\"gallery_version\":2,"
 			       "\"central_version\":3,\"versions_behind\":1,\"records_unsent\":0,"))
 		TH_LOG("%s", slurp(self->out));
+	EXPECT_EQ(0, central(self, (const char *[]){ "--json", "lanes", NULL }));
+	EXPECT_NE(NULL, strstr(slurp(self->out), "\"name\":\"refer-b\",\"revoked\":false,"))
+		TH_LOG("%s", slurp(self->out));
+	EXPECT_NE(NULL, strstr(slurp(self->out), "\"gallery_version\":2,\"versions_behind\":1,"))
+		TH_LOG("%s", slurp(self->out));
 	ASSERT_EQ(0, lane_sync(self, &a));
 	EXPECT_NE(NULL, strstr(slurp(self->out), "gallery: 1 changes, at version 3"));
 	ASSERT_EQ(0, lane_sync(self, &b));
