@@ -18,7 +18,8 @@ endif
 
 TOP		:= $(abspath ..)
 CC		?= cc
-PKGS		:= libudev libv4l2 libv4lconvert sqlite3 liburing libsystemd libsodium libpq
+PKGS		:= libudev libv4l2 libv4lconvert sqlite3 liburing libsystemd libsodium libpq \
+		   libnl-genl-3.0
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS))
 
@@ -50,13 +51,19 @@ CENTRAL_OBJS	:= $(patsubst $(TOP)/%.c,$(BUILD)/sync/%.o,$(wildcard $(TOP)/centra
 SYNC		:= $(BUILD)/bin/egate-sync
 CENTRAL		:= $(BUILD)/bin/egate-central
 
+# The agent's decision path, as kiosk.mk built it: the tests follow a
+# flagged traveller from the centre to the lane's verdict.
+AGENT_LIB_OBJS	:= $(patsubst %.c,$(BUILD)/kiosk/%.o,$(filter-out daemon/main.c,\
+		   $(wildcard daemon/*.c)))
+
 TEST_DIR	:= $(TOP)/tests/fleet
 TEST_COMMON	:= $(wildcard $(TOP)/tests/agent/common/*.c $(TEST_DIR)/common/*.c)
 TEST_COMMON_OBJS := $(patsubst $(TOP)/%.c,$(BUILD)/sync/%.o,$(TEST_COMMON))
 TESTS		:= $(patsubst $(TEST_DIR)/%_test.c,$(BUILD)/tests/fleet-%,\
 		   $(wildcard $(TEST_DIR)/*_test.c))
 TEST_CFLAGS	:= $(ALL_CFLAGS) -Wno-missing-prototypes -isystem $(TOP)/build/kselftest \
-		   -I$(TOP)/tests/agent/common -I$(TEST_DIR)/common \
+		   -I$(TOP)/tests/agent/common -I$(TEST_DIR)/common -Idaemon -Icapture \
+		   -Iuring -Ireference -Ipad -Ipad/sim \
 		   -DTEST_CENTRAL_DIR='"$(TOP)/central"' -pthread
 
 .PHONY: all bench
@@ -95,9 +102,9 @@ $(CENTRAL): $(CENTRAL_OBJS) $(PG_OBJ) $(KIOSK_LIB) $(FACE_LIB)
 
 # The tests run both programs: they find them beside themselves ($(BUILD)/bin).
 $(BUILD)/tests/fleet-%: $(BUILD)/sync/tests/fleet/%_test.o $(TEST_COMMON_OBJS) $(PG_OBJ) \
-		$(KIOSK_LIB) $(FACE_LIB) | $(SYNC) $(CENTRAL)
+		$(AGENT_LIB_OBJS) $(KIOSK_LIB) $(FACE_LIB) | $(SYNC) $(CENTRAL)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(PG_OBJ) $(ALL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(PG_OBJ) $(AGENT_LIB_OBJS) $(ALL_LIBS)
 
 -include $(SYNC_OBJS:.o=.d) $(CENTRAL_OBJS:.o=.d) $(TEST_COMMON_OBJS:.o=.d) \
 	$(patsubst $(TEST_DIR)/%.c,$(BUILD)/sync/tests/fleet/%.d,$(wildcard $(TEST_DIR)/*_test.c)) \

@@ -24,6 +24,8 @@ struct options {
 	const char *models;
 	const char *expires;
 	const char *key;
+	const char *reason;
+	bool clear;
 	bool json;
 };
 
@@ -42,6 +44,9 @@ static void usage(FILE *f)
 		"                        (one face each); prints the traveller id\n"
 		"  revoke ID             remove a traveller and their templates; lanes\n"
 		"                        delete them at their next sync\n"
+		"  flag ID --reason TEXT refer the traveller to an officer: every lane\n"
+		"                        denies them (reason \"referred\") and calls an\n"
+		"                        officer after its next sync; --clear lifts it\n"
 		"  verify                walk every lane's archived audit chain; exits 1\n"
 		"                        when one is broken\n"
 		"  alarms                what audit ingestion refused, newest first\n\n"
@@ -53,6 +58,8 @@ static void usage(FILE *f)
 		"  -m, --models DIR      enrol: face models (overrides face.models)\n"
 		"  -e, --expires DATE    enrol: valid through YYYY-MM-DD\n"
 		"  -k, --key HEX         lane-add: the lane's audit public key (64 hex digits)\n"
+		"  -r, --reason TEXT     flag: why (kept at the centre, not sent to lanes)\n"
+		"      --clear           flag: lift the referral\n"
 		"      --sql DIR         migrate: the migrations (default %s)\n"
 		"  -j, --json            output as JSON\n"
 		"  -h, --help            this help\n", EGATE_CENTRAL_SQL_DIR);
@@ -60,13 +67,15 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_SQL = 0x100 };
+	enum { OPT_SQL = 0x100, OPT_CLEAR };
 	static const struct option longopts[] = {
 		{ "central", required_argument, NULL, 'C' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "models", required_argument, NULL, 'm' },
 		{ "expires", required_argument, NULL, 'e' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "clear", no_argument, NULL, OPT_CLEAR },
 		{ "sql", required_argument, NULL, OPT_SQL },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -77,7 +86,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	*o = (struct options){ .config_path = EGATE_CONF_DEFAULT_PATH,
 			       .central = getenv("EGATE_CENTRAL") ?: "",
 			       .sql_dir = EGATE_CENTRAL_SQL_DIR };
-	while ((c = getopt_long(argc, argv, "C:c:m:e:k:jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "C:c:m:e:k:r:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'C':
 			o->central = optarg;
@@ -94,6 +103,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'k':
 			o->key = optarg;
+			break;
+		case 'r':
+			o->reason = optarg;
+			break;
+		case OPT_CLEAR:
+			o->clear = true;
 			break;
 		case OPT_SQL:
 			o->sql_dir = optarg;
@@ -199,6 +214,33 @@ static int cmd_change(PGconn *pg, const char *sql, const char *arg, const char *
 	return 0;
 }
 
+static int cmd_flag(PGconn *pg, const struct options *o, const char *id)
+{
+	_cleanup_pgresult_ PGresult *res = NULL;
+	const char *version;
+
+	if (!o->reason || !o->reason[0]) {
+		fprintf(stderr, "egate-central: flag: --reason is required: say why\n");
+		return -EINVAL;
+	}
+	res = query(pg, "SELECT egate.refer_traveller($1, $2, $3)", 3,
+		    (const char *[]){ id, o->clear ? "false" : "true", o->reason });
+	if (!res)
+		return -EIO;
+	if (PQgetisnull(res, 0, 0)) {
+		fprintf(stderr, "egate-central: no such traveller: %s\n", id);
+		return -ENOENT;
+	}
+	version = PQgetvalue(res, 0, 0);
+	if (o->json)
+		printf("{\"id\":%s,\"referred\":%s,\"version\":%s}\n", id,
+		       o->clear ? "false" : "true", version);
+	else
+		printf("traveller %s %s at gallery version %s\n", id,
+		       o->clear ? "no longer referred" : "referred to an officer", version);
+	return 0;
+}
+
 static int cmd_verify(PGconn *pg, bool json)
 {
 	_cleanup_pgresult_ PGresult *res = query(pg, "SELECT * FROM egate.verify_archive()", 0,
@@ -250,12 +292,15 @@ static int run(PGconn *pg, const struct options *o, const char *models, const ch
 	if (!strcmp(cmd, "lanes") && n == 0)
 		return cmd_list(pg, "SELECT name, revoked_at IS NOT NULL AS revoked,"
 				" extract(epoch FROM now() - last_seen)::bigint AS last_seen_s,"
-				" gallery_version, archived_seq FROM egate.lanes ORDER BY name",
-				o->json);
+				" gallery_version, (SELECT coalesce(max(version), 0) FROM"
+				" egate.gallery_changes) - gallery_version AS versions_behind,"
+				" archived_seq FROM egate.lanes ORDER BY name", o->json);
 	if (!strcmp(cmd, "enrol") && n >= 2)
 		return cmd_enrol(pg, o, models, args, n);
 	if (!strcmp(cmd, "revoke") && n == 1)
 		return cmd_change(pg, "SELECT egate.revoke_traveller($1)", args[0], "traveller");
+	if (!strcmp(cmd, "flag") && n == 1)
+		return cmd_flag(pg, o, args[0]);
 	if (!strcmp(cmd, "verify") && n == 0)
 		return cmd_verify(pg, o->json);
 	if (!strcmp(cmd, "alarms") && n == 0)

@@ -20,6 +20,8 @@
  *   storeworker.c  the database's own thread: audit, purge, gallery loads
  *   gallery-sync.c the enrolled gallery, from the store into the worker
  *   verify-reference.c decision.mode=verify: the document's reference
+ *   referral.c     a traveller the centre flagged: denied, an officer called
+ *   fleet-lag.c    the lane's lag behind the centre, for the metrics
  *   main.c         options, configuration, start and stop
  *   policy.c, metrics.c: see their headers.
  */
@@ -47,6 +49,7 @@
 #define AGENT_GALLERY_CHECK_MS 2000	/* how often the store's version is read */
 #define AGENT_METRICS_MS 5000		/* textfile rewritten at most this often */
 #define AGENT_PURGE_MS 3600000		/* the audit retention purge, hourly */
+#define AGENT_FLEET_LAG_MS 10000	/* how often the sync state is read (metrics) */
 #define AGENT_CAMERA_LOOK_MS 5000	/* no camera: look for it this often */
 /* A verdict whose audit record is not written this long after is not carried out. */
 #define AGENT_RECORD_WAIT_MS 3000
@@ -132,6 +135,8 @@ struct agent {
 	bool gallery_loading;			/* a STORE_GALLERY job is out */
 	bool gallery_failing;			/* logged once until a load works */
 	int64_t gallery_expiry_s;		/* next enrolment expiry, realtime; 0: none */
+	struct egate_referrals *referrals;	/* flagged "refer to officer", with the
+						 * gallery loaded last */
 
 	struct worker *worker;
 	uint64_t worker_started_ns;		/* 0: idle */
@@ -159,6 +164,8 @@ struct agent {
 	int64_t now_real_s;		/* CLOCK_REALTIME, for expiry */
 	uint64_t next_heartbeat_ns, next_watchdog_ns, next_gallery_check_ns, next_metrics_ns;
 	uint64_t next_purge_ns;
+	uint64_t next_fleet_lag_ns;
+	bool fleet_lag_reading;			/* a STORE_SYNC job is out */
 	uint64_t alarm_since_ns;	/* lane in alarm/emergency since, 0: not */
 	uint64_t watchdog_usec;		/* 0: no systemd watchdog */
 	struct metrics metrics;
@@ -253,6 +260,22 @@ bool agent_reference_missing(struct agent *a, const struct policy_frame *f);
 const char *agent_reference_document(const struct agent *a);
 /* The decision is made: removes the reference, the lane waits for the next. */
 void agent_reference_consume(struct agent *a);
+
+/* referral.c */
+/*
+ * After the policy: an ADMIT of a traveller flagged "refer to officer"
+ * becomes a DENY with reason "referred" (the traveller its candidate),
+ * and an officer is called (journal, lane event record "referred").
+ * Returns the verdict to act on.
+ */
+enum policy_verdict agent_referral(struct agent *a, enum policy_verdict v,
+				   struct policy_decision *d);
+
+/* fleet-lag.c */
+/* Asks the store worker for the sync state every AGENT_FLEET_LAG_MS (metrics on). */
+void agent_fleet_lag_check(struct agent *a);
+/* A STORE_SYNC came back: the lag gauges. */
+void agent_on_fleet_lag(struct agent *a, const struct store_job *job);
 
 /* camera-watch.c */
 /* Chooses the selector (command line, udev, egate.conf, auto) and the monitor. */

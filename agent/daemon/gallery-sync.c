@@ -22,11 +22,13 @@ static void take(struct agent *a, struct store_job *job)
 	egate_face_gallery_free(a->gallery_next);
 	a->gallery_next = job->gallery;
 	job->gallery = NULL;
+	egate_referrals_free(a->referrals);
+	a->referrals = TAKE_PTR(job->referrals);
 	a->gallery_version = job->version;
 	a->gallery_expiry_s = job->next_expiry_s;
 	a->gallery_stale = false;
-	agent_log(a, "gallery: %zu travellers, %zu templates", job->n_travellers,
-		  job->n_templates);
+	agent_log(a, "gallery: %zu travellers, %zu templates, %zu referred to an officer",
+		  job->n_travellers, job->n_templates, egate_referrals_count(a->referrals));
 }
 
 int agent_gallery_load(struct agent *a)
@@ -94,4 +96,6 @@ void agent_gallery_free(struct agent *a)
 	a->gallery = NULL;
 	egate_face_gallery_free(a->gallery_next);
 	a->gallery_next = NULL;
+	egate_referrals_free(a->referrals);
+	a->referrals = NULL;
 }

@@ -235,5 +235,6 @@ void agent_on_tick(struct agent *a)
 		agent_reference_check(a);
 	if (!a->camera.camera && a->now_ns >= a->camera.next_look_ns)
 		agent_camera_look(a);
+	agent_fleet_lag_check(a);
 	write_metrics(a);
 }

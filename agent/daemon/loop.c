@@ -244,6 +244,9 @@ static void on_store(struct agent *a)
 		case STORE_GALLERY:
 			agent_on_gallery(a, &job);
 			break;
+		case STORE_SYNC:
+			agent_on_fleet_lag(a, &job);
+			break;
 		}
 	}
 	arm_poll(a, store_worker_fd(a->store_worker), REQ_STORE);

@@ -75,6 +75,30 @@ static const char *decision_label(uint32_t d)
 	return egate_decision_name(d);
 }
 
+/* The lag behind the centre, for a lane fed by one (m->sync, fleet-lag.c). */
+static void write_fleet_lag(FILE *f, const struct metrics *m, const char *lane)
+{
+	const struct egate_sync_state *s = &m->sync;
+
+	if (!s->fleet)
+		return;
+	fprintf(f, "# TYPE egate_sync_versions_behind gauge\n"
+		"egate_sync_versions_behind{lane=\"%s\"} %llu\n"
+		"# TYPE egate_sync_records_unsent gauge\n"
+		"egate_sync_records_unsent{lane=\"%s\"} %llu\n", lane,
+		(unsigned long long)(s->central_version > s->gallery_version ?
+				     s->central_version - s->gallery_version : 0),
+		lane, (unsigned long long)s->records_unsent);
+	if (!s->last_contact_us)
+		return;	/* never: no sample */
+	fprintf(f, "# TYPE egate_sync_last_contact_timestamp_seconds gauge\n"
+		"egate_sync_last_contact_timestamp_seconds{lane=\"%s\"} %lld\n"
+		"# TYPE egate_sync_last_contact_age_seconds gauge\n"
+		"egate_sync_last_contact_age_seconds{lane=\"%s\"} %lld\n",
+		lane, (long long)(s->last_contact_us / 1000000), lane,
+		(long long)(m->sync_read_s - s->last_contact_us / 1000000));
+}
+
 static void write_metrics(FILE *f, const struct metrics *m, const char *lane)
 {
 	static const double quantiles[] = { 0.5, 0.9, 0.99 };
@@ -99,6 +123,8 @@ static void write_metrics(FILE *f, const struct metrics *m, const char *lane)
 		"egate_audit_pending{lane=\"%s\"} %llu\n"
 		"# TYPE egate_verdicts_refused_total counter\n"
 		"egate_verdicts_refused_total{lane=\"%s\"} %llu\n"
+		"# TYPE egate_referrals_total counter\n"
+		"egate_referrals_total{lane=\"%s\"} %llu\n"
 		"# TYPE egate_camera_up gauge\n"
 		"egate_camera_up{lane=\"%s\"} %d\n"
 		"# TYPE egate_worker_stalled gauge\n"
@@ -110,6 +136,7 @@ static void write_metrics(FILE *f, const struct metrics *m, const char *lane)
 		lane, (unsigned long long)m->audit_failures,
 		lane, (unsigned long long)m->audit_pending,
 		lane, (unsigned long long)m->verdicts_refused,
+		lane, (unsigned long long)m->referrals,
 		lane, m->camera_up, lane, m->worker_stalled);
 	fprintf(f, "# TYPE egate_admission_latency_seconds summary\n");
 	for (size_t i = 0; i < ELEMENTSOF(quantiles); i++)
@@ -121,6 +148,7 @@ static void write_metrics(FILE *f, const struct metrics *m, const char *lane)
 	for (int s = 0; s < STAGE_COUNT; s++)
 		fprintf(f, "egate_admission_stage_seconds_total{lane=\"%s\",stage=\"%s\"} %.6f\n",
 			lane, metrics_stage_name(s), m->stage_ns[s] / 1e9);
+	write_fleet_lag(f, m, lane);
 }
 
 int metrics_write(struct metrics *m, const char *path, const char *lane)

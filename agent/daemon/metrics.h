@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "egate-store.h"
+#include "egate-store-sync.h"
 #include "uapi/linux/egate.h"
 #include "worker.h"
 
@@ -40,6 +41,9 @@ struct metrics {
 	uint64_t audit_failures;	/* appends that failed (each attempt's first) */
 	uint64_t audit_pending;		/* store jobs not yet done (gauge) */
 	uint64_t verdicts_refused;	/* not carried out: no audit record in time */
+	uint64_t referrals;		/* flagged travellers denied, officer called */
+	struct egate_sync_state sync;	/* the fleet's lag, as last read (fleet-lag.c) */
+	int64_t sync_read_s;		/* when, CLOCK_REALTIME */
 	bool camera_up;			/* frames come (gauge) */
 	bool worker_stalled;		/* a frame is taking too long (gauge) */
 	/* capture timestamp -> gate command, per admission */

@@ -89,6 +89,7 @@ struct policy_decision {
 	int64_t candidate_id;		/* DENY: nearest seen, 0: none */
 	double candidate_distance;	/* its distance; NaN when none */
 	unsigned int frames;		/* frames seen in the session */
+	const char *reason;		/* DENY: why, for the audit record; NULL: no match */
 };
 
 struct policy {

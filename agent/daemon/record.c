@@ -114,6 +114,7 @@ int agent_record_decision(struct agent *a, enum egate_decision decision,
 		.candidate_id = d->candidate_id,
 		.candidate_distance = d->candidate_distance,
 		.document_id = document_id,
+		.reason = d->reason,
 	};
 	char candidate[64] = "", message[256];
 
@@ -230,4 +231,8 @@ void agent_purge_done(struct agent *a, const struct store_job *job)
 	else if (job->deleted)
 		agent_log(a, "audit: retention purge deleted %llu records older than %u days",
 			  (unsigned long long)job->deleted, job->days);
+	if (job->result >= 0 && job->held)
+		agent_logp(a, LOG_WARNING, "audit: retention purge kept %llu records older than"
+			   " %u days: the centre has not archived them yet",
+			   (unsigned long long)job->held, job->days);
 }

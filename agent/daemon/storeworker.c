@@ -152,10 +152,13 @@ static int gallery_load(struct egate_store *store, struct store_job *job)
 	job->next_expiry_s = 0;
 	r = egate_store_list_travellers(store, next_expiry, job);
 	if (r >= 0)
+		r = egate_store_load_referrals(store, &job->referrals);
+	if (r >= 0)
 		r = gallery_build(store, job);
 	if (r < 0) {
 		egate_face_gallery_free(job->gallery);
 		job->gallery = NULL;
+		egate_referrals_free(TAKE_PTR(job->referrals));
 		return r;
 	}
 	job->version = version;
@@ -175,10 +178,14 @@ void store_job_run(struct egate_store *store, struct store_job *job)
 		r = egate_store_audit_append(store, &job->record, &job->id);
 		break;
 	case STORE_PURGE:
-		r = egate_store_audit_purge(store, job->days, job->now_s * 1000000, &job->deleted);
+		r = egate_store_audit_purge(store, job->days, job->now_s * 1000000, &job->deleted,
+					    &job->held);
 		break;
 	case STORE_GALLERY:
 		r = gallery_load(store, job);
+		break;
+	case STORE_SYNC:
+		r = egate_store_sync_state(store, &job->sync);
 		break;
 	}
 	if (r < 0 && !job->error[0])
@@ -196,6 +203,7 @@ static void report(struct store_worker *w, const struct store_job *job)
 		pthread_cond_wait(&w->wake, &w->lock);
 	if (w->done_len == DONE_MAX) {
 		egate_face_gallery_free(job->gallery);	/* stopping: nobody takes it */
+		egate_referrals_free(job->referrals);
 		return;
 	}
 	w->done[(w->done_head + w->done_len++) % DONE_MAX] = *job;

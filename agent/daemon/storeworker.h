@@ -24,6 +24,7 @@
 #include "egate-face.h"
 #include "egate-reference.h"	/* EGATE_REFERENCE_SECRET_SIZE */
 #include "egate-store.h"
+#include "egate-store-sync.h"
 #include "macro.h"	/* EGATE_ERRMSG_MAX */
 
 #define STORE_QUEUE_MAX 32	/* jobs waiting; more is refused (-EAGAIN) */
@@ -33,6 +34,7 @@ enum store_job_kind {
 	STORE_APPEND,		/* record: one audit record */
 	STORE_PURGE,		/* days: the retention purge */
 	STORE_GALLERY,		/* the gallery, if its version is not version (or force) */
+	STORE_SYNC,		/* the fleet's sync state: the lane's lag */
 };
 
 struct store_job {
@@ -59,8 +61,11 @@ struct store_job {
 	unsigned int attempts;
 	int64_t id;				/* STORE_APPEND: the record's id */
 	uint64_t deleted;			/* STORE_PURGE */
+	uint64_t held;				/* STORE_PURGE: kept, not yet archived */
 	struct egate_face_gallery *gallery;	/* STORE_GALLERY: new, the taker's;
 						 * NULL: the version had not changed */
+	struct egate_referrals *referrals;	/* STORE_GALLERY: with gallery, the taker's */
+	struct egate_sync_state sync;		/* STORE_SYNC */
 	size_t n_travellers, n_templates;
 	int64_t next_expiry_s;			/* first enrolment to expire after now_s
 						 * (CLOCK_REALTIME s), 0: none */

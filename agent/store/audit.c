@@ -124,6 +124,7 @@ static int append(struct egate_store *store, const struct egate_audit_record *re
 			value_measure(&v[CHAIN_CANDIDATE_DISTANCE], rec->candidate_distance);
 		}
 		chain_text(&v[CHAIN_DOCUMENT], rec->document_id);
+		chain_text(&v[CHAIN_REASON], rec->reason);	/* a deny's why: "referred" */
 		break;
 	case EGATE_AUDIT_PASSAGE:
 		chain_text(&v[CHAIN_OUTCOME], outcome_names[rec->outcome]);
@@ -188,7 +189,8 @@ int egate_store_audit_append(struct egate_store *store,
 		if (!egate_decision_name(rec->decision) || isinf(rec->score) ||
 		    isinf(rec->margin) || isinf(rec->quality) || rec->candidate_id < 0 ||
 		    (rec->candidate_id && !isfinite(rec->candidate_distance)) ||
-		    (rec->document_id && !text_valid(rec->document_id, EGATE_STORE_DOCUMENT_MAX)))
+		    (rec->document_id && !text_valid(rec->document_id, EGATE_STORE_DOCUMENT_MAX)) ||
+		    !optional_text_valid(rec->reason, EGATE_AUDIT_TEXT_MAX))
 			return -EINVAL;
 		break;
 	case EGATE_AUDIT_PASSAGE:
@@ -344,6 +346,46 @@ static int purge_range(struct egate_store *store, int64_t cutoff_us,
 	return 0;
 }
 
+/*
+ * A lane fed by a centre (a sync state exists) keeps what the centre has
+ * not archived: the range stops at the acknowledged record, and *held
+ * says how many records older than the cutoff stay for it.  A lane
+ * without a fleet purges as before.
+ */
+static int hold_unarchived(struct egate_store *store, struct egate_audit_record *rec,
+			   uint8_t last_hash[EGATE_AUDIT_HASH_SIZE], uint64_t *held)
+{
+	_cleanup_finalize_ sqlite3_stmt *stmt = NULL;
+	int64_t acked;
+	int r;
+
+	r = store_prepare(store, "SELECT s.audit_acked_id, (SELECT count(*) FROM audit"
+				 " WHERE id > s.audit_acked_id AND id <= ?1), (SELECT hash FROM"
+				 " audit WHERE id = (SELECT max(id) FROM audit WHERE"
+				 " id <= s.audit_acked_id)) FROM sync_state s", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, rec->last_id);
+	r = store_step_row(store, stmt);
+	if (r == -ENODATA)
+		return 0;	/* no fleet */
+	if (r < 0)
+		return r;
+	acked = sqlite3_column_int64(stmt, 0);
+	*held = (uint64_t)sqlite3_column_int64(stmt, 1);
+	if (acked >= rec->last_id)
+		return 0;
+	if (acked < rec->first_id) {	/* nothing archived in the range */
+		rec->last_id = 0;
+		return 0;
+	}
+	if (sqlite3_column_bytes(stmt, 2) != EGATE_AUDIT_HASH_SIZE)
+		return -EBADMSG;
+	rec->last_id = acked;
+	memcpy(last_hash, sqlite3_column_blob(stmt, 2), EGATE_AUDIT_HASH_SIZE);
+	return 0;
+}
+
 static int delete_through(struct egate_store *store, int64_t last_id, uint64_t *ret_deleted)
 {
 	_cleanup_finalize_ sqlite3_stmt *open_window = NULL, *purge = NULL;
@@ -367,13 +409,13 @@ static int delete_through(struct egate_store *store, int64_t last_id, uint64_t *
 }
 
 int egate_store_audit_purge(struct egate_store *store, unsigned int days,
-			    int64_t now_us, uint64_t *ret_deleted)
+			    int64_t now_us, uint64_t *ret_deleted, uint64_t *ret_held)
 {
 	_cleanup_rollback_ struct egate_store *tx = NULL;
 	struct egate_audit_record rec = { .kind = EGATE_AUDIT_PURGE, .time_us = now_us };
 	uint8_t last_hash[EGATE_AUDIT_HASH_SIZE];
 	int64_t newest_us, trusted_us, cutoff_us;
-	uint64_t deleted = 0, erased = 0;
+	uint64_t deleted = 0, erased = 0, held = 0;
 	char detail[EGATE_AUDIT_TEXT_MAX + 1], today[16];
 	int r;
 
@@ -394,6 +436,8 @@ int egate_store_audit_purge(struct egate_store *store, unsigned int days,
 	if (r >= 0)
 		r = purge_range(store, cutoff_us, &rec, last_hash);
 	if (r >= 0 && rec.last_id)
+		r = hold_unarchived(store, &rec, last_hash, &held);
+	if (r >= 0 && rec.last_id)
 		r = delete_through(store, rec.last_id, &deleted);
 	if (r >= 0)
 		r = gallery_erase_expired(store, today, &erased);
@@ -403,9 +447,10 @@ int egate_store_audit_purge(struct egate_store *store, unsigned int days,
 	if (deleted || erased) {
 		snprintf(detail, sizeof(detail),
 			 "retention %u days: deleted %llu records older than %lld us;"
-			 " erased %llu enrolments expired before %s",
+			 " erased %llu enrolments expired before %s%s",
 			 days, (unsigned long long)deleted, (long long)cutoff_us,
-			 (unsigned long long)erased, today);
+			 (unsigned long long)erased, today,
+			 held ? "; kept the records the centre has not archived" : "");
 		rec.detail = detail;
 		r = append(store, &rec, NULL);
 	}
@@ -415,6 +460,8 @@ int egate_store_audit_purge(struct egate_store *store, unsigned int days,
 		return r;
 	if (ret_deleted)
 		*ret_deleted = deleted;
+	if (ret_held)
+		*ret_held = held;
 	/* As a delete does: no erased template stays in the files. */
 	return erased ? store_wal_wipe(store) : 0;
 }

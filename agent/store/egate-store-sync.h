@@ -24,20 +24,22 @@ struct egate_sync_change {
 	bool revoked;
 	const char *label;		/* not revoked: 1..EGATE_STORE_LABEL_MAX bytes */
 	const char *expires;		/* "YYYY-MM-DD", NULL: never */
+	bool referred;			/* "refer to officer": every lane denies them */
 	const float *templates;		/* n_templates * EGATE_TEMPLATE_DIM */
 	size_t n_templates;		/* not revoked: 1..EGATE_STORE_TEMPLATES_PER_TRAVELLER_MAX */
 };
 
 struct egate_sync_state {
+	bool fleet;			/* egate-sync has written the state: the lane
+					 * is fed by a centre (all else 0 when not) */
 	uint64_t gallery_version;	/* the central version applied; 0: none */
+	uint64_t central_version;	/* the centre's, at the last contact */
 	int64_t audit_acked_id;		/* records up to it are archived centrally */
+	uint64_t records_unsent;	/* records after it */
 	int64_t last_contact_us;	/* CLOCK_REALTIME; 0: never */
 };
 
-/*
- * The state; all zero for a database egate-sync never wrote (a read-only
- * open will do).
- */
+/* The state (a read-only open will do). */
 int egate_store_sync_state(struct egate_store *store, struct egate_sync_state *ret);
 
 /*
@@ -55,6 +57,9 @@ int egate_store_sync_apply(struct egate_store *store, const struct egate_store_a
 /* Records the centre's acknowledgement (audit_acked_id) and the contact time. */
 int egate_store_sync_ack(struct egate_store *store, int64_t audit_acked_id,
 			 int64_t contact_us);
+/* Records the centre's gallery version as told at a contact, and its time. */
+int egate_store_sync_contact(struct egate_store *store, uint64_t central_version,
+			     int64_t contact_us);
 
 /* --- the chain as hashed (export-chain.c) -------------------------------- */
 

@@ -14,6 +14,7 @@
 #ifndef EGATE_STORE_H
 #define EGATE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -147,6 +148,19 @@ typedef int (*egate_gallery_batch_cb)(const struct egate_gallery_batch *batch, v
 int egate_store_read_gallery(struct egate_store *store, time_t now,
 			     egate_gallery_batch_cb cb, void *userdata);
 
+/*
+ * The travellers the centre flagged "refer to officer" (egate-central
+ * flag, Documentation/fleet.md): an admission of one of them is a denial
+ * with reason "referred".  A change of the flag changes the gallery
+ * version: read them with the gallery.
+ */
+struct egate_referrals;
+int egate_store_load_referrals(struct egate_store *store, struct egate_referrals **ret);
+/* False for NULL (none loaded). */
+bool egate_referrals_contains(const struct egate_referrals *referrals, int64_t traveller_id);
+size_t egate_referrals_count(const struct egate_referrals *referrals);
+void egate_referrals_free(struct egate_referrals *referrals);
+
 /* --- audit log ---------------------------------------------------------- */
 
 enum egate_audit_kind {
@@ -171,6 +185,9 @@ enum egate_audit_kind {
 #define EGATE_AUDIT_LANE_OUT_OF_SERVICE "out_of_service"	/* detail: why */
 #define EGATE_AUDIT_LANE_IN_SERVICE "in_service"	/* detail: for how long it was not */
 #define EGATE_AUDIT_LANE_EVENTS_LOST "events_lost"	/* detail: which, how */
+#define EGATE_AUDIT_LANE_REFERRED "referred"		/* detail: whom the centre flagged */
+/* The reason of a deny record for a traveller flagged "refer to officer". */
+#define EGATE_AUDIT_REASON_REFERRED "referred"
 
 enum egate_decision {
 	EGATE_DECISION_ADMIT,		/* identity confirmed: passage authorised */
@@ -270,9 +287,14 @@ int egate_store_audit_foreach(struct egate_store *store, int64_t after_id,
  * it is older, so a clock set years ahead deletes nothing recent.  Erased
  * templates are checkpointed out of the WAL as by a delete (-EAGAIN: the
  * purge is done, the checkpoint not yet).
+ *
+ * A lane fed by a centre (egate-sync wrote its state) never loses a
+ * record the centre has not archived: the purge stops at the last one
+ * acknowledged, and *ret_held (NULL: not wanted) says how many records
+ * older than the window it kept for that.
  */
 int egate_store_audit_purge(struct egate_store *store, unsigned int days,
-			    int64_t now_us, uint64_t *ret_deleted);
+			    int64_t now_us, uint64_t *ret_deleted, uint64_t *ret_held);
 
 /* --- the audit chain (Documentation/audit.md) ----------------------------- */
 

@@ -194,6 +194,27 @@ static const struct migration migrations[] = {
 	"CREATE INDEX audit_by_time ON audit (time_us);"
 	"CREATE INDEX audit_by_kind ON audit (kind, id);"
 	AUDIT_TRIGGERS, NULL },
+
+	/*
+	 * 4 -> 5: the fleet (Documentation/fleet.md).  A traveller the centre
+	 * flagged "refer to officer" (referred): the agent denies them and
+	 * calls an officer; a change of the flag reloads the gallery.  The
+	 * sync's state, which egate-sync made itself until now (a lane that
+	 * never synced has the table without its row), gets the central
+	 * version the lane last heard of, for its lag.
+	 */
+	{ "ALTER TABLE travellers ADD COLUMN referred INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (referred IN (0, 1));"
+	"CREATE INDEX travellers_referred ON travellers (id) WHERE referred;"
+	"CREATE TRIGGER gallery_traveller_referred AFTER UPDATE OF referred ON travellers"
+	"  BEGIN UPDATE gallery_version SET version = version + 1; END;"
+	"CREATE TABLE IF NOT EXISTS sync_state ("
+	"  one INTEGER PRIMARY KEY CHECK (one = 1),"
+	"  gallery_version INTEGER NOT NULL CHECK (gallery_version >= 0),"
+	"  audit_acked_id INTEGER NOT NULL CHECK (audit_acked_id >= 0),"
+	"  last_contact_us INTEGER NOT NULL);"
+	"ALTER TABLE sync_state ADD COLUMN central_version INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (central_version >= 0);", NULL },
 };
 
 int egate_store_schema_version(void)

@@ -15,13 +15,10 @@
 
 #define TEMPLATE_BYTES (EGATE_TEMPLATE_DIM * sizeof(float))
 
-static const char state_table[] =
-	"CREATE TABLE IF NOT EXISTS sync_state ("
-	"  one INTEGER PRIMARY KEY CHECK (one = 1),"
-	"  gallery_version INTEGER NOT NULL CHECK (gallery_version >= 0),"
-	"  audit_acked_id INTEGER NOT NULL CHECK (audit_acked_id >= 0),"
-	"  last_contact_us INTEGER NOT NULL);"
-	"INSERT OR IGNORE INTO sync_state VALUES (1, 0, 0, 0)";
+/* The table is the schema's (version 5); its one row is made by the first write. */
+static const char state_row[] =
+	"INSERT OR IGNORE INTO sync_state (one, gallery_version, audit_acked_id,"
+	" last_contact_us) VALUES (1, 0, 0, 0)";
 
 int egate_store_sync_state(struct egate_store *store, struct egate_sync_state *ret)
 {
@@ -31,18 +28,22 @@ int egate_store_sync_state(struct egate_store *store, struct egate_sync_state *r
 	if (!store || !ret)
 		return -EINVAL;
 	*ret = (struct egate_sync_state){ 0 };
-	r = store_prepare(store, "SELECT gallery_version, audit_acked_id, last_contact_us"
-				 " FROM sync_state", &stmt);
-	if (r == -EIO && strstr(sqlite3_errmsg(store->db), "no such table"))
-		return 0;	/* never synced */
+	r = store_prepare(store, "SELECT gallery_version, audit_acked_id, last_contact_us,"
+				 " central_version, (SELECT count(*) FROM audit WHERE id >"
+				 " audit_acked_id) FROM sync_state", &stmt);
 	if (r >= 0)
 		r = store_step_row(store, stmt);
+	if (r == -ENODATA)
+		return 0;	/* never synced */
 	if (r < 0)
 		return r;
 	*ret = (struct egate_sync_state){
+		.fleet = true,
 		.gallery_version = (uint64_t)sqlite3_column_int64(stmt, 0),
 		.audit_acked_id = sqlite3_column_int64(stmt, 1),
 		.last_contact_us = sqlite3_column_int64(stmt, 2),
+		.central_version = (uint64_t)sqlite3_column_int64(stmt, 3),
+		.records_unsent = (uint64_t)sqlite3_column_int64(stmt, 4),
 	};
 	return 0;
 }
@@ -68,8 +69,8 @@ static int insert_traveller(struct egate_store *store, const struct egate_sync_c
 	_cleanup_finalize_ sqlite3_stmt *t = NULL, *d = NULL;
 	int r;
 
-	r = store_prepare(store, "INSERT INTO travellers (id, label, expires, enrolled_us)"
-				 " VALUES (?, ?, ?, ?)", &t);
+	r = store_prepare(store, "INSERT INTO travellers (id, label, expires, enrolled_us,"
+				 " referred) VALUES (?, ?, ?, ?, ?)", &t);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(t, 1, c->traveller_id);
@@ -77,6 +78,7 @@ static int insert_traveller(struct egate_store *store, const struct egate_sync_c
 	if (c->expires)
 		sqlite3_bind_text(t, 3, c->expires, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(t, 4, store_now_us());
+	sqlite3_bind_int(t, 5, c->referred);
 	r = store_step_done(store, t);
 	if (r >= 0)
 		r = store_prepare(store, "INSERT INTO templates (traveller_id, descriptor)"
@@ -143,7 +145,7 @@ int egate_store_sync_apply(struct egate_store *store, const struct egate_store_a
 
 	r = store_begin(store, &tx);
 	if (r >= 0)
-		r = store_exec(store, state_table);
+		r = store_exec(store, state_row);
 	for (size_t i = 0; r >= 0 && i < n_changes; i++) {
 		r = apply_one(store, actor, reason, &changes[i]);
 		deleted |= r > 0;
@@ -162,26 +164,41 @@ int egate_store_sync_apply(struct egate_store *store, const struct egate_store_a
 	return deleted ? store_wal_wipe(store) : 0;
 }
 
-int egate_store_sync_ack(struct egate_store *store, int64_t audit_acked_id, int64_t contact_us)
+/* One UPDATE of the state's row (made if need be), bound to values. */
+static int state_update(struct egate_store *store, const char *sql, int64_t a, int64_t b)
 {
 	_cleanup_rollback_ struct egate_store *tx = NULL;
 	_cleanup_finalize_ sqlite3_stmt *stmt = NULL;
 	int r;
 
-	if (!store || audit_acked_id < 0)
-		return -EINVAL;
 	r = store_begin(store, &tx);
 	if (r >= 0)
-		r = store_exec(store, state_table);
+		r = store_exec(store, state_row);
 	if (r >= 0)
-		r = store_prepare(store, "UPDATE sync_state SET audit_acked_id = ?,"
-					 " last_contact_us = ?", &stmt);
+		r = store_prepare(store, sql, &stmt);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, audit_acked_id);
-	sqlite3_bind_int64(stmt, 2, contact_us);
+	sqlite3_bind_int64(stmt, 1, a);
+	sqlite3_bind_int64(stmt, 2, b);
 	r = store_step_done(store, stmt);
 	if (r >= 0)
 		r = store_commit(&tx);
 	return r;
+}
+
+int egate_store_sync_ack(struct egate_store *store, int64_t audit_acked_id, int64_t contact_us)
+{
+	if (!store || audit_acked_id < 0)
+		return -EINVAL;
+	return state_update(store, "UPDATE sync_state SET audit_acked_id = ?,"
+				   " last_contact_us = ?", audit_acked_id, contact_us);
+}
+
+int egate_store_sync_contact(struct egate_store *store, uint64_t central_version,
+			     int64_t contact_us)
+{
+	if (!store || central_version > INT64_MAX)
+		return -EINVAL;
+	return state_update(store, "UPDATE sync_state SET central_version = ?,"
+				   " last_contact_us = ?", (int64_t)central_version, contact_us);
 }

@@ -165,8 +165,8 @@ static int sync_round(struct sync_job *job, const char *central, struct round *r
 	if (r >= 0)
 		r = sync_hello(job, state.gallery_version, &hello);
 	if (r >= 0)
-		r = egate_store_sync_ack(job->store, state.audit_acked_id,
-					 (int64_t)time(NULL) * 1000000);
+		r = egate_store_sync_contact(job->store, hello.central_version,
+					     (int64_t)time(NULL) * 1000000);
 	if (r >= 0)
 		r = sync_gallery_down(job, &ret->changes);
 	if (r >= 0)
@@ -175,6 +175,9 @@ static int sync_round(struct sync_job *job, const char *central, struct round *r
 		r = egate_store_sync_state(job->store, &state);
 	if (r >= 0)	/* the centre learns the version the lane reached */
 		r = sync_hello(job, state.gallery_version, &hello);
+	if (r >= 0)	/* and the lane the centre's, for its lag */
+		r = egate_store_sync_contact(job->store, hello.central_version,
+					     (int64_t)time(NULL) * 1000000);
 	if (r < 0) {
 		if (!job->err[0])
 			snprintf(job->err, job->err_size, "%s", strerror(-r));

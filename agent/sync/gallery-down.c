@@ -62,7 +62,10 @@ static void batch_free(struct batch *b)
 	free(b->changes);
 }
 
-/* Row i of pull_gallery(): version, traveller_id, revoked, label, valid_until, templates. */
+/*
+ * Row i of pull_gallery(): version, traveller_id, revoked, label,
+ * valid_until, templates, referred.
+ */
 static int change_from_row(PGresult *res, int i, struct egate_sync_change *c, float **ret)
 {
 	const char *hex = PQgetvalue(res, i, 5);
@@ -74,6 +77,7 @@ static int change_from_row(PGresult *res, int i, struct egate_sync_change *c, fl
 		.revoked = !strcmp(PQgetvalue(res, i, 2), "t"),
 		.label = PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3),
 		.expires = PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4),
+		.referred = !strcmp(PQgetvalue(res, i, 6), "t"),
 	};
 	if (c->revoked || PQgetisnull(res, i, 5))
 		return 0;
@@ -100,7 +104,7 @@ static int pull_batch(struct sync_job *job, uint64_t *version, size_t *ret_n)
 	snprintf(after, sizeof(after), "%" PRIu64, *version);
 	snprintf(limit, sizeof(limit), "%u", job->batch);
 	res = pg_query(job->pg, "SELECT version, traveller_id, revoked, label, valid_until,"
-				" templates FROM egate.pull_gallery($1, $2)", 2,
+				" templates, referred FROM egate.pull_gallery($1, $2)", 2,
 		       (const char *[]){ after, limit }, job->err, job->err_size);
 	if (!res)
 		return sync_query_error(job);

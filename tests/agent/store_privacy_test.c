@@ -295,7 +295,7 @@ TEST_F(privacy, expired_enrolments_are_erased)
 	ASSERT_EQ(0, egate_store_enrol(self->store, ACTOR, "future", "2099-12-31", future, 1, NULL));
 
 	ASSERT_EQ(0, egate_store_audit_purge(self->store, 365, now_us + 80LL * 366 * 86400000000,
-					     NULL));
+					     NULL, NULL));
 	ASSERT_EQ(0, egate_store_list_travellers(self->store, collect, &l));
 	ASSERT_EQ(2, l.n);
 	EXPECT_STREQ("today", l.labels[0]);

@@ -418,7 +418,7 @@ TEST_F(store, retention_purge_is_logged)
 		r.time_us = now - age_days * DAY_US;
 		ASSERT_EQ(0, egate_store_audit_append(self->store, &r, NULL));
 	}
-	ASSERT_EQ(0, egate_store_audit_purge(self->store, 50, now, &deleted));
+	ASSERT_EQ(0, egate_store_audit_purge(self->store, 50, now, &deleted, NULL));
 	EXPECT_EQ(3, deleted);	/* 100, 80 and 60 days old */
 	ASSERT_EQ(0, egate_store_audit_foreach(self->store, 0, collect_audit, &seen));
 	ASSERT_EQ(4, seen.n);
@@ -435,15 +435,15 @@ TEST_F(store, retention_purge_is_logged)
 	 * latest time to be trusted, so only those older than it by the
 	 * retention go (40 and 20 days old), and it stays.
 	 */
-	ASSERT_EQ(0, egate_store_audit_purge(self->store, 1, now + 400 * DAY_US, &deleted));
+	ASSERT_EQ(0, egate_store_audit_purge(self->store, 1, now + 400 * DAY_US, &deleted, NULL));
 	EXPECT_EQ(2, deleted);
 	EXPECT_EQ(2, raw_count(self->path, "SELECT count(*) FROM audit WHERE kind = 'purge'"));
 	EXPECT_EQ(1, raw_count(self->path, "SELECT count(*) FROM audit WHERE kind = 'passage'"));
 	/* the agent purges hourly: a purge with nothing to delete leaves no record */
-	ASSERT_EQ(0, egate_store_audit_purge(self->store, 1, now + 400 * DAY_US, &deleted));
+	ASSERT_EQ(0, egate_store_audit_purge(self->store, 1, now + 400 * DAY_US, &deleted, NULL));
 	EXPECT_EQ(0, deleted);
 	EXPECT_EQ(3, raw_count(self->path, "SELECT count(*) FROM audit"));
-	EXPECT_EQ(-EINVAL, egate_store_audit_purge(self->store, 0, now, &deleted));
+	EXPECT_EQ(-EINVAL, egate_store_audit_purge(self->store, 0, now, &deleted, NULL));
 }
 
 /* Open must refuse path and leave it byte for byte as it was. */
@@ -549,7 +549,7 @@ TEST_F(store, version_1_is_migrated)
 	ASSERT_EQ(0, egate_store_open(path, OPTIONS(0, 100), &s, self->err, sizeof(self->err)))
 		TH_LOG("%s", self->err);
 	EXPECT_EQ(egate_store_schema_version(), raw_count(path, "PRAGMA user_version"));
-	EXPECT_EQ(4, egate_store_schema_version());
+	EXPECT_EQ(5, egate_store_schema_version());
 	ASSERT_EQ(0, egate_store_audit_foreach(s, 0, collect_audit, &seen));
 	ASSERT_EQ(3, seen.n);
 	EXPECT_EQ(EGATE_DECISION_ADMIT, seen.r[0].decision);

@@ -16,7 +16,12 @@
  *     a revoked lane cannot log in;
  *   - centre down: egate-sync says offline, the gallery stays, the records
  *     wait; back: everything archived once; the daemon logs each change
- *     of state once.
+ *     of state once;
+ *   - a traveller flagged "refer to officer" centrally is flagged on every
+ *     lane after its sync, and the agent's decision path (the daemon's own
+ *     code on the lane's database) denies them with reason "referred" and
+ *     records an officer event, both archived centrally; cleared, lanes
+ *     follow; a flag needs a reason, and no lane may set one.
  */
 #include <errno.h>
 #include <math.h>
@@ -29,6 +34,7 @@
 #include <sys/wait.h>
 #include <libpq-fe.h>
 
+#include "agent-decide.h"
 #include "agent-run.h"
 #include "egate-store-sync.h"
 #include "fleet-run.h"
@@ -54,7 +60,7 @@ __attribute__((destructor)) static void cluster_down(void)
 	pg_cluster_destroy(&cluster);
 }
 
-struct lane {
+struct test_lane {
 	char name[32];
 	char conf[PATH_MAX];
 	char db[PATH_MAX];
@@ -91,7 +97,7 @@ static int central(FIXTURE_DATA(fleet) *self, const char *const *args)
 }
 
 /* A lane: its configuration, its database, its role at the centre. */
-static int lane_add(FIXTURE_DATA(fleet) *self, struct lane *l, const char *name)
+static int lane_add(FIXTURE_DATA(fleet) *self, struct test_lane *l, const char *name)
 {
 	char text[PATH_MAX + 128];
 
@@ -105,7 +111,7 @@ static int lane_add(FIXTURE_DATA(fleet) *self, struct lane *l, const char *name)
 	return central(self, (const char *[]){ "lane-add", name, NULL });
 }
 
-static int lane_sync(FIXTURE_DATA(fleet) *self, const struct lane *l)
+static int lane_sync(FIXTURE_DATA(fleet) *self, const struct test_lane *l)
 {
 	return tool(self, "egate-sync", (const char *[]){ "--config", l->conf, "--central",
 							  l->conninfo, "--once", NULL });
@@ -126,7 +132,7 @@ static long long central_count(FIXTURE_DATA(fleet) *self, const char *sql)
 }
 
 /* n decision records on the lane, as the agent writes them. */
-static int lane_decisions(const struct lane *l, int n)
+static int lane_decisions(const struct test_lane *l, int n)
 {
 	struct egate_store *store;
 	char err[256];
@@ -168,7 +174,7 @@ FIXTURE_SETUP(fleet)
 	ASSERT_EQ(0, central(self, (const char *[]){ "migrate", NULL })) TH_LOG("%s", slurp(self->out));
 	ASSERT_EQ(0, central(self, (const char *[]){ "migrate", NULL }));	/* a no-op */
 	EXPECT_NE(NULL, strstr(slurp(self->out), "0 migrations applied"));
-	EXPECT_EQ(4, central_count(self, "SELECT max(version) FROM egate_migrations"));
+	EXPECT_EQ(5, central_count(self, "SELECT max(version) FROM egate_migrations"));
 }
 
 FIXTURE_TEARDOWN(fleet)
@@ -199,7 +205,7 @@ static size_t central_templates(FIXTURE_DATA(fleet) *self, long long id, uint8_t
 
 TEST_F(fleet, gallery_reaches_every_lane)
 {
-	struct lane a, b;
+	struct test_lane a, b;
 	uint8_t alice[512];
 	char wal[PATH_MAX + 8];
 
@@ -220,7 +226,7 @@ TEST_F(fleet, gallery_reaches_every_lane)
 	ASSERT_EQ(0, lane_sync(self, &a)) TH_LOG("%s", slurp(self->out));
 	EXPECT_NE(NULL, strstr(slurp(self->out), "gallery: 2 changes, at version 2"));
 	ASSERT_EQ(0, lane_sync(self, &b)) TH_LOG("%s", slurp(self->out));
-	for (const struct lane *l = &a; l; l = l == &a ? &b : NULL) {
+	for (const struct test_lane *l = &a; l; l = l == &a ? &b : NULL) {
 		EXPECT_EQ(1, raw_count(l->db, "SELECT count(*) FROM travellers WHERE id = 1 AND"
 				       " label = 'alice' AND expires IS NULL"));
 		EXPECT_EQ(1, raw_count(l->db, "SELECT count(*) FROM travellers WHERE id = 2 AND"
@@ -247,7 +253,7 @@ TEST_F(fleet, gallery_reaches_every_lane)
 	EXPECT_EQ(0, central_count(self, "SELECT count(*) FROM egate.templates WHERE traveller_id = 1"));
 	ASSERT_EQ(0, lane_sync(self, &a));
 	ASSERT_EQ(0, lane_sync(self, &b));
-	for (const struct lane *l = &a; l; l = l == &a ? &b : NULL) {
+	for (const struct test_lane *l = &a; l; l = l == &a ? &b : NULL) {
 		EXPECT_EQ(0, raw_count(l->db, "SELECT count(*) FROM travellers WHERE id = 1"));
 		EXPECT_EQ(2, raw_count(l->db, "SELECT count(*) FROM templates"));
 		EXPECT_EQ(3, raw_count(l->db, "SELECT gallery_version FROM sync_state"));
@@ -263,7 +269,7 @@ TEST_F(fleet, gallery_reaches_every_lane)
 /* Bad input loses nothing: a change the lane cannot take leaves it at its version. */
 TEST_F(fleet, bad_input_refused_cleanly)
 {
-	struct lane a;
+	struct test_lane a;
 
 	ASSERT_EQ(0, lane_add(self, &a, "bad-a"));
 	EXPECT_EQ(0, tool(self, "egate-sync", (const char *[]){ "--help", NULL }));
@@ -316,7 +322,7 @@ TEST_F(fleet, audit_archived_exactly_once)
 	struct egate_store *store;
 	uint8_t genesis[EGATE_AUDIT_CANONICAL_MAX], prev[32];
 	char err[256];
-	struct lane a;
+	struct test_lane a;
 	int n;
 
 	ASSERT_EQ(0, lane_add(self, &a, "audit-a"));
@@ -365,7 +371,7 @@ TEST_F(fleet, audit_archived_exactly_once)
 
 TEST_F(fleet, tampered_lane_refused)
 {
-	struct lane a;
+	struct test_lane a;
 	char err[256];
 
 	ASSERT_EQ(0, lane_add(self, &a, "tamper-a"));
@@ -402,7 +408,7 @@ TEST_F(fleet, tampered_lane_refused)
 }
 
 /* Runs sql as the lane's role: the server's error, "" for success. */
-static const char *as_lane(const struct lane *l, const char *sql)
+static const char *as_lane(const struct test_lane *l, const char *sql)
 {
 	static char msg[256];
 	PGconn *pg = PQconnectdb(l->conninfo);
@@ -435,7 +441,7 @@ TEST_F(fleet, lane_role_least_privilege)
 		"SELECT * FROM egate.verify_archive()",
 		"SELECT * FROM egate_migrations",
 	};
-	struct lane a, b;
+	struct test_lane a, b;
 
 	ASSERT_EQ(0, lane_add(self, &a, "least-a"));
 	ASSERT_EQ(0, lane_add(self, &b, "least-b"));
@@ -472,7 +478,7 @@ static bool wait_archived(FIXTURE_DATA(fleet) *self, long long n)
 TEST_F(fleet, centre_down_then_back)
 {
 	const char *out;
-	struct lane a;
+	struct test_lane a;
 	pid_t daemon;
 	int status;
 
@@ -527,6 +533,104 @@ TEST_F(fleet, centre_down_then_back)
 		a.conninfo, "status", "--json", NULL }));
 	EXPECT_NE(NULL, strstr(slurp(self->out), "\"online\":true,\"gallery_version\":1,"
 			       "\"central_version\":1,\"versions_behind\":0,\"records_unsent\":0,"));
+}
+
+/* The agent on lane l's database: the verdict on traveller id's face (EGATE_CMD_*). */
+static int lane_decide(const struct test_lane *l, int64_t id)
+{
+	_cleanup_(egate_conf_freep) struct egate_conf *conf = NULL;
+	struct egate_store *store;
+	struct agent a = { 0 };
+	char err[256];
+	int r;
+
+	r = egate_store_open(l->db, &(struct egate_store_options){ .busy_timeout_ms = 5000 },
+			     &store, err, sizeof(err));
+	if (r < 0)
+		return r;
+	r = egate_conf_new(&conf);
+	if (r >= 0)
+		r = agent_decide_init(&a, egate_conf_settings(conf), l->name, store);
+	if (r >= 0)
+		r = agent_decide(&a, id);
+	agent_decide_done(&a);
+	egate_store_close(store);
+	return r;
+}
+
+TEST_F(fleet, flag_refers_to_an_officer_on_every_lane)
+{
+	struct test_lane a, b;
+
+	ASSERT_EQ(0, lane_add(self, &a, "refer-a"));
+	ASSERT_EQ(0, lane_add(self, &b, "refer-b"));
+	EXPECT_EQ(1, central_count(self, "SELECT egate.enrol_traveller('R-1', NULL,"
+				   " ARRAY[decode(repeat('0000803f', 128), 'hex')])"));
+	EXPECT_EQ(2, central_count(self, "SELECT egate.enrol_traveller('R-2', NULL,"
+				   " ARRAY[decode(repeat('00000040', 128), 'hex')])"));
+	ASSERT_EQ(0, lane_sync(self, &a));
+	ASSERT_EQ(0, lane_sync(self, &b));
+	EXPECT_EQ(EGATE_CMD_AUTHORISE, lane_decide(&a, 1));	/* not flagged yet */
+
+	/* Bad input: a clear error, nothing flagged. */
+	EXPECT_EQ(1, central(self, (const char *[]){ "flag", "1", NULL }));
+	EXPECT_NE(NULL, strstr(slurp(self->out), "--reason is required"));
+	EXPECT_EQ(1, central(self, (const char *[]){ "flag", "99", "--reason", "x", NULL }));
+	EXPECT_NE(NULL, strstr(slurp(self->out), "no such traveller: 99"));
+	EXPECT_EQ(1, central(self, (const char *[]){ "flag", "1", "--reason", "a\nb", NULL }));
+	EXPECT_EQ(0, central_count(self, "SELECT count(*) FROM egate.travellers WHERE referred"));
+	/* A lane cannot flag nor clear anyone. */
+	EXPECT_NE(NULL, strstr(as_lane(&a, "SELECT egate.refer_traveller(1, false, 'x')"),
+			       "permission denied"));
+
+	ASSERT_EQ(0, central(self, (const char *[]){ "--json", "flag", "1", "--reason",
+						     "watch list 2026-114", NULL }))
+		TH_LOG("%s", slurp(self->out));
+	EXPECT_STREQ("{\"id\":1,\"referred\":true,\"version\":3}\n", slurp(self->out));
+	/* Until it syncs, a lane is behind by the flag (its status says so). */
+	EXPECT_EQ(0, tool(self, "egate-sync", (const char *[]){ "--config", b.conf, "--central",
+		b.conninfo, "status", "--json", NULL }));
+	EXPECT_NE(NULL, strstr(slurp(self->out), "\"online\":true,\"gallery_version\":2,"
+			       "\"central_version\":3,\"versions_behind\":1,\"records_unsent\":0,"))
+		TH_LOG("%s", slurp(self->out));
+	EXPECT_EQ(0, central(self, (const char *[]){ "--json", "lanes", NULL }));
+	EXPECT_NE(NULL, strstr(slurp(self->out), "\"name\":\"refer-b\",\"revoked\":false,"))
+		TH_LOG("%s", slurp(self->out));
+	EXPECT_NE(NULL, strstr(slurp(self->out), "\"gallery_version\":2,\"versions_behind\":1,"))
+		TH_LOG("%s", slurp(self->out));
+	ASSERT_EQ(0, lane_sync(self, &a));
+	EXPECT_NE(NULL, strstr(slurp(self->out), "gallery: 1 changes, at version 3"));
+	ASSERT_EQ(0, lane_sync(self, &b));
+	for (const struct test_lane *l = &a; l; l = l == &a ? &b : NULL) {
+		EXPECT_EQ(1, raw_count(l->db, "SELECT count(*) FROM travellers WHERE referred"));
+		EXPECT_EQ(1, raw_count(l->db, "SELECT referred FROM travellers WHERE id = 1"));
+		/* the reason stays at the centre */
+		EXPECT_EQ(0, test_file_contains(l->db, "watch list", 10));
+	}
+
+	/* The lane's agent denies them and calls an officer; the centre archives both. */
+	EXPECT_EQ(EGATE_CMD_DENY, lane_decide(&a, 1));
+	EXPECT_EQ(EGATE_CMD_AUTHORISE, lane_decide(&a, 2));
+	EXPECT_EQ(1, raw_count(a.db, "SELECT count(*) FROM audit WHERE kind = 'decision' AND"
+			       " decision = 'deny' AND reason = 'referred' AND candidate_id = 1"));
+	ASSERT_EQ(0, lane_sync(self, &a));
+	EXPECT_EQ(1, central_count(self, "SELECT count(*) FROM egate.audit_archive WHERE kind ="
+				   " 'decision' AND position('referred'::bytea IN canonical) > 0"));
+	EXPECT_EQ(1, central_count(self, "SELECT count(*) FROM egate.audit_archive WHERE kind ="
+				   " 'lane_event' AND position('referred'::bytea IN canonical)"
+				   " > 0"));
+	EXPECT_EQ(0, central(self, (const char *[]){ "verify", NULL }))
+		TH_LOG("%s", slurp(self->out));
+
+	/* Cleared: lanes follow; both changes kept at the centre, with why and by whom. */
+	ASSERT_EQ(0, central(self, (const char *[]){ "flag", "1", "--clear", "--reason",
+						     "cleared by the duty officer", NULL }));
+	EXPECT_NE(NULL, strstr(slurp(self->out), "traveller 1 no longer referred"));
+	ASSERT_EQ(0, lane_sync(self, &b));
+	EXPECT_EQ(0, raw_count(b.db, "SELECT count(*) FROM travellers WHERE referred"));
+	EXPECT_EQ(EGATE_CMD_AUTHORISE, lane_decide(&b, 1));
+	EXPECT_EQ(2, central_count(self, "SELECT count(*) FROM egate.referrals WHERE"
+				   " traveller_id = 1 AND changed_by = current_user"));
 }
 
 TEST_HARNESS_MAIN
