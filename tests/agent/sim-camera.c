@@ -9,8 +9,8 @@
  *   egate-sim-camera render-seq [--frames N] OUTDIR KIND PHOTO FACE [SEED]
  *       (on the host) a presentation of KIND (bona-fide, print, print-still,
  *       bent-print, screen-replay, eye-cutout) made from the FACE-th face of
- *       PHOTO by the sequence generator (agent/pad/sim): N frames (default
- *       60) at 15 frames/s, OUTDIR/NNN.rgb (640x480 RGB24) and NNN.z16 (the
+ *       PHOTO by the sequence generator (agent/pad/sim): its first N frames
+ *       (default all 60) at 15 frames/s, OUTDIR/NNN.rgb (640x480 RGB24) and NNN.z16 (the
  *       depth camera's frame registered to it, 640x480 uint16 little-endian
  *       millimetres, 0 = no measurement);
  *   egate-sim-camera play [--depth]
@@ -100,9 +100,10 @@ static void to_le16(const uint16_t *z, uint8_t *out)
 	}
 }
 
-/* the sequence's frames into DIR */
+/* the sequence's first FRAMES frames into DIR */
 static int write_seq(const struct pad_sim_face *face, const struct egate_face_image *photo,
-		     const struct pad_sim_seq *seq, uint64_t seed, const char *dir)
+		     const struct pad_sim_seq *seq, uint32_t frames, uint64_t seed,
+		     const char *dir)
 {
 	_cleanup_free_ uint16_t *z = malloc(SIM_SEQ_Z16_BYTES);
 	char path[4096];
@@ -114,7 +115,7 @@ static int write_seq(const struct pad_sim_face *face, const struct egate_face_im
 		fprintf(stderr, "egate-sim-camera: %s: %m\n", dir);
 		return -errno;
 	}
-	for (uint32_t i = 0; i < seq->n; i++) {
+	for (uint32_t i = 0; i < frames; i++) {
 		r = pad_sim_render(face, photo, seq, i, frame);
 		if (r >= 0)
 			r = pad_sim_depth_frame(face, seq, i, seed, z);
@@ -139,6 +140,7 @@ static int render_seq(int argc, char **argv)
 		{},
 	};
 	struct pad_sim_params p = pad_sim_defaults;
+	uint32_t frames = p.frames;
 	struct egate_face_engine *e = NULL;
 	struct egate_face_picture *pic = NULL;
 	struct pad_sim_face *face = NULL;
@@ -157,8 +159,11 @@ static int render_seq(int argc, char **argv)
 			fprintf(stderr, "egate-sim-camera: --frames: 1..%u\n", SIM_SEQ_MAX_FRAMES);
 			return 1;
 		}
-		p.frames = n;
+		frames = n;
 	}
+	/* fewer frames: the first ones of the sequence, its motion unchanged */
+	if (frames > p.frames)
+		p.frames = frames;
 	argc -= optind;
 	argv += optind;
 	if (argc != 4 && argc != 5) {
@@ -195,7 +200,7 @@ static int render_seq(int argc, char **argv)
 		fprintf(stderr, "egate-sim-camera: %s: face %s: %s\n", argv[2], argv[3],
 			strerror(-r));
 	else
-		r = write_seq(face, &img, seq, seed, argv[0]);
+		r = write_seq(face, &img, seq, frames, seed, argv[0]);
 	pad_sim_seq_free(seq);
 	pad_sim_face_free(face);
 	egate_face_picture_free(pic);
