@@ -151,9 +151,25 @@ FIXTURE_TEARDOWN(pad)
 	agent_env_cleanup(&self->env);
 }
 
-/* The agent in depth mode on the two cameras. */
+/* How many lines of the agent's log have TEXT. */
+static unsigned int log_count(const struct agent_env *env, const char *text)
+{
+	FILE *f = fopen(env->log, "re");
+	unsigned int n = 0;
+	char line[1024];
+
+	while (f && fgets(line, sizeof(line), f))
+		n += strstr(line, text) != NULL;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* The agent in depth mode on the two cameras (the log has the runs before). */
 static void start_agent(FIXTURE_DATA(pad) *self, struct __test_metadata *_metadata)
 {
+	unsigned int runs = log_count(&self->env, "controlling /dev/egate0");
+	unsigned int streams = log_count(&self->env, "streaming");
 	char depth_set[96];
 
 	snprintf(depth_set, sizeof(depth_set), "depth.camera=%s", self->depth_capture);
@@ -164,8 +180,8 @@ static void start_agent(FIXTURE_DATA(pad) *self, struct __test_metadata *_metada
 		"decision.frames=2", "decision.unknown_timeout_s=30", "decision.session_max_s=90",
 		NULL });
 	ASSERT_LT(0, self->agent);
-	ASSERT_TRUE(agent_log_wait(&self->env, "controlling /dev/egate0", 1, 60000));
-	ASSERT_TRUE(agent_log_wait(&self->env, "streaming", 1, 30000));
+	ASSERT_TRUE(agent_log_wait(&self->env, "controlling /dev/egate0", runs + 1, 60000));
+	ASSERT_TRUE(agent_log_wait(&self->env, "streaming", streams + 1, 30000));
 	ASSERT_EQ(0, eg_sysfs_wait("state", "idle", 5000));
 }
 
@@ -196,20 +212,6 @@ static double metric(const struct agent_env *env, const char *name)
 	if (f)
 		fclose(f);
 	return v;
-}
-
-/* How many lines of the agent's log have TEXT. */
-static unsigned int log_count(const struct agent_env *env, const char *text)
-{
-	FILE *f = fopen(env->log, "re");
-	unsigned int n = 0;
-	char line[1024];
-
-	while (f && fgets(line, sizeof(line), f))
-		n += strstr(line, text) != NULL;
-	if (f)
-		fclose(f);
-	return n;
 }
 
 /* The player stopped, nobody in front of the cameras. */
