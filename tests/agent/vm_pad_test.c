@@ -104,8 +104,7 @@ FIXTURE(pad) {
 
 FIXTURE_SETUP(pad)
 {
-	char photo[PATH_MAX], id[32];
-	FILE *f;
+	char photo[PATH_MAX];
 
 	self->agent = -1;
 	ASSERT_EQ(0, agent_env_init(&self->env));
@@ -124,15 +123,8 @@ FIXTURE_SETUP(pad)
 					&self->colour));
 	ASSERT_EQ(0, vivid_feeder_start(self->depth_output, VIVID_DEPTH_FOURCC, self->wall,
 					&self->depth));
-	ASSERT_EQ(0, agent_tool(&self->env, "egate-gallery", (const char *[]) {
-		"--db", self->env.db, "--create", "--models", self->env.models, "enrol", "alice",
-		agent_photo(&self->env, ENROLLED_PHOTO, photo), NULL }));
-	/* the tool printed the id into the log: the only enrolment */
-	f = fopen(self->env.log, "re");
-	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(id, sizeof(id), f));
-	fclose(f);
-	self->enrolled_id = strtoll(id, NULL, 10);
+	self->enrolled_id = agent_enrol_first(&self->env, "alice",
+					      agent_photo(&self->env, ENROLLED_PHOTO, photo));
 	ASSERT_LT(0, self->enrolled_id);
 }
 
