@@ -71,12 +71,12 @@ TEST_COMMON_OBJS := $(patsubst $(TEST_DIR)/%.c,$(BUILD)/kiosk/tests/%.o,$(TEST_C
 VM_TEST_SRCS	:= $(wildcard $(TEST_DIR)/vm_*_test.c)
 HOST_TEST_SRCS	:= $(filter-out $(VM_TEST_SRCS),$(wildcard $(TEST_DIR)/*_test.c))
 HOST_TESTS	:= $(patsubst $(TEST_DIR)/%.c,$(BUILD)/tests/agent-%,$(HOST_TEST_SRCS))
-# The agent's end-to-end test runs the face engine on every frame: sanitised
+# The agent's end-to-end tests run the face engine on every frame: sanitised
 # and emulated that is some hundred times slower than native, too slow for a
-# camera, so the sanitizer build leaves it out (its pieces have host tests).
+# camera, so the sanitizer build leaves them out (their pieces have host tests).
 VM_TEST_NAMES	:= $(patsubst $(TEST_DIR)/vm_%.c,%,$(VM_TEST_SRCS))
 ifeq ($(SANITIZE),1)
-VM_TEST_NAMES	:= $(filter-out agent_test,$(VM_TEST_NAMES))
+VM_TEST_NAMES	:= $(filter-out agent_test pad_test,$(VM_TEST_NAMES))
 endif
 VM_TESTS	:= $(patsubst %,$(BUILD)/vmtests/agent-%,$(VM_TEST_NAMES))
 # The VM tests drive the simulated lane with the kernel tests' helpers.
@@ -146,9 +146,26 @@ $(AUDIT_TOOL): $(BUILD)/kiosk/tools/egate-audit.o $(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS)
 
-$(SIM_CAMERA): $(BUILD)/kiosk/tests/sim-camera.o $(TEST_COMMON_OBJS) $(FACE_LIB)
+$(SIM_CAMERA): $(BUILD)/kiosk/tests/sim-camera.o $(TEST_COMMON_OBJS) $(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(ALL_LIBS)
+
+# vm_pad_test plays presentations of its enrolled traveller rendered here,
+# on the host, by the simulated camera (the emulated VM would take minutes
+# over them): the first PAD_SEQ_FRAMES frames of each, in
+# $(BUILD)/vmtests/pad-seq/KIND/.  Needs the face models (make deps).
+PAD_SEQ_FRAMES	:= 10
+PAD_SEQ_KINDS	:= bona-fide print-still print
+PAD_SEQS	:= $(patsubst %,$(BUILD)/vmtests/pad-seq/%/000.rgb,$(PAD_SEQ_KINDS))
+PAD_SEQ_MODELS	= $${EGATE_MODELS:-$(TOP)/build/models/face-api/model}
+ifneq ($(SANITIZE),1)
+all: $(PAD_SEQS)
+endif
+$(BUILD)/vmtests/pad-seq/%/000.rgb: $(SIM_CAMERA)
+	@rm -rf $(@D) $(@D).tmp && mkdir -p $(dir $(@D))
+	EGATE_MODELS=$(PAD_SEQ_MODELS) $(SIM_CAMERA) render-seq --frames $(PAD_SEQ_FRAMES) \
+		$(@D).tmp $* $(PAD_SEQ_MODELS)/../demo/sample2.jpg 0 1
+	@mv $(@D).tmp $(@D)
 
 $(BUILD)/kiosk/tests/%.o: $(TEST_DIR)/%.c
 	@mkdir -p $(@D)

@@ -3,8 +3,10 @@
  * render.c - a synthetic presentation as the colour camera sees it: the
  * photo's pixels carried on the presented object's surface (the lifted
  * head, the print, the screen), projected with a z-buffer onto a mid-grey
- * background.  Only used to check, with the real detector, that the
- * landmark tracks the generator makes are what a detector would report.
+ * background.  Used to check, with the real detector, that the landmark
+ * tracks the generator makes are what a detector would report, and by the
+ * simulated camera (egate-sim-camera render-seq) for the VM tests and the
+ * demo.
  */
 #include <math.h>
 #include <stdlib.h>

@@ -185,7 +185,7 @@ void pad_sim_project(const struct pad_sim_params *p, const double *c, double *u,
 struct zbuf {
 	const struct pad_sim_params *p;
 	const struct pad_sim_frame *f;
-	struct egate_pad_depth *d;
+	const struct egate_pad_depth *d;
 	uint16_t *z;
 };
 
@@ -281,44 +281,35 @@ void pad_sim_draw(const struct pad_sim_scene *s, enum pad_sim_kind kind,
 		}
 }
 
-static int render_depth(const struct pad_sim_scene *s, enum pad_sim_kind kind, struct rng *r,
-			struct pad_sim_frame *f)
+/* The geometry of the depth image of the colour frame's pixels [X0, X1] x
+ * [Y0, Y1], the colour camera's intrinsics. */
+static struct egate_pad_depth depth_geometry(const struct pad_sim_params *p, long x0, long y0,
+					     long x1, long y1)
 {
-	const struct pad_sim_params *p = s->p;
-	double minx = INFINITY, maxx = -INFINITY, miny = INFINITY, maxy = -INFINITY;
-	struct egate_pad_depth *d = &f->depth;
-	_cleanup_free_ uint16_t *z = NULL;
-	uint16_t *out;
-
-	for (int k = 0; k < NL; k++) {
-		minx = fmin(minx, f->truth.x[k]);
-		maxx = fmax(maxx, f->truth.x[k]);
-		miny = fmin(miny, f->truth.y[k]);
-		maxy = fmax(maxy, f->truth.y[k]);
-	}
-	double mx = 0.2 * (maxx - minx), my = 0.2 * (maxy - miny);
-	long x0 = lround(fmax(0, minx - mx)), y0 = lround(fmax(0, miny - my));
-	long x1 = lround(fmin(p->width - 1, maxx + mx)), y1 = lround(fmin(p->height - 1, maxy + my));
-
-	if (x1 <= x0 || y1 <= y0)
-		return -ERANGE;
-	*d = (struct egate_pad_depth){
+	return (struct egate_pad_depth){
 		.width = x1 - x0 + 1, .height = y1 - y0 + 1, .stride = x1 - x0 + 1,
 		.x0 = x0, .y0 = y0, .fx = p->focal, .fy = p->focal,
 		.cx = p->width / 2.0, .cy = p->height / 2.0,
 	};
-	z = malloc(sizeof(*z) * d->width * d->height);
-	out = malloc(sizeof(*out) * d->width * d->height);
-	if (!z || !out) {
-		free(out);
+}
+
+/* D's depth image at frame F into OUT (D's width x height): the wall
+ * behind, the objects of KIND before it, and the sensor: nothing across
+ * steps, dropouts, noise growing with the distance squared. */
+static int depth_image(const struct pad_sim_scene *s, enum pad_sim_kind kind, struct rng *r,
+		       const struct pad_sim_frame *f, const struct egate_pad_depth *d,
+		       uint16_t *out)
+{
+	const struct pad_sim_params *p = s->p;
+	_cleanup_free_ uint16_t *z = malloc(sizeof(*z) * d->width * d->height);
+
+	if (!z)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < (size_t)d->width * d->height; i++)
 		z[i] = (uint16_t)p->background_mm;
 	struct zbuf b = { .p = p, .f = f, .d = d, .z = z };
 
 	pad_sim_draw(s, kind, f, splat, &b);
-	/* the sensor: nothing across steps, dropouts, noise ~ z^2 */
 	for (long v = 0; v < d->height; v++)
 		for (long u = 0; u < d->width; u++) {
 			size_t i = v * d->stride + u;
@@ -337,8 +328,54 @@ static int render_depth(const struct pad_sim_scene *s, enum pad_sim_kind kind, s
 			out[i] = e > p->depth_edge_mm || uniform(r) < p->depth_dropout ? 0 :
 				 (uint16_t)fmin(fmax(lround(noisy), 1), 65535);
 		}
-	d->z = out;
 	return 0;
+}
+
+/* the crop around the face's landmarks, a fifth of their extent beyond */
+static int render_depth(const struct pad_sim_scene *s, enum pad_sim_kind kind, struct rng *r,
+			struct pad_sim_frame *f)
+{
+	const struct pad_sim_params *p = s->p;
+	double minx = INFINITY, maxx = -INFINITY, miny = INFINITY, maxy = -INFINITY;
+
+	for (int k = 0; k < NL; k++) {
+		minx = fmin(minx, f->truth.x[k]);
+		maxx = fmax(maxx, f->truth.x[k]);
+		miny = fmin(miny, f->truth.y[k]);
+		maxy = fmax(maxy, f->truth.y[k]);
+	}
+	double mx = 0.2 * (maxx - minx), my = 0.2 * (maxy - miny);
+	long x0 = lround(fmax(0, minx - mx)), y0 = lround(fmax(0, miny - my));
+	long x1 = lround(fmin(p->width - 1, maxx + mx)), y1 = lround(fmin(p->height - 1, maxy + my));
+
+	if (x1 <= x0 || y1 <= y0)
+		return -ERANGE;
+	f->depth = depth_geometry(p, x0, y0, x1, y1);
+	_cleanup_free_ uint16_t *z = malloc(sizeof(*z) * f->depth.width * f->depth.height);
+	int ret;
+
+	if (!z)
+		return -ENOMEM;
+	ret = depth_image(s, kind, r, f, &f->depth, z);
+	if (ret < 0)
+		return ret;
+	f->depth.z = TAKE_PTR(z);
+	return 0;
+}
+
+int pad_sim_depth_frame(const struct pad_sim_face *face, const struct pad_sim_seq *seq,
+			uint32_t i, uint64_t seed, uint16_t *out)
+{
+	/* a stream of its own: the sequence is the same with or without it */
+	struct rng r = { (seed * 0x2545f4914f6cdd1dull) ^ (0x9e3779b97f4a7c15ull * (i + 1)) };
+	struct egate_pad_depth d;
+	struct pad_sim_scene s;
+
+	if (!face || !seq || !out || i >= seq->n)
+		return -EINVAL;
+	d = depth_geometry(&seq->p, 0, 0, seq->p.width - 1, seq->p.height - 1);
+	pad_sim_scene_of(face, seq, &s);
+	return depth_image(&s, seq->kind, &r, &seq->frames[i], &d, out);
 }
 
 /* ------------------------------------------------------------- sequences */

@@ -9,7 +9,8 @@
  * Landmarks and depth come straight from the geometric model (no image is
  * rendered and re-detected); egate-pad-eval --check-render renders a few
  * frames of each kind and runs the real detector on them to show that the
- * tracks match.  Every number of the generator is in struct pad_sim_params
+ * tracks match.  The simulated camera (egate-sim-camera render-seq) renders
+ * whole colour and depth frames of a sequence for vivid to play.  Every number of the generator is in struct pad_sim_params
  * (pad_sim_defaults in params.c), documented in Documentation/pad.md.
  */
 #ifndef EGATE_PAD_SIM_H
@@ -121,6 +122,15 @@ void pad_sim_seq_free(struct pad_sim_seq *seq);
 
 /* The model point (mm) of an object at a frame in camera coordinates. */
 void pad_sim_to_camera(const struct pad_sim_frame *f, const double *m, double *out);
+
+/* Frame I of SEQ as a depth camera registered to the colour camera sees it
+ * (what a D4xx "aligned depth" stream is): OUT, width x height millimetres
+ * (0: no measurement) of SEQ's parameters, pixel for pixel the colour
+ * frame's, the wall at background_mm behind, with the sensor's noise,
+ * dropouts and holes at steps.  The noise is drawn from SEED and I alone:
+ * SEQ is the same whether its depth frames are made or not. */
+int pad_sim_depth_frame(const struct pad_sim_face *face, const struct pad_sim_seq *seq,
+			uint32_t i, uint64_t seed, uint16_t *out);
 
 /* Frame I of SEQ as the colour camera sees it (OUT: width x height RGB of
  * SEQ's parameters), for checking the landmark tracks with the real

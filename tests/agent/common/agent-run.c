@@ -141,6 +141,25 @@ int agent_tool_output(const struct agent_env *env, const char *tool, bool as_nob
 	return wait_status(pid < 0 ? -errno : pid);
 }
 
+int64_t agent_enrol_first(const struct agent_env *env, const char *label, const char *photo)
+{
+	char id[32];
+	FILE *f;
+	int r;
+
+	r = agent_tool(env, "egate-gallery", (const char *[]) {
+		"--db", env->db, "--create", "--models", env->models, "enrol", label, photo,
+		NULL });
+	if (r != 0)
+		return r < 0 ? r : -EIO;
+	f = fopen(env->log, "re");
+	if (!f)
+		return -errno;
+	r = fgets(id, sizeof(id), f) ? 0 : -EBADMSG;
+	fclose(f);
+	return r < 0 ? r : strtoll(id, NULL, 10);
+}
+
 static pid_t start(const struct agent_env *env, const char *lane, const char *name,
 		   const char *const *extra_sets)
 {

@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct agent_env {
@@ -25,6 +26,13 @@ int agent_env_init(struct agent_env *env);
 void agent_env_cleanup(struct agent_env *env);
 /* $photos/name */
 const char *agent_photo(const struct agent_env *env, const char *name, char buf[PATH_MAX]);
+
+/*
+ * Enrols label from photo into a new gallery at env->db with egate-gallery,
+ * the only enrolment so far (the log must be empty: the tool prints the id
+ * there): the traveller's id, or -errno.
+ */
+int64_t agent_enrol_first(const struct agent_env *env, const char *label, const char *photo);
 
 /* Runs bin/tool with args (NULL-terminated), output to the log: exit status or -errno. */
 int agent_tool(const struct agent_env *env, const char *tool, const char *const *args);

@@ -36,6 +36,15 @@ static int find_face(struct egate_face_engine *e, const struct egate_face_image 
 	return n < 0 ? n : -ENOENT;
 }
 
+int face_frame_landmarks(struct egate_face_engine *e, const struct egate_face_image *img,
+			 int face, struct egate_face_landmarks *lm)
+{
+	struct egate_face_box box;
+	int r = find_face(e, img, face, &box);
+
+	return r < 0 ? r : egate_face_landmarks(e, img, &box, lm);
+}
+
 int face_frame_add(struct egate_face_engine *e, const char *photo, int face,
 		   unsigned int x, unsigned int y, unsigned int side, uint8_t *frame)
 {

@@ -3,7 +3,9 @@
  * face-frame.h - camera frames of travellers for the VM tests and the
  * demo: a face cut out of a photo (the npm package's demo photos), scaled
  * and put on a mid-grey 640x480 RGB24 frame, as a kiosk camera would see
- * one person standing in front of it; or two people side by side.
+ * one person standing in front of it; or two people side by side.  Also
+ * the landmarks of a face in a photo, which the sequences of the simulated
+ * camera (egate-sim-camera render-seq) are made from.
  */
 #ifndef EGATE_TEST_FACE_FRAME_H
 #define EGATE_TEST_FACE_FRAME_H
@@ -24,6 +26,9 @@ void face_frame_blank(uint8_t *frame);
  */
 int face_frame_add(struct egate_face_engine *e, const char *photo, int face,
 		   unsigned int x, unsigned int y, unsigned int side, uint8_t *frame);
+/* The 68 landmarks of the face-th face from the left of img.  -ENOENT: no such face. */
+int face_frame_landmarks(struct egate_face_engine *e, const struct egate_face_image *img,
+			 int face, struct egate_face_landmarks *lm);
 /* One traveller, centred: face_frame_blank() + face_frame_add(). */
 int face_frame_one(struct egate_face_engine *e, const char *photo, int face, uint8_t *frame);
 /* Two travellers side by side. */

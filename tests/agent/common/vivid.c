@@ -117,23 +117,48 @@ static int set_first_dv_timings(const char *devnode, bool output)
 	return r;
 }
 
+/* the vivid instance a node belongs to: its name is "vivid-NNN-..." */
+static int instance_of(const char *devnode, unsigned int *instance)
+{
+	const char *base = strrchr(devnode, '/');
+	char path[512], name[64];
+	FILE *f;
+	int r = -ENODEV;
+
+	snprintf(path, sizeof(path), "/sys/class/video4linux/%s/name", base ? base + 1 : devnode);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (fgets(name, sizeof(name), f) && sscanf(name, "vivid-%u-", instance) == 1)
+		r = 0;
+	fclose(f);
+	return r;
+}
+
 int vivid_connect(const char *capture, const char *output)
 {
-	char cmd[256];
+	unsigned int instance;
+	char cmd[320];
 	int r;
 
-	r = set_first_dv_timings(capture, false);
+	r = instance_of(capture, &instance);
+	if (r >= 0)
+		r = set_first_dv_timings(capture, false);
 	if (r >= 0)
 		r = set_first_dv_timings(output, true);
 	if (r < 0)
 		return r;
 	/*
 	 * No text drawn over the picture (osd_text_mode 2); the loopback
-	 * control was renamed between 6.1 and 6.12.
+	 * control was renamed between 6.1 and 6.12, where an input is
+	 * connected to an output of any instance: the menu lists every
+	 * instance's HDMI outputs after "Test Pattern Generator" and "None",
+	 * one each here.
 	 */
 	snprintf(cmd, sizeof(cmd), "v4l2-ctl -d %s -c osd_text_mode=2 && "
 		 "(v4l2-ctl -d %s -c loop_video=1 2>/dev/null ||"
-		 " v4l2-ctl -d %s -c hdmi_000_0_is_connected_to=2)", capture, capture, capture);
+		 " v4l2-ctl -d %s -c hdmi_%03u_0_is_connected_to=%u)", capture, capture, capture,
+		 instance, 2 + instance);
 	return run(cmd);
 }
 

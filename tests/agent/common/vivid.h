@@ -10,11 +10,21 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/videodev2.h>
 
 #define VIVID_WIDTH 640
 #define VIVID_HEIGHT 480
 #define VIVID_CAPTURE_NAME "vivid-000-vid-cap"
 #define VIVID_OUTPUT_NAME "vivid-000-vid-out"
+/*
+ * The simulated depth camera: a second instance (vivid_load(2)), its
+ * frames 16-bit.  vivid has no Z16; Y16 (16-bit little-endian) is in its
+ * format table for capture and output alike on 6.1 and 6.12, and its
+ * loopback copies the output's bytes when both sides have the same format.
+ */
+#define VIVID_DEPTH_CAPTURE_NAME "vivid-001-vid-cap"
+#define VIVID_DEPTH_OUTPUT_NAME "vivid-001-vid-out"
+#define VIVID_DEPTH_FOURCC V4L2_PIX_FMT_Y16
 
 /* modprobe vivid with n_devs instances of one HDMI input and output each. */
 int vivid_load(unsigned int n_devs);
@@ -28,7 +38,8 @@ int vivid_bind(void);
 
 /*
  * Sets 640x480p60 DV timings on both nodes and connects the output to the
- * capture input (6.1: loop_video, 6.12: hdmi_000_0_is_connected_to).
+ * capture input of the same instance (6.1: loop_video, 6.12:
+ * hdmi_NNN_0_is_connected_to).
  */
 int vivid_connect(const char *capture, const char *output);
 
@@ -42,7 +53,7 @@ int vivid_inject(const char *devnode, const char *button);
 
 /*
  * A thread that streams one 640x480 image into the output, again and again;
- * fourcc V4L2_PIX_FMT_YUYV or V4L2_PIX_FMT_RGB24.
+ * fourcc V4L2_PIX_FMT_YUYV, V4L2_PIX_FMT_RGB24 or a 16-bit one (Y16).
  */
 struct vivid_feeder;
 unsigned int vivid_bytes_per_pixel(uint32_t fourcc);
