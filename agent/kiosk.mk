@@ -97,8 +97,10 @@ all: $(KIOSK_LIB) $(AGENT) $(GALLERY_TOOL) $(AUDIT_TOOL) $(SIM_CAMERA) $(HOST_TE
 AGENT_BENCH	:= $(BUILD)/bench/agent-bench
 CYCLE_BENCH	:= $(BUILD)/bench/agent-cycle-bench
 AUDIT_BENCH	:= $(BUILD)/bench/agent-audit-bench
-bench: $(AGENT_BENCH) $(AUDIT_BENCH) $(CYCLE_BENCH) all
+PAD_BENCH	:= $(BUILD)/bench/agent-pad-bench
+bench: $(AGENT_BENCH) $(AUDIT_BENCH) $(PAD_BENCH) $(CYCLE_BENCH) all
 	EGATE_MODELS=$${EGATE_MODELS:-$(TOP)/build/models/face-api/model} taskset -c 0 $(AGENT_BENCH)
+	taskset -c 0 $(PAD_BENCH)
 	taskset -c 0 $(AUDIT_BENCH)
 	$(TOP)/scripts/vm-run --kernel 6.12 -- env \
 		EGATE_MODELS=$${EGATE_MODELS:-$(TOP)/build/models/face-api/model} $(CYCLE_BENCH)
@@ -106,6 +108,11 @@ bench: $(AGENT_BENCH) $(AUDIT_BENCH) $(CYCLE_BENCH) all
 $(AGENT_BENCH): $(BUILD)/kiosk/tests/bench.o $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(FACE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(ALL_LIBS)
+
+# PAD in the decision (tests/agent/pad_bench.c): synthetic, no models needed.
+$(PAD_BENCH): $(BUILD)/kiosk/tests/pad_bench.o $(AGENT_LIB_OBJS) $(KIOSK_LIB) $(FACE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(AGENT_LIB_OBJS) $(ALL_LIBS)
 
 $(AUDIT_BENCH): $(BUILD)/kiosk/tests/audit_bench.o $(TEST_COMMON_OBJS) $(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
@@ -168,6 +175,7 @@ $(BUILD)/vmtests/agent-%: $(BUILD)/kiosk/tests/vm_%.o $(TEST_COMMON_OBJS) $(LANE
 	$(LANE_TEST_OBJS:.o=.d) \
 	$(BUILD)/kiosk/tests/sim-camera.d $(BUILD)/kiosk/tests/bench.d \
 	$(BUILD)/kiosk/tests/cycle_bench.d $(BUILD)/kiosk/tests/audit_bench.d \
+	$(BUILD)/kiosk/tests/pad_bench.d \
 	$(patsubst $(TEST_DIR)/%.c,$(BUILD)/kiosk/tests/%.d,$(HOST_TEST_SRCS) $(VM_TEST_SRCS))
 
 # Presentation-attack detection's evaluation on synthetic presentations
