@@ -21,6 +21,7 @@
 #include "macro.h"
 #include "pad-check.h"
 #include "sim.h"
+#include "pad_test.h"
 
 #define SEEDS 40
 #define MS 1000000ull
@@ -141,15 +142,10 @@ int main(void)
 	static const enum pad_sim_kind kinds[] = {
 		PAD_SIM_BONA_FIDE, PAD_SIM_PRINT_STILL, PAD_SIM_PRINT,
 	};
-	double m[EGATE_FACE_NUM_LANDMARKS][3];
 	struct egate_face_landmarks photo;
 	struct pad_sim_face *face;
 
-	egate_face_pose_model(m);
-	for (int i = 0; i < EGATE_FACE_NUM_LANDMARKS; i++) {
-		photo.x[i] = 150 + 1.2 * m[i][0];
-		photo.y[i] = 150 + 1.2 * m[i][1];
-	}
+	pad_test_photo(&photo);
 	if (pad_sim_face_new(&photo, &face) < 0)
 		return 1;
 	printf("PAD in the decision, synthetic presentations (generic face, %d seeds, "

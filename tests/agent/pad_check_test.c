@@ -21,6 +21,7 @@
 #include "test-files.h"
 #include "thresholds.h"
 #include "kselftest_harness.h"
+#include "pad_test.h"
 
 #define MS 1000000ull
 #define TRAVELLER 7
@@ -47,17 +48,12 @@ FIXTURE(pad) {
 	uint64_t t;
 };
 
-/* the generic face seen frontally at 1.2 pixels per mm: the enrolment "photo" */
+/* the generic face as the enrolment photo (pad_test.h) */
 FIXTURE_SETUP(pad)
 {
-	double m[EGATE_FACE_NUM_LANDMARKS][3];
 	struct egate_face_landmarks photo;
 
-	egate_face_pose_model(m);
-	for (int i = 0; i < EGATE_FACE_NUM_LANDMARKS; i++) {
-		photo.x[i] = 150 + 1.2 * m[i][0];
-		photo.y[i] = 150 + 1.2 * m[i][1];
-	}
+	pad_test_photo(&photo);
 	ASSERT_EQ(0, pad_sim_face_new(&photo, &self->face));
 	policy_init(&self->policy, &config);
 	self->t = 1000 * MS;
