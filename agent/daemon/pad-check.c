@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -118,4 +119,71 @@ enum policy_verdict pad_check_decide(struct pad_check *pc, struct policy *p,
 		return POLICY_ADMIT;
 	}
 	return POLICY_NONE;
+}
+
+/* The face's landmark box and a quarter of it around, clipped to the frame. */
+static int face_box(const struct egate_face_landmarks *lm, uint32_t width, uint32_t height,
+		    int32_t *x0, int32_t *y0, uint32_t *w, uint32_t *h)
+{
+	double lo_x = INFINITY, lo_y = INFINITY, hi_x = -INFINITY, hi_y = -INFINITY, mx, my;
+
+	for (int i = 0; i < EGATE_FACE_NUM_LANDMARKS; i++) {
+		lo_x = fmin(lo_x, lm->x[i]);
+		hi_x = fmax(hi_x, lm->x[i]);
+		lo_y = fmin(lo_y, lm->y[i]);
+		hi_y = fmax(hi_y, lm->y[i]);
+	}
+	mx = (hi_x - lo_x) / 4;
+	my = (hi_y - lo_y) / 4;
+	lo_x = fmax(0, floor(lo_x - mx));
+	lo_y = fmax(0, floor(lo_y - my));
+	hi_x = fmin(width, ceil(hi_x + mx));
+	hi_y = fmin(height, ceil(hi_y + my));
+	if (!(hi_x > lo_x) || !(hi_y > lo_y))	/* NaN too */
+		return -EINVAL;
+	if (hi_x - lo_x > EGATE_PAD_MAX_DEPTH_DIM || hi_y - lo_y > EGATE_PAD_MAX_DEPTH_DIM)
+		return -E2BIG;
+	*x0 = (int32_t)lo_x;
+	*y0 = (int32_t)lo_y;
+	*w = (uint32_t)(hi_x - lo_x);
+	*h = (uint32_t)(hi_y - lo_y);
+	return 0;
+}
+
+int pad_register_depth(const struct pad_registration *reg, const struct pad_depth_image *img,
+		       const struct egate_face_landmarks *lm, uint32_t width, uint32_t height,
+		       uint16_t **buf, size_t *buf_size, struct egate_pad_depth *out)
+{
+	double focal = reg->focal > 0 ? reg->focal : fmax(width, height);
+	uint32_t w, h;
+	int32_t x0, y0;
+	int r;
+
+	if (!(reg->scale > 0))
+		return -EINVAL;
+	r = face_box(lm, width, height, &x0, &y0, &w, &h);
+	if (r < 0)
+		return r;
+	if (*buf_size < (size_t)w * h) {
+		uint16_t *grown = realloc(*buf, sizeof(**buf) * w * h);
+
+		if (!grown)
+			return -ENOMEM;
+		*buf = grown;
+		*buf_size = (size_t)w * h;
+	}
+	for (uint32_t v = 0; v < h; v++)
+		for (uint32_t u = 0; u < w; u++) {
+			double du = floor((x0 + (double)u - reg->offset_x) / reg->scale + 0.5);
+			double dv = floor((y0 + (double)v - reg->offset_y) / reg->scale + 0.5);
+
+			(*buf)[(size_t)v * w + u] = du >= 0 && dv >= 0 && du < img->width &&
+						    dv < img->height ?
+				img->z[(size_t)dv * img->stride + (size_t)du] : 0;
+		}
+	*out = (struct egate_pad_depth) {
+		.z = *buf, .width = w, .height = h, .stride = w, .x0 = x0, .y0 = y0,
+		.fx = focal, .fy = focal, .cx = width / 2.0, .cy = height / 2.0,
+	};
+	return 0;
 }

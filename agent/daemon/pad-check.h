@@ -66,6 +66,33 @@ enum policy_verdict pad_check_decide(struct pad_check *pc, struct policy *p,
 				     const struct pad_input *in, enum policy_verdict v,
 				     struct policy_decision *d);
 
+/*
+ * A depth camera's image registered into the colour frame's grid
+ * (Documentation/pad.md, Calibration): depth pixel (u, v) lies at colour
+ * pixel (offset_x + scale u, offset_y + scale v); the colour camera's focal
+ * length focal (0: the frame's longer side), principal point at its centre.
+ */
+struct pad_registration {
+	double offset_x, offset_y, scale, focal;
+};
+
+/* A depth camera's frame: millimetres, 0 = no measurement. */
+struct pad_depth_image {
+	const uint16_t *z;
+	uint32_t width, height, stride;		/* stride: elements per row */
+};
+
+/*
+ * The depth over the face of LM (its landmarks' box and a quarter of it
+ * around, within the colour frame WIDTH x HEIGHT), resampled nearest-
+ * neighbour into *BUF (grown as needed, *BUF_SIZE elements; the caller
+ * frees it) and described in OUT.  -EINVAL: no face box in the frame,
+ * -E2BIG: a box over EGATE_PAD_MAX_DEPTH_DIM, -ENOMEM.
+ */
+int pad_register_depth(const struct pad_registration *reg, const struct pad_depth_image *img,
+		       const struct egate_face_landmarks *lm, uint32_t width, uint32_t height,
+		       uint16_t **buf, size_t *buf_size, struct egate_pad_depth *out);
+
 /* PAD's verdict in the current session, and its scores (may be NULL). */
 enum egate_pad_verdict pad_check_verdict(const struct pad_check *pc,
 					 struct egate_pad_scores *scores);

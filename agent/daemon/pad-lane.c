@@ -6,7 +6,6 @@
  * verdict beside the policy's (pad-check.c) logged and counted.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -126,63 +125,28 @@ void agent_depth_pair(struct agent *a, uint64_t colour_ns)
 	d->have_paired = true;
 }
 
-/*
- * The paired depth frame in the colour frame's grid, over the face's box
- * (the landmarks' bounding box and a quarter of it around): colour pixel
- * (x, y) takes depth pixel ((x - offset_x) / scale, (y - offset_y) / scale),
- * nearest; 0 (no measurement) outside the depth image.  NULL: no depth.
- */
+/* The paired depth frame in the colour frame's grid, over the face; NULL: no depth. */
 static const struct egate_pad_depth *depth_crop(struct agent *a, const struct worker_result *r,
 						struct egate_pad_depth *out)
 {
 	const struct egate_settings *s = a->settings;
 	struct agent_depth *d = &a->depth;
-	const uint16_t *z = d->have_paired ? egate_frame_depth(d->paired) : NULL;
-	double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY, mx, my;
-	double focal = s->camera.focal_px ?: fmax(r->width, r->height);
-	unsigned int dw, dh, stride, cw, ch;
-	int ox, oy;
-
-	if (!z)
-		return NULL;
-	dw = egate_frame_width(d->paired);
-	dh = egate_frame_height(d->paired);
-	stride = egate_frame_stride(d->paired) / 2;
-	for (int i = 0; i < EGATE_FACE_NUM_LANDMARKS; i++) {
-		x0 = fmin(x0, r->lm.x[i]);
-		x1 = fmax(x1, r->lm.x[i]);
-		y0 = fmin(y0, r->lm.y[i]);
-		y1 = fmax(y1, r->lm.y[i]);
-	}
-	mx = (x1 - x0) / 4;
-	my = (y1 - y0) / 4;
-	ox = (int)fmax(0, floor(x0 - mx));
-	oy = (int)fmax(0, floor(y0 - my));
-	cw = (unsigned int)fmin(r->width, ceil(x1 + mx)) - (unsigned int)ox;
-	ch = (unsigned int)fmin(r->height, ceil(y1 + my)) - (unsigned int)oy;
-	if (!(x1 > x0) || ox >= (int)r->width || oy >= (int)r->height ||
-	    cw > EGATE_PAD_MAX_DEPTH_DIM || ch > EGATE_PAD_MAX_DEPTH_DIM)
-		return NULL;
-	if (d->crop_size < (size_t)cw * ch) {
-		uint16_t *crop = realloc(d->crop, sizeof(*crop) * cw * ch);
-
-		if (!crop)
-			return NULL;
-		d->crop = crop;
-		d->crop_size = (size_t)cw * ch;
-	}
-	for (unsigned int v = 0; v < ch; v++)
-		for (unsigned int u = 0; u < cw; u++) {
-			long du = lround((ox + (double)u - s->depth.offset_x) / s->depth.scale);
-			long dv = lround((oy + (double)v - s->depth.offset_y) / s->depth.scale);
-
-			d->crop[v * cw + u] = du >= 0 && dv >= 0 && du < dw && dv < dh ?
-					      z[dv * stride + du] : 0;
-		}
-	*out = (struct egate_pad_depth) {
-		.z = d->crop, .width = cw, .height = ch, .stride = cw, .x0 = ox, .y0 = oy,
-		.fx = focal, .fy = focal, .cx = r->width / 2.0, .cy = r->height / 2.0,
+	const struct pad_registration reg = {
+		.offset_x = s->depth.offset_x, .offset_y = s->depth.offset_y,
+		.scale = s->depth.scale, .focal = s->camera.focal_px,
 	};
+	struct pad_depth_image img;
+
+	if (!d->have_paired || !egate_frame_depth(d->paired))
+		return NULL;
+	img = (struct pad_depth_image) {
+		.z = egate_frame_depth(d->paired), .width = egate_frame_width(d->paired),
+		.height = egate_frame_height(d->paired),
+		.stride = egate_frame_stride(d->paired) / 2,
+	};
+	if (pad_register_depth(&reg, &img, &r->lm, r->width, r->height, &d->crop,
+			       &d->crop_size, out) < 0)
+		return NULL;
 	return out;
 }
 

@@ -11,7 +11,10 @@
  * closed); a new session starts PAD afresh; the attack's audit record, with
  * its PAD scores, is accepted by the real store and reads back whole.
  */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "egate-store.h"
@@ -25,6 +28,9 @@
 
 #define MS 1000000ull
 #define TRAVELLER 7
+/* the depth camera's image in the registration tests */
+#define DEPTH_W 400
+#define DEPTH_H 300
 
 DEFINE_POINTER_CLEANUP(struct pad_sim_seq, seq_freep, pad_sim_seq_free)
 
@@ -87,16 +93,38 @@ static struct policy_frame recognised(uint64_t t)
 }
 
 /*
+ * The image a depth camera registered by REG would send of CROP (the
+ * depth in the colour grid): depth pixel (u, v) is colour pixel
+ * (offset_x + scale u, offset_y + scale v), nearest.
+ */
+static void depth_camera_image(const struct pad_registration *reg,
+			       const struct egate_pad_depth *crop, uint16_t *img)
+{
+	for (uint32_t v = 0; v < DEPTH_H; v++)
+		for (uint32_t u = 0; u < DEPTH_W; u++) {
+			long x = lround(reg->offset_x + reg->scale * u) - crop->x0;
+			long y = lround(reg->offset_y + reg->scale * v) - crop->y0;
+
+			img[v * DEPTH_W + u] = x >= 0 && y >= 0 && x < crop->width &&
+					       y < crop->height ? crop->z[y * crop->stride + x] : 0;
+		}
+}
+
+/*
  * KIND presented, at 15 frames/s; depth crops with the first DEPTH frames
- * (the depth camera sends none after).
+ * (the depth camera sends none after), REG (NULL: none) as a depth camera
+ * so registered would send them and the agent registers them.
  */
 static struct run present(struct _test_data_pad *self, enum pad_sim_kind kind, uint64_t seed,
-			  uint32_t depth)
+			  uint32_t depth, const struct pad_registration *reg)
 {
 	_cleanup_(seq_freep) struct pad_sim_seq *s = NULL;
+	_cleanup_free_ uint16_t *img = malloc(sizeof(*img) * DEPTH_W * DEPTH_H);
+	_cleanup_free_ uint16_t *buf = NULL;
 	struct run run = { .admit_at = -1, .deny_at = -1 };
+	size_t buf_size = 0;
 
-	if (pad_sim_sequence(self->face, kind, seed, NULL, depth, &s) < 0)
+	if (!img || pad_sim_sequence(self->face, kind, seed, NULL, depth, &s) < 0)
 		abort();
 	for (uint32_t i = 0; i < s->n; i++) {
 		const struct pad_sim_frame *sf = &s->frames[i];
@@ -105,9 +133,18 @@ static struct run present(struct _test_data_pad *self, enum pad_sim_kind kind, u
 			.lm = &sf->lm, .width = s->p.width, .height = s->p.height,
 			.depth = sf->depth.z ? &sf->depth : NULL, .time_ns = self->t,
 		};
+		struct pad_depth_image cam = { img, DEPTH_W, DEPTH_H, DEPTH_W };
+		struct egate_pad_depth registered;
 		struct policy_decision d;
 		enum policy_verdict v;
 
+		if (reg && in.depth) {
+			depth_camera_image(reg, in.depth, img);
+			if (pad_register_depth(reg, &cam, &sf->lm, s->p.width, s->p.height, &buf,
+					       &buf_size, &registered) < 0)
+				abort();
+			in.depth = &registered;
+		}
 		self->t += 66 * MS;
 		v = policy_feed(&self->policy, &f, &d);
 		v = pad_check_decide(&self->pc, &self->policy, &in, v, &d);
@@ -146,7 +183,7 @@ TEST_F(pad, colour_denies_a_print_and_never_admits_it)
 	pad_on(self, EGATE_PAD_COLOUR);
 	for (size_t k = 0; k < 2; k++)
 		for (uint64_t seed = 0; seed < 3; seed++) {
-			struct run r = present(self, prints[k], seed, 0);
+			struct run r = present(self, prints[k], seed, 0, NULL);
 
 			EXPECT_EQ(0, r.admits) TH_LOG("%s seed %llu", pad_sim_kind_name(prints[k]),
 						      (unsigned long long)seed);
@@ -165,7 +202,7 @@ TEST_F(pad, colour_admits_the_live_traveller_once_pad_says_so)
 {
 	pad_on(self, EGATE_PAD_COLOUR);
 	for (uint64_t seed = 0; seed < 3; seed++) {
-		struct run r = present(self, PAD_SIM_BONA_FIDE, seed, 0);
+		struct run r = present(self, PAD_SIM_BONA_FIDE, seed, 0, NULL);
 
 		EXPECT_EQ(1, r.admits) TH_LOG("seed %llu: %s", (unsigned long long)seed, r.detail);
 		EXPECT_EQ(0, r.denies);
@@ -182,7 +219,7 @@ TEST_F(pad, depth_tells_the_print_from_the_head)
 {
 	pad_on(self, EGATE_PAD_DEPTH);
 	for (int k = 0; k < PAD_SIM_KINDS; k++) {
-		struct run r = present(self, k, 1, pad_sim_defaults.frames);
+		struct run r = present(self, k, 1, pad_sim_defaults.frames, NULL);
 
 		if (k == PAD_SIM_BONA_FIDE) {
 			EXPECT_EQ(1, r.admits) TH_LOG("%s", r.detail);
@@ -203,7 +240,7 @@ TEST_F(pad, depth_without_depth_frames_fails_closed)
 	struct run r;
 
 	pad_on(self, EGATE_PAD_DEPTH);
-	r = present(self, PAD_SIM_BONA_FIDE, 1, 0);	/* the depth camera is gone */
+	r = present(self, PAD_SIM_BONA_FIDE, 1, 0, NULL);	/* the depth camera is gone */
 	EXPECT_EQ(0, r.admits);
 	EXPECT_TRUE(is_attack(&r));
 	EXPECT_EQ(PAD_MAX_FRAMES - 1, r.deny_at);
@@ -215,7 +252,7 @@ TEST_F(pad, off_admits_a_print_as_before)
 	struct run r;
 
 	pad_on(self, 0);
-	r = present(self, PAD_SIM_PRINT_STILL, 0, 0);
+	r = present(self, PAD_SIM_PRINT_STILL, 0, 0, NULL);
 	EXPECT_EQ(1, r.admits);
 	EXPECT_EQ((int)config.frames - 1, r.admit_at);
 	EXPECT_EQ(NULL, r.d.detail);
@@ -226,15 +263,15 @@ TEST_F(pad, a_new_session_starts_pad_afresh)
 	struct run r;
 
 	pad_on(self, EGATE_PAD_DEPTH);
-	r = present(self, PAD_SIM_PRINT, 2, pad_sim_defaults.frames);
+	r = present(self, PAD_SIM_PRINT, 2, pad_sim_defaults.frames, NULL);
 	EXPECT_TRUE(is_attack(&r));
 	walk_away(self);
-	r = present(self, PAD_SIM_BONA_FIDE, 2, pad_sim_defaults.frames);
+	r = present(self, PAD_SIM_BONA_FIDE, 2, pad_sim_defaults.frames, NULL);
 	EXPECT_EQ(1, r.admits);
 	EXPECT_EQ(0, r.denies);
 	/* and the other way round: a bona fide verdict does not carry over */
 	walk_away(self);
-	r = present(self, PAD_SIM_PRINT, 3, pad_sim_defaults.frames);
+	r = present(self, PAD_SIM_PRINT, 3, pad_sim_defaults.frames, NULL);
 	EXPECT_EQ(0, r.admits);
 	EXPECT_TRUE(is_attack(&r));
 }
@@ -258,6 +295,81 @@ TEST_F(pad, the_policy_deny_keeps_its_own_reason)
 	EXPECT_EQ(POLICY_DENY, v);
 	EXPECT_EQ(NULL, d.reason);
 	EXPECT_EQ(EGATE_PAD_UNDECIDED, pad_check_verdict(&self->pc, NULL));
+}
+
+/*
+ * A depth camera at half the colour resolution, its image shifted: what
+ * the agent registers with depth.offset_x/offset_y/scale gives the same
+ * verdicts as the depth in the colour grid; and the identity registration
+ * gives back the image's own pixels.
+ */
+TEST_F(pad, registered_depth_decides_as_the_aligned_one)
+{
+	static const struct pad_registration half = {
+		.offset_x = 24, .offset_y = -10, .scale = 2, .focal = 600,
+	};
+	struct run r;
+
+	pad_on(self, EGATE_PAD_DEPTH);
+	r = present(self, PAD_SIM_BONA_FIDE, 1, pad_sim_defaults.frames, &half);
+	EXPECT_EQ(1, r.admits) TH_LOG("%s", r.detail);
+	EXPECT_EQ((int)config.frames - 1, r.admit_at);
+	walk_away(self);
+	r = present(self, PAD_SIM_PRINT, 1, pad_sim_defaults.frames, &half);
+	EXPECT_EQ(0, r.admits);
+	EXPECT_TRUE(is_attack(&r)) TH_LOG("%s", r.detail);
+	walk_away(self);
+	r = present(self, PAD_SIM_BENT, 1, pad_sim_defaults.frames, &half);
+	EXPECT_EQ(0, r.admits);
+	EXPECT_TRUE(is_attack(&r)) TH_LOG("%s", r.detail);
+}
+
+TEST_F(pad, registration_maps_depth_pixels_to_colour_pixels)
+{
+	static const struct pad_registration identity = { .scale = 1 };
+	static const struct pad_registration half = { .offset_x = 24, .offset_y = -10, .scale = 2 };
+	_cleanup_(seq_freep) struct pad_sim_seq *s = NULL;
+	_cleanup_free_ uint16_t *img = malloc(sizeof(*img) * DEPTH_W * DEPTH_H), *buf = NULL;
+	struct pad_depth_image cam = { img, DEPTH_W, DEPTH_H, DEPTH_W };
+	struct egate_face_landmarks nowhere;
+	struct egate_pad_depth out;
+	size_t size = 0;
+
+	ASSERT_NE(NULL, img);
+	for (uint32_t i = 0; i < DEPTH_W * DEPTH_H; i++)
+		img[i] = (uint16_t)(i % 65521);
+	ASSERT_EQ(0, pad_sim_sequence(self->face, PAD_SIM_BONA_FIDE, 1, NULL, 0, &s));
+	ASSERT_EQ(0, pad_register_depth(&identity, &cam, &s->frames[0].lm, 640, 480, &buf, &size,
+					 &out));
+	EXPECT_EQ(320.0, out.cx);
+	EXPECT_EQ(240.0, out.cy);
+	EXPECT_EQ(640.0, out.fx);	/* focal 0: the longer side */
+	for (uint32_t v = 0; v < out.height; v++)
+		for (uint32_t u = 0; u < out.width; u++) {
+			uint32_t x = out.x0 + u, y = out.y0 + v;
+			uint16_t want = x < DEPTH_W && y < DEPTH_H ? img[y * DEPTH_W + x] : 0;
+
+			ASSERT_EQ(want, out.z[v * out.stride + u]) TH_LOG("(%u, %u)", x, y);
+		}
+	ASSERT_EQ(0, pad_register_depth(&half, &cam, &s->frames[0].lm, 640, 480, &buf, &size,
+					 &out));
+	/* colour pixel (24 + 2u, -10 + 2v) is depth pixel (u, v) */
+	for (uint32_t v = 0; v < DEPTH_H; v++)
+		for (uint32_t u = 0; u < DEPTH_W; u++) {
+			int64_t x = 24 + 2 * (int64_t)u - out.x0, y = -10 + 2 * (int64_t)v - out.y0;
+
+			if (x >= 0 && y >= 0 && x < out.width && y < out.height)
+				ASSERT_EQ(img[v * DEPTH_W + u], out.z[y * out.stride + x]);
+		}
+	EXPECT_EQ(-EINVAL, pad_register_depth(&(struct pad_registration){ .scale = 0 }, &cam,
+					      &s->frames[0].lm, 640, 480, &buf, &size, &out));
+	for (int i = 0; i < EGATE_FACE_NUM_LANDMARKS; i++)
+		nowhere.x[i] = nowhere.y[i] = 2000;	/* off the frame */
+	EXPECT_EQ(-EINVAL, pad_register_depth(&identity, &cam, &nowhere, 640, 480, &buf, &size,
+					      &out));
+	nowhere.x[3] = NAN;
+	EXPECT_EQ(-EINVAL, pad_register_depth(&identity, &cam, &nowhere, 640, 480, &buf, &size,
+					      &out));
 }
 
 struct found {
@@ -288,7 +400,7 @@ TEST_F(pad, the_attack_record_carries_its_scores)
 	struct run r;
 
 	pad_on(self, EGATE_PAD_DEPTH);
-	r = present(self, PAD_SIM_PRINT, 4, pad_sim_defaults.frames);
+	r = present(self, PAD_SIM_PRINT, 4, pad_sim_defaults.frames, NULL);
 	ASSERT_TRUE(is_attack(&r));
 	ASSERT_EQ(EGATE_PAD_ATTACK, pad_check_verdict(&self->pc, &scores));
 	snprintf(want, sizeof(want), "relief_mm=%.3g ", scores.relief_mm);
