@@ -33,14 +33,13 @@ int agent_pad_init(struct agent *a)
 	enum egate_pad_mode mode = resolve_mode(a);
 	int r;
 
-	for (int i = 0; i < AGENT_DEPTH_RING; i++) {
-		r = egate_frame_new(&a->depth.ring[i]);
-		if (r < 0)
+	for (int i = 0; a->depth.link.monitor && i <= AGENT_DEPTH_RING; i++) {
+		r = egate_frame_new(i < AGENT_DEPTH_RING ? &a->depth.ring[i] : &a->depth.paired);
+		if (r < 0) {
+			agent_log(a, "depth camera: %s", strerror(-r));
 			return r;
+		}
 	}
-	r = egate_frame_new(&a->depth.paired);
-	if (r < 0)
-		return r;
 	if (mode == EGATE_PAD_DEPTH && !a->depth.link.monitor) {
 		agent_log(a, "pad.mode = depth needs a depth camera (depth.camera, or the udev "
 			  "property %s)", EGATE_DEPTH_CAMERA_UDEV_PROPERTY);
