@@ -98,9 +98,11 @@ AGENT_BENCH	:= $(BUILD)/bench/agent-bench
 CYCLE_BENCH	:= $(BUILD)/bench/agent-cycle-bench
 AUDIT_BENCH	:= $(BUILD)/bench/agent-audit-bench
 GALLERY_BENCH	:= $(BUILD)/bench/agent-gallery-bench
-bench: $(AGENT_BENCH) $(AUDIT_BENCH) $(GALLERY_BENCH) $(CYCLE_BENCH) all
+PAD_BENCH	:= $(BUILD)/bench/agent-pad-bench
+bench: $(AGENT_BENCH) $(AUDIT_BENCH) $(GALLERY_BENCH) $(PAD_BENCH) $(CYCLE_BENCH) all
 	EGATE_MODELS=$${EGATE_MODELS:-$(TOP)/build/models/face-api/model} taskset -c 0 $(AGENT_BENCH)
 	EGATE_MODELS=$${EGATE_MODELS:-$(TOP)/build/models/face-api/model} $(GALLERY_BENCH)
+	taskset -c 0 $(PAD_BENCH)
 	taskset -c 0 $(AUDIT_BENCH)
 	$(TOP)/scripts/vm-run --kernel 6.12 -- env \
 		EGATE_MODELS=$${EGATE_MODELS:-$(TOP)/build/models/face-api/model} $(CYCLE_BENCH)
@@ -113,6 +115,11 @@ $(GALLERY_BENCH): $(BUILD)/kiosk/tests/gallery_bench.o $(TEST_COMMON_OBJS) $(AGE
 		$(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(AGENT_LIB_OBJS) $(ALL_LIBS)
+
+# PAD in the decision (tests/agent/pad_bench.c): synthetic, no models needed.
+$(PAD_BENCH): $(BUILD)/kiosk/tests/pad_bench.o $(AGENT_LIB_OBJS) $(KIOSK_LIB) $(FACE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(AGENT_LIB_OBJS) $(ALL_LIBS)
 
 $(AUDIT_BENCH): $(BUILD)/kiosk/tests/audit_bench.o $(TEST_COMMON_OBJS) $(KIOSK_LIB) $(FACE_LIB)
 	@mkdir -p $(@D)
@@ -192,7 +199,7 @@ $(BUILD)/vmtests/agent-%: $(BUILD)/kiosk/tests/vm_%.o $(TEST_COMMON_OBJS) $(LANE
 	$(LANE_TEST_OBJS:.o=.d) \
 	$(BUILD)/kiosk/tests/sim-camera.d $(BUILD)/kiosk/tests/bench.d \
 	$(BUILD)/kiosk/tests/cycle_bench.d $(BUILD)/kiosk/tests/audit_bench.d \
-	$(BUILD)/kiosk/tests/gallery_bench.d \
+	$(BUILD)/kiosk/tests/gallery_bench.d $(BUILD)/kiosk/tests/pad_bench.d \
 	$(patsubst $(TEST_DIR)/%.c,$(BUILD)/kiosk/tests/%.d,$(HOST_TEST_SRCS) $(VM_TEST_SRCS))
 
 # Presentation-attack detection's evaluation on synthetic presentations

@@ -66,6 +66,8 @@ int egate_camera_config_set_pixel_format(struct egate_camera_config *config,
 	case V4L2_PIX_FMT_YUYV:
 	case V4L2_PIX_FMT_MJPEG:
 	case V4L2_PIX_FMT_RGB24:
+	case V4L2_PIX_FMT_Z16:
+	case V4L2_PIX_FMT_Y16:
 		config->pixel_format = fourcc;
 		return 0;
 	default:

@@ -24,6 +24,7 @@ struct egate_frame {
 	unsigned int width, height, stride;
 	uint64_t timestamp_ns;
 	uint32_t sequence;
+	bool depth;		/* 16 bits a pixel, unconverted */
 };
 
 struct camera_buffer {
@@ -37,7 +38,7 @@ struct egate_camera {
 	struct egate_camera_config config;	/* what was asked: to reopen */
 	struct v4lconvert_data *convert;
 	struct v4l2_format source;	/* what the camera sends */
-	struct v4l2_format rgb;		/* what the caller gets */
+	struct v4l2_format rgb;		/* what the caller gets: RGB24, or the 16-bit source */
 	struct camera_buffer buffers[EGATE_CAMERA_BUFFERS_MAX];
 	unsigned int n_buffers;
 	bool streaming;
@@ -64,7 +65,13 @@ int camera_ioctl(const struct egate_camera *camera, unsigned long request, void 
  */
 int camera_reopen(struct egate_camera *camera, char *msg, size_t msg_size);
 
-/* frame.c: make room for an RGB24 image of the camera's size. */
+/* Z16 or Y16: 16-bit frames, kept as they come. */
+static inline bool pixel_format_is_depth(uint32_t fourcc)
+{
+	return fourcc == V4L2_PIX_FMT_Z16 || fourcc == V4L2_PIX_FMT_Y16;
+}
+
+/* frame.c: make room for an RGB24 (or 16-bit) image of the camera's size. */
 int frame_reserve(struct egate_frame *frame, const struct v4l2_format *rgb);
 /*
  * frame.c: a frame's CLOCK_MONOTONIC capture time, never before *last_ns

@@ -37,7 +37,12 @@ int egate_camera_config_set_size(struct egate_camera_config *config,
 int egate_camera_config_set_fps(struct egate_camera_config *config, unsigned int fps);
 int egate_camera_config_set_buffers(struct egate_camera_config *config,
 				    unsigned int buffers);
-/* What the camera sends: V4L2_PIX_FMT_YUYV, _MJPEG, _RGB24, or 0 (auto). */
+/*
+ * What the camera sends: V4L2_PIX_FMT_YUYV, _MJPEG, _RGB24, or 0 (auto):
+ * frames are converted to RGB24.  Or a depth camera's V4L2_PIX_FMT_Z16 or
+ * _Y16 (16 bits a pixel, little-endian; Z16: millimetres): frames keep
+ * those 16 bits unconverted (egate_frame_depth()).
+ */
 int egate_camera_config_set_pixel_format(struct egate_camera_config *config,
 					 uint32_t fourcc);
 
@@ -47,8 +52,13 @@ struct egate_frame;
 
 int egate_frame_new(struct egate_frame **ret);
 void egate_frame_free(struct egate_frame *frame);
-/* RGB24: 3 bytes per pixel, rows stride bytes apart. */
+/* RGB24: 3 bytes per pixel, rows stride bytes apart (a 16-bit frame: 2 bytes). */
 const uint8_t *egate_frame_data(const struct egate_frame *frame);
+/*
+ * A Z16 or Y16 camera's frame: its 16-bit pixels as sent, rows stride bytes
+ * apart (stride / 2 elements); NULL for an RGB24 frame.
+ */
+const uint16_t *egate_frame_depth(const struct egate_frame *frame);
 unsigned int egate_frame_width(const struct egate_frame *frame);
 unsigned int egate_frame_height(const struct egate_frame *frame);
 unsigned int egate_frame_stride(const struct egate_frame *frame);
@@ -84,7 +94,7 @@ int egate_camera_fd(const struct egate_camera *camera);
 const char *egate_camera_devnode(const struct egate_camera *camera);
 unsigned int egate_camera_width(const struct egate_camera *camera);
 unsigned int egate_camera_height(const struct egate_camera *camera);
-/* The V4L2 fourcc the camera sends, before conversion to RGB24. */
+/* The V4L2 fourcc the camera sends, before conversion to RGB24 (Z16, Y16: none). */
 uint32_t egate_camera_pixel_format(const struct egate_camera *camera);
 
 /*
@@ -164,6 +174,13 @@ int egate_camera_lane_selector(const char *lane_device, char *selector, size_t s
 			       char *err, size_t err_size);
 int egate_camera_selector_from_udev(struct udev_device *lane, char *selector, size_t size,
 				    char *err, size_t err_size);
+/* The lane's depth camera (a second V4L2 node sending Z16 or Y16), likewise. */
+#define EGATE_DEPTH_CAMERA_UDEV_PROPERTY "EGATE_DEPTH_CAMERA"
+/* The same for any property naming a camera selector. */
+int egate_camera_lane_property(const char *lane_device, const char *property, char *selector,
+			       size_t size, char *err, size_t err_size);
+int egate_camera_property_from_udev(struct udev_device *lane, const char *property,
+				    char *selector, size_t size, char *err, size_t err_size);
 
 enum egate_uevent_source {
 	EGATE_UEVENT_UDEV,	/* events after udevd processed them */

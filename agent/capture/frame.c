@@ -2,12 +2,14 @@
 /*
  * frame.c - frames, and reading them by "latest frame wins": the driver's
  * queue is drained on every read, the newest frame is converted to RGB24
- * and every older one goes straight back to the driver.  Nothing queues in
+ * (a depth camera's Z16/Y16 frame is copied as it is) and every older one
+ * goes straight back to the driver.  Nothing queues in
  * between, so a busy engine costs frames (counted), never memory or lag.
  */
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <libv4l2.h>
 #include <libv4lconvert.h>
@@ -48,6 +50,12 @@ const uint8_t *egate_frame_data(const struct egate_frame *frame)
 {
 	assert(frame);
 	return frame->data;
+}
+
+const uint16_t *egate_frame_depth(const struct egate_frame *frame)
+{
+	assert(frame);
+	return frame->depth ? (const uint16_t *)frame->data : NULL;
 }
 
 unsigned int egate_frame_width(const struct egate_frame *frame)
@@ -181,6 +189,21 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Z16/Y16: the rows as they are, without the driver's padding; -EIO if short. */
+static int copy_depth(const struct egate_camera *camera, const struct v4l2_buffer *buf,
+		      struct egate_frame *frame)
+{
+	const struct v4l2_pix_format *src = &camera->source.fmt.pix;
+	size_t row = (size_t)src->width * 2;
+	const uint8_t *from = camera->buffers[buf->index].start;
+
+	if ((size_t)src->bytesperline * (src->height - 1) + row > buf->bytesused)
+		return -EIO;
+	for (unsigned int y = 0; y < src->height; y++)
+		memcpy(frame->data + y * row, from + (size_t)y * src->bytesperline, row);
+	return 0;
+}
+
 int egate_camera_read_latest(struct egate_camera *camera, struct egate_frame *frame)
 {
 	const struct v4l2_pix_format *rgb = &camera->rgb.fmt.pix;
@@ -199,9 +222,13 @@ int egate_camera_read_latest(struct egate_camera *camera, struct egate_frame *fr
 	if (!have)
 		return -EAGAIN;
 
-	r = v4lconvert_convert(camera->convert, &camera->source, &camera->rgb,
-			       camera->buffers[buf.index].start, (int)buf.bytesused,
-			       frame->data, (int)frame->capacity);
+	frame->depth = pixel_format_is_depth(camera->source.fmt.pix.pixelformat);
+	if (frame->depth)
+		r = copy_depth(camera, &buf, frame);
+	else
+		r = v4lconvert_convert(camera->convert, &camera->source, &camera->rgb,
+				       camera->buffers[buf.index].start, (int)buf.bytesused,
+				       frame->data, (int)frame->capacity);
 	if (r < 0) {
 		/* A damaged frame (a torn MJPEG, say): lose it, not the stream. */
 		camera->dropped++;

@@ -62,7 +62,7 @@ static const char *fourcc_text(uint32_t fourcc, char text[5])
 	return text;
 }
 
-/* Sets the format the camera sends and the RGB24 one the caller gets. */
+/* Sets the format the camera sends and the RGB24 (or 16-bit) one the caller gets. */
 static int negotiate(struct egate_camera *camera, const struct egate_camera_config *config,
 		     char *msg, size_t msg_size)
 {
@@ -105,8 +105,18 @@ static int negotiate(struct egate_camera *camera, const struct egate_camera_conf
 			 pix->width, pix->height, pix->field == V4L2_FIELD_NONE ? "" : " interlaced");
 		return -ENOTSUP;
 	}
+	if (pixel_format_is_depth(chosen) && pix->bytesperline < pix->width * 2) {
+		snprintf(msg, msg_size, "the camera's %s rows are %u bytes for %u pixels",
+			 fourcc_text(chosen, a), pix->bytesperline, pix->width);
+		return -ENOTSUP;
+	}
 	camera->source = want;
 	camera->rgb = want;
+	if (pixel_format_is_depth(chosen)) {	/* kept as it comes, rows packed */
+		camera->rgb.fmt.pix.bytesperline = pix->width * 2;
+		camera->rgb.fmt.pix.sizeimage = pix->width * 2 * pix->height;
+		return 0;
+	}
 	camera->rgb.fmt.pix.pixelformat = V4L2_PIX_FMT_RGB24;
 	camera->rgb.fmt.pix.bytesperline = pix->width * 3;
 	camera->rgb.fmt.pix.sizeimage = pix->width * 3 * pix->height;

@@ -50,6 +50,14 @@ static const struct conf_choice pixel_formats[] = {
 	{ NULL, 0 },
 };
 
+static const struct conf_choice pad_modes[] = {
+	{ "auto", EGATE_PAD_SETTING_AUTO },
+	{ "depth", EGATE_PAD_SETTING_DEPTH },
+	{ "colour", EGATE_PAD_SETTING_COLOUR },
+	{ "off", EGATE_PAD_SETTING_OFF },
+	{ NULL, 0 },
+};
+
 static const struct conf_choice match_modes[] = {
 	{ "identify", EGATE_MATCH_IDENTIFY },
 	{ "verify", EGATE_MATCH_VERIFY },
@@ -77,6 +85,12 @@ static const struct conf_key keys[] = {
 	UINT_KEY(camera, buffers, 3, 16, "4"),
 	CHOICE_KEY(camera, pixel_format, pixel_formats, "auto"),
 	UINT_KEY(camera, stall_ms, 200, 60000, "5000"),
+	DOUBLE_KEY(camera, focal_px, 0.0, 20000.0, "0"),
+	CHOICE_KEY(pad, mode, pad_modes, "auto"),
+	TEXT_KEY(depth, camera, CONF_STRING, "none"),
+	DOUBLE_KEY(depth, offset_x, -2000.0, 2000.0, "0"),
+	DOUBLE_KEY(depth, offset_y, -2000.0, 2000.0, "0"),
+	DOUBLE_KEY(depth, scale, 0.1, 10.0, "1"),
 	CHOICE_KEY(decision, mode, match_modes, "identify"),
 	DOUBLE_KEY(decision, threshold, 0.05, 2.0, "0.5"),
 	DOUBLE_KEY(decision, margin, 0.0, 1.0, "0.05"),

@@ -30,6 +30,14 @@
 #define EGATE_CONF_GROUP_MAX 31		/* a group name, bytes */
 #define EGATE_CONF_REFERENCE_KEYS_MAX 8	/* document readers' keys */
 
+/* pad.mode: presentation-attack detection (Documentation/pad.md). */
+enum egate_pad_setting {
+	EGATE_PAD_SETTING_AUTO,		/* depth with a depth camera, else colour */
+	EGATE_PAD_SETTING_DEPTH,
+	EGATE_PAD_SETTING_COLOUR,
+	EGATE_PAD_SETTING_OFF,		/* no PAD: a photo can open the lane */
+};
+
 enum egate_match_mode {
 	EGATE_MATCH_IDENTIFY,	/* 1:N against the gallery */
 	EGATE_MATCH_VERIFY,	/* 1:1 against a reference for the session */
@@ -48,7 +56,17 @@ struct egate_settings {
 		unsigned int buffers;
 		uint32_t pixel_format;	/* V4L2 fourcc the camera sends, 0 = auto */
 		unsigned int stall_ms;	/* no frame this long: the lane leaves service */
+		double focal_px;	/* focal length in pixels, 0: the frame's longer side */
 	} camera;
+	struct {
+		enum egate_pad_setting mode;
+	} pad;
+	struct {
+		/* the depth camera's selector, "none": no depth camera */
+		char camera[EGATE_CONF_SELECTOR_MAX + 1];
+		/* depth pixel (u, v) is colour pixel (offset_x + scale u, offset_y + scale v) */
+		double offset_x, offset_y, scale;
+	} depth;
 	struct {
 		enum egate_match_mode mode;
 		double threshold;

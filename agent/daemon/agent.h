@@ -4,7 +4,9 @@
  * the files that each do one job of it.  A frame goes one way:
  *   camera-watch.c finds the lane's camera, follows it (unplug, replug),
  *               hands the newest frame to the idle worker
+ *               (and the lane's depth camera, its frames paired by time)
  *   worker.c    the face engine on that frame, in its own thread
+ *   pad-lane.c  presentation-attack detection beside the policy (pad-check.c)
  *   decide.c    face results -> policy verdicts -> audit record -> lane
  *               command; the lane's events and the passages' outcomes
  *   record.c    audit records (through storeworker.c) and the journal
@@ -41,6 +43,7 @@
 #include "lane.h"
 #include "metrics.h"
 #include "officer.h"
+#include "pad-check.h"
 #include "policy.h"
 #include "storeworker.h"
 #include "worker.h"
@@ -59,10 +62,16 @@
 /* The unit's RuntimeDirectory=: LANE.out-of-service marks the mode as ours. */
 #define AGENT_RUN_DIR "/run/egate"
 
+#define AGENT_DEPTH_RING 4		/* depth frames kept for pairing */
+/* A depth frame further than this in capture time from the colour frame: none. */
+#define AGENT_DEPTH_PAIR_MS 100
+
 struct camera_link {
+	const char *what;		/* "camera", "depth camera": for the log */
 	struct egate_camera_monitor *monitor;
 	struct egate_camera *camera;	/* NULL while unplugged */
 	struct egate_camera_config *config;
+	struct egate_camera_config *fallback;	/* tried when config is refused, or NULL */
 	char selector[EGATE_CONF_SELECTOR_MAX + 1];
 	bool polling;			/* a POLL_ADD on the camera is in flight */
 	bool open_failed;		/* logged: quiet until an open succeeds */
@@ -70,6 +79,18 @@ struct camera_link {
 	uint64_t next_look_ns;		/* while camera is NULL */
 	uint64_t last_frame_ns;		/* the camera had a frame ready (or opened) */
 	uint64_t dropped_before;	/* frames lost by the cameras closed since start */
+};
+
+/* The depth camera's frames (pad-lane.c): the newest few, for pairing. */
+struct agent_depth {
+	struct camera_link link;	/* link.monitor NULL: no depth camera */
+	struct egate_frame *ring[AGENT_DEPTH_RING];
+	unsigned int next;		/* ring slot the next frame goes into */
+	struct egate_frame *paired;	/* the worker's frame's, swapped out of the ring */
+	bool have_paired;
+	uint16_t *crop;			/* registered into the colour grid */
+	size_t crop_size;		/* elements */
+	bool missing_logged;		/* "no depth frame", once until one comes */
 };
 
 /* decision.mode=verify: the reference in use (verify-reference.c). */
@@ -141,7 +162,9 @@ struct agent {
 	struct worker *worker;
 	uint64_t worker_started_ns;		/* 0: idle */
 	struct policy policy;
+	struct pad_check pad;			/* pad.mode off: pad.pad NULL */
 	struct camera_link camera;
+	struct agent_depth depth;
 
 	struct agent_verdict verdict;
 	unsigned int decisions_unwritten;	/* decision records queued, not yet written */
@@ -276,18 +299,35 @@ enum policy_verdict agent_referral(struct agent *a, enum policy_verdict v,
 void agent_fleet_lag_check(struct agent *a);
 /* A STORE_SYNC came back: the lag gauges. */
 void agent_on_fleet_lag(struct agent *a, const struct store_job *job);
+/* pad-lane.c */
+/* pad.mode resolved (depth camera configured or not), logged; after agent_camera_init(). */
+int agent_pad_init(struct agent *a);
+void agent_pad_done(struct agent *a);
+/* After policy_feed() on the worker's result: PAD's say (pad-check.h), logged, counted. */
+enum policy_verdict agent_pad_decide(struct agent *a, const struct worker_result *r,
+				     enum policy_verdict v, struct policy_decision *d);
+/* A colour frame goes to the worker: the depth frame nearest in time goes with it. */
+void agent_depth_pair(struct agent *a, uint64_t colour_ns);
+/* The depth camera has a frame: into the ring. */
+void agent_depth_read(struct agent *a);
 
 /* camera-watch.c */
-/* Chooses the selector (command line, udev, egate.conf, auto) and the monitor. */
+/* Chooses the selectors (command line, udev, egate.conf, auto) and the monitors. */
 int agent_camera_init(struct agent *a, const struct egate_conf *conf, const char *lane,
 		      const char *camera_option, char *err, size_t err_size);
 void agent_camera_done(struct agent *a);
-/* Opens the camera if it is there now (at start). */
+/* Opens the cameras (colour, depth) if they are there now (at start). */
 void agent_camera_look(struct agent *a);
-/* The monitor said something: open the camera if it came back. */
-void agent_camera_monitor_ready(struct agent *a);
-/* The camera's fd is readable (or in error): hand a frame to the worker. */
-void agent_camera_ready(struct agent *a, uint32_t generation, int poll_res);
+/* C's monitor said something: open the camera if it came back. */
+void agent_camera_monitor_ready(struct agent *a, struct camera_link *c);
+/*
+ * C's fd is readable (or in error): the colour camera hands a frame to the
+ * worker, the depth camera's frame goes into the depth ring.
+ */
+void agent_camera_ready(struct agent *a, struct camera_link *c, uint32_t generation,
+			int poll_res);
+/* C is gone (a read said -ENODEV): dropped, waiting for it to come back. */
+void agent_camera_lost(struct agent *a, struct camera_link *c);
 /* Every frame lost so far, by the cameras and by the agent. */
 uint64_t agent_camera_dropped(const struct agent *a);
 

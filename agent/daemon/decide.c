@@ -173,6 +173,7 @@ void agent_on_result(struct agent *a, const struct worker_result *r)
 		policy_reset(&a->policy);
 	} else if (!a->verify || !agent_reference_missing(a, &r->frame)) {
 		v = policy_feed(&a->policy, &r->frame, &d);
+		v = agent_pad_decide(a, r, v, &d);	/* PAD beside the policy */
 		v = agent_referral(a, v, &d);
 		act(a, v, &d, &r->timing);
 	}

@@ -233,7 +233,9 @@ void agent_on_tick(struct agent *a)
 		agent_gallery_check(a);
 	else if (!a->worker_started_ns)
 		agent_reference_check(a);
-	if (!a->camera.camera && a->now_ns >= a->camera.next_look_ns)
+	if ((!a->camera.camera && a->now_ns >= a->camera.next_look_ns) ||
+	    (a->depth.link.monitor && !a->depth.link.camera &&
+	     a->now_ns >= a->depth.link.next_look_ns))
 		agent_camera_look(a);
 	agent_fleet_lag_check(a);
 	write_metrics(a);

@@ -35,7 +35,9 @@ enum request {
 	REQ_COMMAND,	/* + slot << 8 */
 	REQ_STORE,
 	REQ_OFFICERS,
-	/* REQ_CAMERA + the camera's generation << 8 */
+	REQ_DEPTH,
+	REQ_DEPTH_MONITOR,
+	/* REQ_CAMERA, REQ_DEPTH + the camera's generation << 8 */
 };
 
 uint64_t agent_now_ns(void)
@@ -102,13 +104,26 @@ static int arm_signal(struct agent *a)
 	return 0;
 }
 
+static int arm_link(struct agent *a, struct camera_link *c, enum request req)
+{
+	if (!c->camera || c->polling)
+		return 0;
+	c->polling = true;
+	return arm_poll(a, egate_camera_fd(c->camera), req + ((uint64_t)c->generation << 8));
+}
+
 static int arm_camera(struct agent *a)
 {
-	if (!a->camera.camera || a->camera.polling)
-		return 0;
-	a->camera.polling = true;
-	return arm_poll(a, egate_camera_fd(a->camera.camera),
-			REQ_CAMERA + ((uint64_t)a->camera.generation << 8));
+	int r = arm_link(a, &a->camera, REQ_CAMERA);
+
+	return r < 0 ? r : arm_link(a, &a->depth.link, REQ_DEPTH);
+}
+
+/* No depth camera: nothing to watch. */
+static int arm_depth_monitor(struct agent *a)
+{
+	return a->depth.link.monitor ? arm_poll(a, egate_camera_monitor_fd(a->depth.link.monitor),
+						REQ_DEPTH_MONITOR) : 0;
 }
 
 /* The commands queued since the last batch (lane_command_slot). */
@@ -159,7 +174,7 @@ int agent_loop_init(struct agent *a)
 	    (r = arm_poll(a, store_worker_fd(a->store_worker), REQ_STORE)) < 0 ||
 	    (r = arm_poll(a, officer_watch_fd(a->officers), REQ_OFFICERS)) < 0 ||
 	    (r = arm_poll(a, egate_camera_monitor_fd(a->camera.monitor), REQ_MONITOR)) < 0 ||
-	    (r = arm_camera(a)) < 0)
+	    (r = arm_depth_monitor(a)) < 0 || (r = arm_camera(a)) < 0)
 		return r;
 	submit_commands(a);
 	return io_uring_submit(&a->ring) < 0 ? -EIO : 0;
@@ -263,11 +278,18 @@ static void on_completion(struct agent *a, const struct io_uring_cqe *cqe)
 		on_lane_read(a, cqe->res);
 		break;
 	case REQ_CAMERA:
-		agent_camera_ready(a, (uint32_t)(data >> 8), cqe->res);
+		agent_camera_ready(a, &a->camera, (uint32_t)(data >> 8), cqe->res);
+		break;
+	case REQ_DEPTH:
+		agent_camera_ready(a, &a->depth.link, (uint32_t)(data >> 8), cqe->res);
 		break;
 	case REQ_MONITOR:
-		agent_camera_monitor_ready(a);
+		agent_camera_monitor_ready(a, &a->camera);
 		arm_poll(a, egate_camera_monitor_fd(a->camera.monitor), REQ_MONITOR);
+		break;
+	case REQ_DEPTH_MONITOR:
+		agent_camera_monitor_ready(a, &a->depth.link);
+		arm_depth_monitor(a);
 		break;
 	case REQ_WORKER:
 		on_worker(a);

@@ -237,6 +237,9 @@ static int agent_start(struct agent *a, const struct egate_conf *conf, const cha
 		agent_log(a, "camera: %s", err);
 		return r;
 	}
+	r = agent_pad_init(a);
+	if (r < 0)
+		return r;
 	/* Listening before the lane is claimed: no officer command unrecorded. */
 	r = agent_officers_init(a);
 	if (r < 0)
@@ -275,6 +278,7 @@ static void agent_stop(struct agent *a)
 	lane_close(&a->lane);	/* the driver takes the lane out of service */
 	a->metrics.frames_dropped = agent_camera_dropped(a);
 	agent_camera_done(a);
+	agent_pad_done(a);
 	worker_free(a->worker);
 	officer_watch_free(a->officers);
 	lost = store_worker_free(a->store_worker);	/* what is queued is tried once more */

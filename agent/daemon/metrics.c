@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "egate-pad.h"
 #include "lane.h"
 #include "macro.h"
 #include "metrics.h"
@@ -99,6 +100,26 @@ static void write_fleet_lag(FILE *f, const struct metrics *m, const char *lane)
 		(long long)(m->sync_read_s - s->last_contact_us / 1000000));
 }
 
+static void write_pad(FILE *f, const struct metrics *m, const char *lane)
+{
+	uint64_t verdicts = m->pad_verdicts[EGATE_PAD_BONA_FIDE] + m->pad_verdicts[EGATE_PAD_ATTACK];
+
+	fprintf(f, "# TYPE egate_pad_attacks_total counter\n"
+		"egate_pad_attacks_total{lane=\"%s\"} %llu\n"
+		"# TYPE egate_pad_verdicts_total counter\n", lane,
+		(unsigned long long)m->pad_attacks);
+	for (int v = EGATE_PAD_BONA_FIDE; v <= EGATE_PAD_ATTACK; v++)
+		fprintf(f, "egate_pad_verdicts_total{lane=\"%s\",verdict=\"%s\"} %llu\n", lane,
+			egate_pad_verdict_name(v), (unsigned long long)m->pad_verdicts[v]);
+	fprintf(f, "# TYPE egate_pad_wait_seconds summary\n"
+		"egate_pad_wait_seconds_sum{lane=\"%s\"} %.6f\n"
+		"egate_pad_wait_seconds_count{lane=\"%s\"} %llu\n"
+		"# TYPE egate_pad_feed_seconds_total counter\n"
+		"egate_pad_feed_seconds_total{lane=\"%s\"} %.6f\n",
+		lane, m->pad_wait_ns / 1e9, lane, (unsigned long long)verdicts,
+		lane, m->pad_feed_ns / 1e9);
+}
+
 static void write_metrics(FILE *f, const struct metrics *m, const char *lane)
 {
 	static const double quantiles[] = { 0.5, 0.9, 0.99 };
@@ -149,6 +170,7 @@ static void write_metrics(FILE *f, const struct metrics *m, const char *lane)
 		fprintf(f, "egate_admission_stage_seconds_total{lane=\"%s\",stage=\"%s\"} %.6f\n",
 			lane, metrics_stage_name(s), m->stage_ns[s] / 1e9);
 	write_fleet_lag(f, m, lane);
+	write_pad(f, m, lane);
 }
 
 int metrics_write(struct metrics *m, const char *path, const char *lane)

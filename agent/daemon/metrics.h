@@ -50,6 +50,11 @@ struct metrics {
 	uint32_t latency_us[METRICS_LATENCY_SAMPLES];
 	uint64_t latency_count;
 	uint64_t stage_ns[STAGE_COUNT];	/* summed over the same admissions */
+	/* presentation-attack detection (pad-lane.c) */
+	uint64_t pad_verdicts[3];	/* by enum egate_pad_verdict: bona fide, attack */
+	uint64_t pad_attacks;		/* DENY presentation_attack */
+	uint64_t pad_wait_ns;		/* first PAD frame to its verdict, capture times, summed */
+	uint64_t pad_feed_ns;		/* time spent in egate_pad_feed */
 	bool dirty;
 };
 

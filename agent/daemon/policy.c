@@ -23,6 +23,7 @@ static void streak_break(struct policy *p)
 
 void policy_reset(struct policy *p)
 {
+	p->session++;
 	p->in_session = false;
 	p->decided = false;
 	p->crowd_reported = false;
@@ -107,9 +108,10 @@ static void remember_nearest(struct policy *p, const struct policy_frame *f)
 	p->nearest_quality = f->quality;
 }
 
-static enum policy_verdict deny(struct policy *p, struct policy_decision *d)
+enum policy_verdict policy_deny(struct policy *p, struct policy_decision *d)
 {
 	p->decided = true;
+	p->admitted_id = 0;
 	*d = (struct policy_decision) {
 		.verdict = POLICY_DENY,
 		.distance = NAN,
@@ -128,7 +130,7 @@ static enum policy_verdict unknown_timeout(struct policy *p, const struct policy
 {
 	if (since(f->time_ns, p->first_seen_ns) < p->config.unknown_timeout_ns)
 		return POLICY_NONE;
-	return deny(p, d);
+	return policy_deny(p, d);
 }
 
 static enum policy_verdict vote(struct policy *p, const struct policy_frame *f,

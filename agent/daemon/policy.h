@@ -89,11 +89,14 @@ struct policy_decision {
 	int64_t candidate_id;		/* DENY: nearest seen, 0: none */
 	double candidate_distance;	/* its distance; NaN when none */
 	unsigned int frames;		/* frames seen in the session */
-	const char *reason;		/* DENY: why, for the audit record; NULL: no match */
+	/* not the policy's: why a DENY, and the PAD scores (pad-check.h) */
+	const char *reason;
+	const char *detail;
 };
 
 struct policy {
 	struct policy_config config;
+	uint64_t session;	/* +1 whenever a session ends: what PAD follows */
 	bool in_session;
 	bool decided;		/* ADMIT or DENY given in this session */
 	bool crowd_reported;
@@ -114,5 +117,11 @@ void policy_init(struct policy *p, const struct policy_config *config);
 void policy_reset(struct policy *p);
 enum policy_verdict policy_feed(struct policy *p, const struct policy_frame *f,
 				struct policy_decision *d);
+/*
+ * A DENY of the session now, for a reason outside the policy (a
+ * presentation attack): the session is decided, d names the nearest
+ * traveller seen as any DENY does.
+ */
+enum policy_verdict policy_deny(struct policy *p, struct policy_decision *d);
 
 #endif

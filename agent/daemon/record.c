@@ -115,6 +115,7 @@ int agent_record_decision(struct agent *a, enum egate_decision decision,
 		.candidate_distance = d->candidate_distance,
 		.document_id = document_id,
 		.reason = d->reason,
+		.detail = d->detail,
 	};
 	char candidate[64] = "", message[256];
 
@@ -128,10 +129,10 @@ int agent_record_decision(struct agent *a, enum egate_decision decision,
 			 (long long)d->candidate_id, d->candidate_distance);
 	else if (document_id)
 		snprintf(candidate, sizeof(candidate), " to the document");
-	snprintf(message, sizeof(message), "decision %s: traveller id %lld distance %.3f%s "
+	snprintf(message, sizeof(message), "decision %s%s%s: traveller id %lld distance %.3f%s "
 		 "margin %.3f quality %.2f after %u frames", egate_decision_name(decision),
-		 (long long)d->traveller_id, d->distance, candidate, d->margin, d->quality,
-		 d->frames);
+		 d->reason ? " " : "", d->reason ?: "", (long long)d->traveller_id, d->distance,
+		 candidate, d->margin, d->quality, d->frames);
 	if (!stderr_is_journal())
 		agent_log(a, "%s", message);
 	else
@@ -139,6 +140,8 @@ int agent_record_decision(struct agent *a, enum egate_decision decision,
 				"MESSAGE_ID=" MESSAGE_ID_DECISION, "PRIORITY=6",
 				"EGATE_LANE=%s", a->lane_name,
 				"EGATE_DECISION=%s", egate_decision_name(decision),
+				"EGATE_REASON=%s", d->reason ?: "",
+				"EGATE_PAD=%s", d->detail ?: "",
 				"EGATE_TRAVELLER_ID=%lld", (long long)d->traveller_id,
 				"EGATE_DISTANCE=%.4f", d->distance,
 				"EGATE_CANDIDATE_ID=%lld", (long long)d->candidate_id,

@@ -134,6 +134,8 @@ static int look(struct egate_face_engine *e, unsigned int input_size,
 	r->timing.landmarked = now_ns();
 	if (ret < 0)
 		return ret;
+	r->lm = lm;
+	r->landmarked = true;
 	r->frame.quality = quality_score(&q);
 	ret = egate_face_descriptor(e, img, &lm, r->frame.descriptor);
 	r->timing.described = now_ns();
@@ -151,6 +153,8 @@ void worker_look(struct egate_face_engine *e, unsigned int input_size,
 {
 	*r = (struct worker_result) { 0 };
 	r->frame.time_ns = r->timing.captured = captured_ns;
+	r->width = img->width;
+	r->height = img->height;
 	r->error = look(e, input_size, zone, img, gallery, r);
 	r->timing.searched = now_ns();
 	r->timing.landmarked = r->timing.landmarked ?: r->timing.detected;

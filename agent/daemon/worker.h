@@ -43,6 +43,10 @@ struct worker_timing {
 
 struct worker_result {
 	struct policy_frame frame;
+	/* the traveller's landmarks (one face in the zone, landmarked), for PAD */
+	bool landmarked;
+	struct egate_face_landmarks lm;
+	uint32_t width, height;	/* the frame's */
 	struct worker_timing timing;
 	int error;		/* negative errno of the engine, 0 */
 };

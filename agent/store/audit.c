@@ -182,15 +182,17 @@ int egate_store_audit_append(struct egate_store *store,
 	assert(store);
 	assert(rec);
 	if (!text_valid(rec->lane, EGATE_STORE_LANE_MAX) || rec->time_us < 0 ||
-	    rec->traveller_id < 0 || (rec->detail && rec->kind != EGATE_AUDIT_LANE_EVENT))
+	    rec->traveller_id < 0 || (rec->detail && rec->kind != EGATE_AUDIT_LANE_EVENT &&
+				      rec->kind != EGATE_AUDIT_DECISION))
 		return -EINVAL;
 	switch (rec->kind) {
 	case EGATE_AUDIT_DECISION:
 		if (!egate_decision_name(rec->decision) || isinf(rec->score) ||
+		    !optional_text_valid(rec->reason, EGATE_AUDIT_TEXT_MAX) ||
+		    !optional_text_valid(rec->detail, EGATE_AUDIT_TEXT_MAX) ||
 		    isinf(rec->margin) || isinf(rec->quality) || rec->candidate_id < 0 ||
 		    (rec->candidate_id && !isfinite(rec->candidate_distance)) ||
-		    (rec->document_id && !text_valid(rec->document_id, EGATE_STORE_DOCUMENT_MAX)) ||
-		    !optional_text_valid(rec->reason, EGATE_AUDIT_TEXT_MAX))
+		    (rec->document_id && !text_valid(rec->document_id, EGATE_STORE_DOCUMENT_MAX)))
 			return -EINVAL;
 		break;
 	case EGATE_AUDIT_PASSAGE:

@@ -221,6 +221,8 @@ enum egate_passage_outcome {
  * candidate_id 0 means none (both NULL).  A 1:1 decision names the
  * document whose reference the face was compared with (NULL: not 1:1, or
  * a document without an id).  time_us 0 means now when appending.
+ * A decision may say why (reason, e.g. "presentation_attack") and what
+ * else it rests on (detail, e.g. the PAD scores); NULL: nothing more.
  */
 struct egate_audit_record {
 	int64_t id;			/* set by the store */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * conf_test - egate.conf: defaults, a valid file, every kind of error with
- * its message (file:line first), overrides, the lane -> camera mapping, and
- * the shipped example file.
+ * its message (file:line first), overrides, the lane -> camera mapping, the
+ * keys of presentation-attack detection and the depth camera, and the
+ * shipped example file.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -160,6 +161,24 @@ static const struct {
 	  "egate.conf:2: invalid key 'lane0' in [cameras]: expected a lane device such as egate0" },
 	{ "[cameras]\negate0 = auto\negate0 = /dev/video0\n",
 	  "egate.conf:3: duplicate key 'egate0' in [cameras]" },
+	{ "[pad]\nmode = on\n",
+	  "egate.conf:2: invalid value 'on' for pad.mode: expected one of auto, depth, colour, off" },
+	{ "[pad]\nmode = color\n",
+	  "egate.conf:2: invalid value 'color' for pad.mode: expected one of auto, depth, colour, off" },
+	{ "[pad]\nmode =\n", "egate.conf:2: empty value for pad.mode" },
+	{ "[pad]\nmod = off\n", "egate.conf:2: unknown key 'mod' in [pad] (did you mean 'mode'?)" },
+	{ "[depth]\nscale = 0\n",
+	  "egate.conf:2: invalid value '0' for depth.scale: expected a number from 0.1 to 10" },
+	{ "[depth]\nscale = inf\n",
+	  "egate.conf:2: invalid value 'inf' for depth.scale: expected a number from 0.1 to 10" },
+	{ "[depth]\noffset_x = 5000\n",
+	  "egate.conf:2: invalid value '5000' for depth.offset_x: expected a number from -2000 to 2000" },
+	{ "[depth]\noffset_y = 3px\n",
+	  "egate.conf:2: invalid value '3px' for depth.offset_y: expected a number from -2000 to 2000" },
+	{ "[depth]\ncamera = \n", "egate.conf:2: empty value for depth.camera" },
+	{ "[depth]\ncamera = a\tb\n", "egate.conf:2: value for depth.camera contains a control character" },
+	{ "[camera]\nfocal_px = -600\n",
+	  "egate.conf:2: invalid value '-600' for camera.focal_px: expected a number from 0 to 20000" },
 };
 
 TEST_F(conf, each_error_has_its_message)
@@ -239,6 +258,57 @@ TEST_F(conf, shipped_example_is_valid)
 		 dirname(source));
 	EXPECT_EQ(0, egate_conf_load_file(self->conf, example, self->err, sizeof(self->err)))
 		TH_LOG("%s", self->err);
+}
+
+/* Presentation-attack detection and the depth camera (Documentation/pad.md). */
+TEST_F(conf, pad_and_depth_defaults)
+{
+	const struct egate_settings *s = egate_conf_settings(self->conf);
+
+	EXPECT_EQ(EGATE_PAD_SETTING_AUTO, s->pad.mode);
+	EXPECT_STREQ("none", s->depth.camera);
+	EXPECT_EQ(0.0, s->depth.offset_x);
+	EXPECT_EQ(0.0, s->depth.offset_y);
+	EXPECT_EQ(1.0, s->depth.scale);
+	EXPECT_EQ(0.0, s->camera.focal_px);
+}
+
+TEST_F(conf, pad_and_depth_keys)
+{
+	const struct egate_settings *s = egate_conf_settings(self->conf);
+
+	ASSERT_EQ(0, load_text(self, "[camera]\nfocal_px = 615.5\n[pad]\nmode = depth\n[depth]\n"
+			       "camera = name:vivid-001-vid-cap\noffset_x = -12.5\n"
+			       "offset_y = 4\nscale = 1.5\n")) TH_LOG("%s", self->err);
+	EXPECT_EQ(615.5, s->camera.focal_px);
+	EXPECT_EQ(EGATE_PAD_SETTING_DEPTH, s->pad.mode);
+	EXPECT_STREQ("name:vivid-001-vid-cap", s->depth.camera);
+	EXPECT_EQ(-12.5, s->depth.offset_x);
+	EXPECT_EQ(4.0, s->depth.offset_y);
+	EXPECT_EQ(1.5, s->depth.scale);
+	EXPECT_EQ(0, egate_conf_set(self->conf, "pad.mode=off", NULL, 0));
+	EXPECT_EQ(EGATE_PAD_SETTING_OFF, s->pad.mode);
+	EXPECT_EQ(0, egate_conf_set(self->conf, "pad.mode=colour", NULL, 0));
+	EXPECT_EQ(EGATE_PAD_SETTING_COLOUR, s->pad.mode);
+	EXPECT_EQ(0, egate_conf_set(self->conf, "depth.camera=/dev/video7", NULL, 0));
+	EXPECT_STREQ("/dev/video7", s->depth.camera);
+}
+
+
+TEST_F(conf, bad_pad_and_depth_values_change_nothing)
+{
+	const struct egate_settings *s = egate_conf_settings(self->conf);
+
+	EXPECT_EQ(-EINVAL, load_text(self, "[pad]\nmode = depth\n[depth]\nscale = 0\n"));
+	EXPECT_EQ(-EINVAL, load_text(self, "[depth]\ncamera = /dev/video1\n[pad]\nmode = on\n"));
+	EXPECT_EQ(EGATE_PAD_SETTING_AUTO, s->pad.mode);
+	EXPECT_EQ(1.0, s->depth.scale);
+	EXPECT_STREQ("none", s->depth.camera);
+	EXPECT_EQ(-EINVAL, egate_conf_set(self->conf, "pad.mode=strong", self->err,
+					  sizeof(self->err)));
+	EXPECT_STREQ("--set 'pad.mode=strong': invalid value 'strong' for pad.mode: expected one of auto, depth, colour, off",
+		     self->err);
+	EXPECT_EQ(EGATE_PAD_SETTING_AUTO, s->pad.mode);
 }
 
 TEST_HARNESS_MAIN

@@ -22,17 +22,12 @@ FIXTURE(sim) {
 	struct pad_sim_face *face;
 };
 
-/* the generic face seen frontally at 1.2 pixels per mm: a "photo" */
+/* the generic face as a photo (pad_test.h) */
 FIXTURE_SETUP(sim)
 {
-	double m[EGATE_FACE_NUM_LANDMARKS][3];
 	struct egate_face_landmarks photo;
 
-	egate_face_pose_model(m);
-	for (int i = 0; i < EGATE_FACE_NUM_LANDMARKS; i++) {
-		photo.x[i] = 150 + 1.2 * m[i][0];
-		photo.y[i] = 150 + 1.2 * m[i][1];
-	}
+	pad_test_photo(&photo);
 	ASSERT_EQ(0, pad_sim_face_new(&photo, &self->face));
 }
 

@@ -163,7 +163,7 @@ int64_t agent_enrol_first(const struct agent_env *env, const char *label, const 
 static pid_t start(const struct agent_env *env, const char *lane, const char *name,
 		   const char *const *extra_sets)
 {
-	static char sets[7][PATH_MAX + 32];
+	static char sets[8][PATH_MAX + 32];
 	const char *argv[ARGS_MAX];
 	char path[PATH_MAX];
 	int n = 0;
@@ -178,10 +178,13 @@ static pid_t start(const struct agent_env *env, const char *lane, const char *na
 	/* an emulated CPU takes seconds over a frame, more over the first */
 	snprintf(sets[5], sizeof(sets[5]), "face.worker_stall_ms=120000");
 	snprintf(sets[6], sizeof(sets[6]), "camera.stall_ms=10000");
+	/* still images: presentation-attack detection would refuse them all;
+	 * a test of PAD sets pad.mode in extra_sets, which come after */
+	snprintf(sets[7], sizeof(sets[7]), "pad.mode=off");
 	argv[n++] = path;
 	argv[n++] = "--config";
 	argv[n++] = "/dev/null";
-	for (int i = 0; i < 7; i++) {
+	for (int i = 0; i < 8; i++) {
 		argv[n++] = "--set";
 		argv[n++] = sets[i];
 	}
