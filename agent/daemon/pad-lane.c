@@ -108,6 +108,13 @@ void agent_depth_pair(struct agent *a, uint64_t colour_ns)
 	d->have_paired = false;
 	if (!d->link.monitor)
 		return;
+	/*
+	 * A depth frame taken with this colour frame may be ready without its
+	 * poll having completed yet (both completions in one batch, the
+	 * colour one first): read it now, or the pair misses it.
+	 */
+	if (d->link.camera)
+		agent_depth_read(a);
 	for (int i = 0; i < AGENT_DEPTH_RING; i++) {
 		uint64_t t = egate_frame_timestamp_ns(d->ring[i]);
 
