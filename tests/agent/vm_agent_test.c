@@ -133,6 +133,7 @@ FIXTURE(agent) {
 	uint8_t frame[FACE_FRAME_BYTES];
 	int64_t enrolled_id;
 	pid_t agent;
+	unsigned int starts;	/* agents started: their lines share one log */
 	char reader_key[PATH_MAX];	/* the document reader's secret key */
 	char keys_set[EGATE_REFERENCE_KEY_HEX + 32];	/* decision.reference_keys=... */
 };
@@ -235,9 +236,11 @@ static void start_agent_with(FIXTURE_DATA(agent) *self, struct __test_metadata *
 		"decision.unknown_timeout_s=4", "decision.frames=2", refdir, self->keys_set, extra,
 		NULL });
 	ASSERT_LT(0, self->agent);
-	ASSERT_TRUE(agent_log_wait(&self->env, "controlling /dev/egate0", 1, 60000));
-	ASSERT_TRUE(agent_log_wait(&self->env, "streaming", 1, 30000));
-	ASSERT_EQ(0, eg_sysfs_wait("state", "idle", 5000));
+	/* this agent's lines, not a killed one's before it in the same log */
+	self->starts++;
+	ASSERT_TRUE(agent_log_wait(&self->env, "controlling /dev/egate0", self->starts, 60000));
+	ASSERT_TRUE(agent_log_wait(&self->env, "streaming", self->starts, 30000));
+	ASSERT_EQ(0, eg_sysfs_wait("state", "idle", 30000));
 }
 
 static void start_agent(FIXTURE_DATA(agent) *self, struct __test_metadata *_metadata)
