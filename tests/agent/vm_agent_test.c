@@ -53,7 +53,7 @@
 #define UNKNOWN_PHOTO "sample3.jpg"	/* face 0: nobody enrolled */
 
 struct audit_summary {
-	int admit, deny, crowd, passed, other_passage;
+	int admit, deny, crowd, passed, other_passage, lane_events;
 	int64_t admit_traveller, admit_id, passage_decision;
 	int64_t deny_traveller, deny_candidate;
 	double deny_candidate_distance, admit_distance, deny_distance;
@@ -64,6 +64,7 @@ static int summarise(const struct egate_audit_record *r, void *userdata)
 {
 	struct audit_summary *s = userdata;
 
+	s->lane_events += r->kind == EGATE_AUDIT_LANE_EVENT;
 	if (r->kind == EGATE_AUDIT_DECISION && r->document_id)
 		snprintf(s->document, sizeof(s->document), "%s", r->document_id);
 	if (r->kind == EGATE_AUDIT_DECISION && r->decision == EGATE_DECISION_ADMIT) {
@@ -615,6 +616,10 @@ TEST_F_TIMEOUT(agent, full_disk_no_audit_no_door, TEST_TIMEOUT_S)
 	ASSERT_EQ(0, copy_file(self->env.db, env.db));
 	snprintf(set, sizeof(set), "store.path=%s", env.db);
 	start_agent_with(self, _metadata, set);
+	/* its lane coming into service is on record before the disk fills */
+	for (int i = 0; i < 150 && (audit_read(&env, &s) < 0 || !s.lane_events); i++)
+		eg_sleep_ms(200);
+	ASSERT_LT(0, s.lane_events);
 	snprintf(filler, sizeof(filler), "%s/filler", small);
 	ASSERT_EQ(0, fill(filler));
 
