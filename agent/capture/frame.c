@@ -181,14 +181,6 @@ uint64_t frame_time_ns(const struct v4l2_buffer *buf, uint64_t arrival_ns, uint6
 	return t;
 }
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Z16/Y16: the rows as they are, without the driver's padding; -EIO if short. */
 static int copy_depth(const struct egate_camera *camera, const struct v4l2_buffer *buf,
 		      struct egate_frame *frame)

@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "capture-internal.h"
 
@@ -36,14 +35,6 @@
 #define RESTART_AFTER 3
 /* ...and when restarting did not bring a frame back, reopen the device. */
 #define REOPEN_AFTER 5
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static bool power_of_two(uint64_t n)
 {
@@ -257,7 +248,7 @@ static int diagnose_and_repair(struct egate_camera *camera, struct egate_camera_
 
 int egate_camera_poll_error(struct egate_camera *camera, struct egate_camera_fault *fault)
 {
-	uint64_t now = now_ns(), backoff;
+	uint64_t now = monotonic_ns(), backoff;
 	int r;
 
 	assert(camera);

@@ -197,8 +197,6 @@ struct agent {
 	uint64_t signal_buf[16];	/* struct signalfd_siginfo, aligned */
 };
 
-uint64_t agent_now_ns(void);
-
 /* loop.c */
 /* Blocks the signals the loop reads: before any thread starts, so all inherit it. */
 int agent_block_signals(sigset_t *mask);

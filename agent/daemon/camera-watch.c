@@ -186,7 +186,7 @@ static void camera_open(struct agent *a, struct camera_link *c, const char *devn
 	c->open_failed = false;
 	c->generation++;
 	c->polling = false;
-	c->last_frame_ns = agent_now_ns();	/* it has camera.stall_ms to send one */
+	c->last_frame_ns = monotonic_ns();	/* it has camera.stall_ms to send one */
 	agent_log(a, "%s %s: %ux%u, streaming", c->what, devnode, egate_camera_width(c->camera),
 		  egate_camera_height(c->camera));
 }
@@ -220,7 +220,7 @@ static void link_look(struct agent *a, struct camera_link *c)
 
 	if (!c->monitor || c->camera)
 		return;
-	c->next_look_ns = agent_now_ns() + AGENT_CAMERA_LOOK_MS * 1000000ull;
+	c->next_look_ns = monotonic_ns() + AGENT_CAMERA_LOOK_MS * 1000000ull;
 	if (egate_camera_monitor_find(c->monitor, devnode, sizeof(devnode)) == 0)
 		camera_open(a, c, devnode);
 }

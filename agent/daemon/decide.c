@@ -16,6 +16,7 @@
 #include <syslog.h>
 
 #include "agent.h"
+#include "macro.h"
 
 bool agent_lane_ready(const struct agent *a)
 {
@@ -93,7 +94,7 @@ static void carry_out(struct agent *a, int64_t id)
 				  a->settings->lane.auth_window_s * 1000, (uint64_t)id) < 0)
 			a->auth_tag = 0;
 		else
-			metrics_admission(&a->metrics, &v->timing, agent_now_ns());
+			metrics_admission(&a->metrics, &v->timing, monotonic_ns());
 		break;
 	case EGATE_DECISION_DENY:
 		agent_command(a, EGATE_CMD_DENY, 0, 0, 0);

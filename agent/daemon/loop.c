@@ -40,14 +40,6 @@ enum request {
 	/* REQ_CAMERA, REQ_DEPTH + the camera's generation << 8 */
 };
 
-uint64_t agent_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static struct io_uring_sqe *get_sqe(struct agent *a)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&a->ring);
@@ -330,7 +322,7 @@ int agent_loop_run(struct agent *a)
 		r = io_uring_submit_and_wait(&a->ring, 1);
 		if (r < 0 && r != -EINTR)
 			return r;
-		a->now_ns = agent_now_ns();
+		a->now_ns = monotonic_ns();
 		io_uring_for_each_cqe(&a->ring, head, cqe) {
 			on_completion(a, cqe);
 			n++;

@@ -322,7 +322,7 @@ int main(int argc, char **argv)
 		if (sd_watchdog_enabled(0, &a.watchdog_usec) <= 0)
 			a.watchdog_usec = 0;
 		sd_notifyf(0, "READY=1\nSTATUS=controlling %s", o.lane);
-		a.now_ns = agent_now_ns();
+		a.now_ns = monotonic_ns();
 		agent_service_inherit(&a);
 		agent_service_update(&a);	/* STATUS=, and out of service without a camera */
 		r = agent_loop_run(&a);

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "macro.h"
 #include "pad-check.h"
 
 int pad_check_init(struct pad_check *pc, enum egate_pad_mode mode,
@@ -25,14 +25,6 @@ void pad_check_done(struct pad_check *pc)
 	pc->pad = NULL;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void start_session(struct pad_check *pc, const struct policy *p)
 {
 	egate_pad_reset(pc->pad);
@@ -45,12 +37,12 @@ static void start_session(struct pad_check *pc, const struct policy *p)
 
 static void feed(struct pad_check *pc, const struct pad_input *in)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = monotonic_ns();
 	int r = egate_pad_feed(pc->pad, &(struct egate_pad_frame) {
 		.lm = in->lm, .width = in->width, .height = in->height, .depth = in->depth,
 	});
 
-	pc->feed_ns += now_ns() - t0;
+	pc->feed_ns += monotonic_ns() - t0;
 	if (r < 0) {
 		pc->errors++;
 		return;

@@ -20,6 +20,7 @@
 #include <systemd/sd-journal.h>
 
 #include "agent.h"
+#include "macro.h"
 
 /* MESSAGE_IDs of the agent's journal entries (journalctl MESSAGE_ID=...). */
 #define MESSAGE_ID_DECISION "10953241a4b9491dbcfff7a1c9492831"
@@ -197,7 +198,7 @@ void agent_audit_purge(struct agent *a)
 		.now_s = time(NULL),
 	};
 
-	a->next_purge_ns = agent_now_ns() + AGENT_PURGE_MS * 1000000ull;
+	a->next_purge_ns = monotonic_ns() + AGENT_PURGE_MS * 1000000ull;
 	if (!a->store_worker) {
 		store_job_run(a->store, &job);
 		agent_purge_done(a, &job);
@@ -216,7 +217,7 @@ void agent_audit_done(struct agent *a, const struct store_job *job)
 				   "no decision is carried out until it is written",
 				   egate_audit_kind_name(job->record.kind),
 				   strerror(-job->result), job->error);
-		a->audit_failing_ns = a->audit_failing_ns ?: a->now_ns ?: agent_now_ns();
+		a->audit_failing_ns = a->audit_failing_ns ?: a->now_ns ?: monotonic_ns();
 		a->audit_error = job->result;
 	} else if (a->audit_failing_ns) {
 		agent_logp(a, LOG_NOTICE, "audit: records are written again (after %u attempts)",

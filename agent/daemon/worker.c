@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
 
@@ -33,14 +32,6 @@ struct worker {
 	struct egate_frame *frame;
 	struct worker_result result;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /*
  * Quality in 0..1: the weakest of pose (1 frontal, 0.5 at 30 degrees of
@@ -115,9 +106,9 @@ static int look(struct egate_face_engine *e, unsigned int input_size,
 	struct egate_face_quality q;
 	int n, ret;
 
-	r->timing.started = now_ns();
+	r->timing.started = monotonic_ns();
 	n = egate_face_detect(e, img, &opts, faces, WORKER_MAX_FACES);
-	r->timing.detected = now_ns();
+	r->timing.detected = monotonic_ns();
 	if (n < 0)
 		return n;
 	r->frame.n_faces = pick_traveller(zone, img, faces, n, &traveller);
@@ -131,14 +122,14 @@ static int look(struct egate_face_engine *e, unsigned int input_size,
 	}
 	if (ret >= 0)
 		ret = egate_face_quality(img, &lm, &q);
-	r->timing.landmarked = now_ns();
+	r->timing.landmarked = monotonic_ns();
 	if (ret < 0)
 		return ret;
 	r->lm = lm;
 	r->landmarked = true;
 	r->frame.quality = quality_score(&q);
 	ret = egate_face_descriptor(e, img, &lm, r->frame.descriptor);
-	r->timing.described = now_ns();
+	r->timing.described = monotonic_ns();
 	if (ret < 0)
 		return ret;
 	search(gallery, r->frame.descriptor, &r->frame);
@@ -156,7 +147,7 @@ void worker_look(struct egate_face_engine *e, unsigned int input_size,
 	r->width = img->width;
 	r->height = img->height;
 	r->error = look(e, input_size, zone, img, gallery, r);
-	r->timing.searched = now_ns();
+	r->timing.searched = monotonic_ns();
 	r->timing.landmarked = r->timing.landmarked ?: r->timing.detected;
 	r->timing.described = r->timing.described ?: r->timing.landmarked;
 }

@@ -65,7 +65,7 @@ FIXTURE_SETUP(verify)
 	self->a.settings = egate_conf_settings(self->conf);
 	self->a.lane_name = "test-lane";
 	self->a.verify = true;
-	self->a.now_ns = agent_now_ns();
+	self->a.now_ns = monotonic_ns();
 	ASSERT_EQ(0, agent_reference_init(&self->a, "egate0"));
 }
 
