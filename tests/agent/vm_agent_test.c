@@ -141,8 +141,7 @@ FIXTURE(agent) {
 
 FIXTURE_SETUP(agent)
 {
-	char photo[PATH_MAX], id[32], public_hex[EGATE_REFERENCE_KEY_HEX + 1], err[256];
-	FILE *f;
+	char photo[PATH_MAX], public_hex[EGATE_REFERENCE_KEY_HEX + 1], err[256];
 
 	self->agent = -1;
 	ASSERT_EQ(0, agent_env_init(&self->env));
@@ -160,15 +159,8 @@ FIXTURE_SETUP(agent)
 	face_frame_blank(self->frame);
 	ASSERT_EQ(0, vivid_feeder_start(self->output, V4L2_PIX_FMT_RGB24, self->frame,
 					&self->feeder));
-	ASSERT_EQ(0, agent_tool(&self->env, "egate-gallery", (const char *[]) {
-		"--db", self->env.db, "--create", "--models", self->env.models, "enrol", "alice",
-		agent_photo(&self->env, ENROLLED_PHOTO, photo), NULL }));
-	/* the tool printed the id into the log: the only enrolment */
-	f = fopen(self->env.log, "re");
-	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(id, sizeof(id), f));
-	fclose(f);
-	self->enrolled_id = strtoll(id, NULL, 10);
+	self->enrolled_id = agent_enrol_first(&self->env, "alice",
+					      agent_photo(&self->env, ENROLLED_PHOTO, photo));
 	ASSERT_LT(0, self->enrolled_id);
 }
 
